@@ -1,0 +1,166 @@
+import Foundation
+
+extension DecisionEngine {
+    /// `decision_record` (spec §7.12): creates, fills and commits a decision in one call.
+    public func record(_ arguments: JSONObject, agent: Principal) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["title", "category", "context", "decision", "rationale"])
+        let title = try a.requiredString("title", maxLength: 200)
+        let rawCategory = try a.requiredString("category")
+        guard let category = RecordCategory(rawValue: rawCategory) else {
+            throw DecisionError.invalidArgument("invalid category '\(rawCategory)'")
+        }
+        let context = try a.requiredString("context", maxLength: 10_000)
+        let decisionText = try a.requiredString("decision", maxLength: 10_000)
+        let rationale = try a.requiredString("rationale", maxLength: 10_000)
+        let alternatives = try a.array("alternatives_considered", maxItems: 50)
+        for item in alternatives ?? [] {
+            guard case .object(let o) = item, o["option"]?.stringValue != nil else {
+                throw DecisionError.invalidArgument(
+                    "alternatives_considered must be an array of {option, rejected_because}")
+            }
+        }
+        let tags = try a.strings("tags", maxItems: 20, maxLength: 64)
+        if tags?.contains(where: \.isEmpty) == true {
+            throw DecisionError.invalidArgument("tags items must be 1 to 64 characters")
+        }
+        let constraints = try a.string("constraints", maxLength: 10_000)
+        let consequences = try a.string("consequences", maxLength: 10_000)
+        let supersedes = try a.string("supersedes", maxLength: 128, trimmed: true)
+        let body: JSONObject = [
+            "title": .string(title), "category": .string(category.rawValue), "context": .string(context),
+            "decision": .string(decisionText), "rationale": .string(rationale),
+            "alternatives_considered": alternatives.map { .array($0) } ?? .array([]),
+            "tags": JSONValue(tags ?? []), "constraints": JSONValue(constraints),
+            "consequences": JSONValue(consequences), "supersedes": JSONValue(supersedes),
+        ]
+        return try transaction { tx, now in
+            var old: StoredDecision?
+            if let supersedes {
+                let found = try loadDecision(tx, supersedes, caller: .agent(agent), now: now)
+                if let by = found.supersededBy { throw DecisionError.alreadySuperseded(supersedes, by: by) }
+                old = found
+            }
+            let time = Timestamp.format(now)
+            var decision = StoredDecision(
+                decisionID: Identifiers.decisionID(at: now), agentID: agent.principalID, actor: agent.principalID,
+                intent: "decision.\(category.rawValue).record", automationMode: .autonomous, instance: nil,
+                version: nil, metadata: nil, status: .open, approvalStatus: .none, approvalRequired: false,
+                approvalID: nil, createdAt: time, closedAt: nil, closeAction: nil, closeReason: nil, kind: "record",
+                title: title, category: category.rawValue, tags: tags ?? [], supersedes: supersedes,
+                supersededBy: nil, eventCount: 0, headHash: genesisPrevHash, lastException: nil, searchText: "")
+            try tx.insertDecision(decision)
+            try appendEvent(
+                tx, &decision, .created, actor: agent.principalID, at: time,
+                fields: [
+                    "intent": .string(decision.intent), "automation_mode": "autonomous",
+                    "automation_mode_requested": .null, "actor": .string(agent.principalID), "instance": .null,
+                    "version": .null, "metadata": .null, "supersedes": JSONValue(supersedes),
+                ])
+            try appendEvent(
+                tx, &decision, .context, actor: agent.principalID, at: time,
+                fields: ["context": .object(body), "summary": .string(title)])
+            decision.status = .committed
+            decision.closedAt = time
+            decision.closeAction = "commit"
+            try appendEvent(
+                tx, &decision, .closed, actor: agent.principalID, at: time,
+                fields: [
+                    "action": "commit", "status": "committed", "reason": .null, "summary": .null, "writes": .array([]),
+                ])
+            try finishClose(
+                tx, &decision,
+                searchText: [decision.intent, title, category.rawValue] + (tags ?? []) + Self.searchableText(.object(body)),
+                now: now)
+            if var old {
+                old.supersededBy = decision.decisionID
+                try tx.updateDecision(old)
+            }
+            return [
+                "decision_id": .string(decision.decisionID), "status": "committed", "title": .string(title),
+                "category": .string(category.rawValue), "tags": JSONValue(tags ?? []),
+                "supersedes": JSONValue(supersedes), "superseded_by": .null, "created_at": .string(time),
+                "closed_at": .string(time), "trace": .object(try traceJSON(tx, decision, types: nil)),
+                "snapshot": .object(body),
+            ]
+        }
+    }
+
+    /// Quotes each whitespace-separated term as an FTS5 string so that every term must match.
+    static func ftsMatch(_ text: String) -> String? {
+        let terms = text.split(whereSeparator: { $0.isWhitespace })
+        guard !terms.isEmpty else { return nil }
+        return terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " ")
+    }
+
+    /// `decision_search` (spec §7.11): the caller's own decisions and records.
+    public func search(_ arguments: JSONObject, agent: Principal) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        let query = try a.string("query", maxLength: 1000)
+        var category: String?
+        if let raw = try a.string("category") {
+            guard RecordCategory(rawValue: raw) != nil else { throw DecisionError.invalidArgument("invalid category '\(raw)'") }
+            category = raw
+        }
+        let tags = try a.strings("tags") ?? []
+        var statuses: [String] = []
+        if let raw = try a.string("status") {
+            guard let status = DecisionStatus(filter: raw) else { throw DecisionError.invalidArgument("invalid status '\(raw)'") }
+            statuses = [status.rawValue]
+        }
+        let (limit, offset) = try Self.page(a, defaultLimit: 20, maxLimit: 100)
+        return try store.read { tx in
+            let (rows, total) = try tx.decisions(
+                DecisionQuery(
+                    agentID: agent.principalID, statuses: statuses, category: category, tags: tags,
+                    match: query.flatMap(Self.ftsMatch), limit: limit, offset: offset))
+            return [
+                "results": .array(rows.map { d in
+                    [
+                        "decision_id": .string(d.decisionID), "kind": .string(d.kind), "intent": .string(d.intent),
+                        "title": JSONValue(d.title), "category": JSONValue(d.category),
+                        "tags": d.tags.map { JSONValue($0) } ?? .null, "status": .string(d.status.rawValue),
+                        "created_at": .string(d.createdAt), "closed_at": JSONValue(d.closedAt),
+                        "supersedes": JSONValue(d.supersedes), "superseded_by": JSONValue(d.supersededBy),
+                    ]
+                }),
+                "total": .int(Int64(total)),
+            ]
+        }
+    }
+
+    /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
+    public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        var statuses: [String] = []
+        for raw in try a.stringOrStrings("status") ?? [] {
+            guard let status = DecisionStatus(filter: raw) else { throw DecisionError.invalidArgument("invalid status '\(raw)'") }
+            statuses.append(status.rawValue)
+        }
+        let agent = try a.string("agent", maxLength: 128)
+        let prefix = try a.string("intent_prefix", maxLength: 256)
+        let text = try a.string("text", maxLength: 1000)
+        let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)
+        return try transaction { tx, now in
+            try expireDue(tx, now: now)
+            let (rows, total) = try tx.decisions(
+                DecisionQuery(
+                    agentID: agent, statuses: statuses, intentPrefix: prefix?.isEmpty == true ? nil : prefix,
+                    match: text.flatMap(Self.ftsMatch), limit: limit, offset: offset))
+            return [
+                "decisions": .array(rows.map { d in
+                    [
+                        "decision_id": .string(d.decisionID), "agent_id": .string(d.agentID), "actor": .string(d.actor),
+                        "intent": .string(d.intent), "kind": .string(d.kind), "title": JSONValue(d.title),
+                        "status": .string(d.status.rawValue), "approval_status": .string(d.approvalStatus.rawValue),
+                        "automation_mode": .string(d.automationMode.rawValue),
+                        "pending_approval_id": d.approvalStatus == .pending ? JSONValue(d.approvalID) : .null,
+                        "event_count": .int(Int64(d.eventCount)), "created_at": .string(d.createdAt),
+                        "closed_at": JSONValue(d.closedAt),
+                    ]
+                }),
+                "total": .int(Int64(total)), "limit": .int(Int64(limit)), "offset": .int(Int64(offset)),
+            ]
+        }
+    }
+}

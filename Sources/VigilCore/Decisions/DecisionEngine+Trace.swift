@@ -1,0 +1,150 @@
+import Foundation
+
+/// The result of re-checking a decision's hash chain.
+public struct ChainVerification: Sendable, Equatable {
+    public var decisionID: String
+    public var eventCount: Int
+    /// The recomputed head hash (of the last event whose own hash verified).
+    public var headHash: String
+    /// The first `seq` whose hash or link does not verify, or `nil` when the chain is intact.
+    public var brokenAtSeq: Int?
+    public var isIntact: Bool { brokenAtSeq == nil }
+}
+
+extension DecisionEngine {
+    /// `decision_trace` (spec §7.8).
+    public func trace(_ arguments: JSONObject, caller: Caller) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["decision_id"])
+        let id = try a.requiredString("decision_id")
+        var types: Set<String>?
+        if let requested = try a.strings("types") {
+            var set = Set<String>()
+            for raw in requested {
+                let name = raw == "policy_eval" ? "evaluate" : raw
+                guard TraceEventType(rawValue: name) != nil else {
+                    throw DecisionError.invalidArgument("invalid type '\(raw)'")
+                }
+                set.insert(name)
+            }
+            types = set
+        }
+        return try transaction { tx, now in
+            let decision = try loadDecision(tx, id, caller: caller, now: now)
+            return try traceJSON(tx, decision, types: types)
+        }
+    }
+
+    func traceJSON(_ tx: StoreTransaction, _ d: StoredDecision, types: Set<String>?) throws -> JSONObject {
+        var events: [JSONValue] = []
+        for stored in try tx.events(of: d.decisionID) where types?.contains(stored.type) ?? true {
+            var event = (try? JSONParser.parse(stored.body))?.objectValue ?? [:]
+            event["hash"] = .string(stored.hash)
+            events.append(.object(event))
+        }
+        return [
+            "decision_id": .string(d.decisionID), "intent": .string(d.intent), "status": .string(d.status.rawValue),
+            "approval_status": .string(d.approvalStatus.rawValue),
+            "automation_mode": .string(d.automationMode.rawValue), "created_at": .string(d.createdAt),
+            "closed_at": JSONValue(d.closedAt), "events": .array(events),
+            "chain": [
+                "algorithm": "sha256", "canonicalization": "JCS", "genesis_prev_hash": .string(genesisPrevHash),
+                "head_hash": .string(d.headHash), "event_count": .int(Int64(d.eventCount)),
+            ],
+        ]
+    }
+
+    /// `decision_receipt` (spec §7.10, §11.3): the stored final receipt of a closed decision, byte-identical on every
+    /// call, or a fresh signature over the current state of an open one.
+    public func receipt(_ arguments: JSONObject, caller: Caller) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["decision_id"])
+        let id = try a.requiredString("decision_id")
+        return try transaction { tx, now in
+            let decision = try loadDecision(tx, id, caller: caller, now: now)
+            if decision.status.isTerminal, let text = try tx.receipt(decisionID: id),
+                let stored = try? JSONParser.parse(text).objectValue
+            {
+                return stored
+            }
+            return makeReceipt(decision, signedAt: Timestamp.format(now))
+        }
+    }
+
+    func makeReceipt(_ d: StoredDecision, signedAt: String) -> JSONObject {
+        let data: JSONValue = [
+            "decision_id": .string(d.decisionID), "agent_id": .string(d.agentID), "intent": .string(d.intent),
+            "automation_mode": .string(d.automationMode.rawValue), "status": .string(d.status.rawValue),
+            "created_at": .string(d.createdAt), "closed_at": JSONValue(d.closedAt),
+            "event_count": .int(Int64(d.eventCount)), "chain_head_hash": .string(d.headHash),
+            "signed_at": .string(signedAt), "key_id": .string(signer.keyID),
+        ]
+        return [
+            "decision_id": .string(d.decisionID), "status": .string(d.status.rawValue),
+            "final": .bool(d.status.isTerminal), "signature": .string(signer.sign(data)),
+            "signed_at": .string(signedAt), "algorithm": "Ed25519", "key_id": .string(signer.keyID),
+            "receipt_data": data,
+        ]
+    }
+
+    /// Recomputes every event hash of a decision and checks every `prev_hash` link (spec §11.2).
+    public func verifyChain(decisionID: String) throws -> ChainVerification {
+        try store.read { tx in
+            guard let decision = try tx.decision(decisionID) else { throw DecisionError.decisionNotFound(decisionID) }
+            let events = try tx.events(of: decisionID)
+            var previous = genesisPrevHash
+            for (index, event) in events.enumerated() {
+                let expectedSeq = index + 1
+                let body = try? JSONParser.parse(event.body)
+                let intact =
+                    event.seq == expectedSeq && Encoding.sha256Hex(event.body) == event.hash
+                    && event.prevHash == previous && body?["prev_hash"]?.stringValue == previous
+                    && body?["seq"]?.integerValue == Int64(expectedSeq)
+                    && body?["decision_id"]?.stringValue == decisionID
+                guard intact else {
+                    return ChainVerification(
+                        decisionID: decisionID, eventCount: events.count, headHash: previous, brokenAtSeq: expectedSeq)
+                }
+                previous = event.hash
+            }
+            if events.count != decision.eventCount || previous != decision.headHash {
+                return ChainVerification(
+                    decisionID: decisionID, eventCount: events.count, headHash: previous,
+                    brokenAtSeq: min(events.count, decision.eventCount) + 1)
+            }
+            return ChainVerification(decisionID: decisionID, eventCount: events.count, headHash: previous, brokenAtSeq: nil)
+        }
+    }
+
+    /// Verifies a saved receipt result against this store: the signature with the key it names, then the stored
+    /// chain against `receipt_data.chain_head_hash`.
+    public func verifyReceipt(_ receipt: JSONValue) throws -> ChainVerification {
+        guard let keyID = receipt["key_id"]?.stringValue ?? receipt["receipt_data"]?["key_id"]?.stringValue else {
+            throw ReceiptVerification.Failure.malformed("key_id is missing")
+        }
+        guard let publicKey = try store.read({ tx in try tx.receiptPublicKey(keyID: keyID) }) else {
+            throw ReceiptVerification.Failure.unknownKey(keyID)
+        }
+        try ReceiptVerification.verifySignature(receipt: receipt, publicKey: publicKey)
+        guard let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue,
+            let head = receipt["receipt_data"]?["chain_head_hash"]?.stringValue,
+            let count = receipt["receipt_data"]?["event_count"]?.integerValue
+        else { throw ReceiptVerification.Failure.malformed("receipt_data lacks decision_id or chain_head_hash") }
+        let chain: ChainVerification
+        do {
+            chain = try verifyChain(decisionID: decisionID)
+        } catch DecisionError.decisionNotFound {
+            throw ReceiptVerification.Failure.decisionMissing(decisionID)
+        }
+        if let seq = chain.brokenAtSeq { throw ReceiptVerification.Failure.chainBroken(seq: seq) }
+        // An open decision's receipt covers a prefix of the chain; a closed one covers all of it.
+        if receipt["final"]?.boolValue == true || Int(count) == chain.eventCount {
+            if chain.headHash != head { throw ReceiptVerification.Failure.chainMismatch(expected: head, actual: chain.headHash) }
+        } else {
+            let prefixHead = try store.read { tx in try tx.events(of: decisionID) }
+                .first(where: { $0.seq == Int(count) })?.hash ?? ""
+            if prefixHead != head { throw ReceiptVerification.Failure.chainMismatch(expected: head, actual: prefixHead) }
+        }
+        return chain
+    }
+}

@@ -1,0 +1,125 @@
+/// RFC 8785 JSON Canonicalization Scheme (JCS) serialization.
+///
+/// Object keys are sorted by UTF-16 code units, there is no whitespace, strings use the minimal escapes, and numbers
+/// use ECMAScript's `Number.prototype.toString` formatting. vigil uses this one serializer for every JSON it writes,
+/// so what it hashes, signs, stores and returns are the same bytes.
+extension JSONValue {
+    /// The canonical (JCS) text of this value.
+    public var canonicalText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JCS.write(self, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The canonical (JCS) UTF-8 bytes of this value.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        JCS.write(self, into: &out)
+        return out
+    }
+}
+
+/// The JCS writer and ECMAScript number formatting.
+public enum JCS {
+    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: formatNumber(Double(i)).utf8)
+        case .double(let d): out.append(contentsOf: formatNumber(d).utf8)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in sortedKeys(o).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(o[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Keys in JCS order: by UTF-16 code units.
+    public static func sortedKeys(_ object: JSONObject) -> [String] {
+        object.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Formats a finite double as ECMAScript's `Number.prototype.toString` does (ECMA-262 §6.1.6.1.20).
+    ///
+    /// Swift's `description` already yields the shortest round-tripping digits; this re-lays them out in
+    /// ECMAScript's notation (plain up to 1e21, exponent form beyond, `e-7` and below for small values).
+    public static func formatNumber(_ value: Double) -> String {
+        precondition(value.isFinite, "JSON numbers are finite")
+        if value == 0 { return "0" }
+        if value < 0 { return "-" + formatNumber(-value) }
+        // Decompose Swift's shortest representation into digits and a decimal exponent.
+        let text = value.description  // e.g. "100.0", "1e-07", "1.2345e+20"
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...])!
+        }
+        var digits = ""
+        var pointPosition = mantissa.count
+        if let dot = mantissa.firstIndex(of: ".") {
+            pointPosition = mantissa.distance(from: mantissa.startIndex, to: dot)
+            digits = String(mantissa[..<dot]) + String(mantissa[mantissa.index(after: dot)...])
+        } else {
+            digits = String(mantissa)
+        }
+        // Strip leading zeros (moving the point) and trailing zeros.
+        while digits.first == "0" { digits.removeFirst(); pointPosition -= 1 }
+        while digits.last == "0" { digits.removeLast() }
+        let k = digits.count
+        let n = pointPosition + exponent  // value = 0.digits × 10^n
+        if k <= n && n <= 21 {
+            return digits + String(repeating: "0", count: n - k)
+        }
+        if 0 < n && n <= 21 {
+            let split = digits.index(digits.startIndex, offsetBy: n)
+            return String(digits[..<split]) + "." + String(digits[split...])
+        }
+        if -6 < n && n <= 0 {
+            return "0." + String(repeating: "0", count: -n) + digits
+        }
+        let e = n - 1
+        let sign = e < 0 ? "-" : "+"
+        let head = String(digits.first!)
+        let tail = String(digits.dropFirst())
+        return head + (tail.isEmpty ? "" : "." + tail) + "e" + sign + String(abs(e))
+    }
+}

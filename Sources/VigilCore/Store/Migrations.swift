@@ -1,0 +1,141 @@
+import GRDB
+
+/// The store's schema, as numbered migrations applied in order. Tests run the same migrations.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-decisions", migrate: v1Decisions)
+        return migrator
+    }
+
+    /// Principals, keys, decisions, their hash-chained events, approvals, write buffer, receipts and search.
+    static func v1Decisions(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE principals (
+                    principal_id   TEXT PRIMARY KEY,
+                    kind           TEXT NOT NULL CHECK (kind IN ('agent', 'operator')),
+                    name           TEXT NOT NULL,
+                    status         TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+                    allow_override INTEGER NOT NULL DEFAULT 0,
+                    policy_grants  TEXT,            -- JSON list of policy ids; NULL means all policies
+                    created_at     TEXT NOT NULL
+                );
+                CREATE TABLE product_grants (
+                    principal_id TEXT NOT NULL REFERENCES principals(principal_id) ON DELETE CASCADE,
+                    product_id   TEXT NOT NULL,     -- '*' grants every configured product
+                    PRIMARY KEY (principal_id, product_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE api_keys (
+                    key_id       TEXT PRIMARY KEY,
+                    key_hash     TEXT NOT NULL UNIQUE,   -- sha256(key) in hex; the plaintext is never stored
+                    role         TEXT NOT NULL CHECK (role IN ('agent', 'operator')),
+                    principal_id TEXT NOT NULL REFERENCES principals(principal_id),
+                    key_prefix   TEXT NOT NULL,          -- the first 8 characters, for display
+                    created_at   TEXT NOT NULL,
+                    revoked_at   TEXT
+                );
+                CREATE TABLE decisions (
+                    decision_id       TEXT PRIMARY KEY,
+                    agent_id          TEXT NOT NULL,
+                    actor             TEXT NOT NULL,
+                    intent            TEXT NOT NULL,
+                    automation_mode   TEXT NOT NULL,
+                    instance          TEXT,
+                    version           TEXT,
+                    metadata          TEXT,
+                    status            TEXT NOT NULL,
+                    approval_status   TEXT NOT NULL DEFAULT 'none',
+                    approval_required INTEGER NOT NULL DEFAULT 0,
+                    approval_id       TEXT,
+                    created_at        TEXT NOT NULL,
+                    closed_at         TEXT,
+                    close_action      TEXT,
+                    close_reason      TEXT,
+                    kind              TEXT NOT NULL DEFAULT 'envelope',
+                    title             TEXT,
+                    category          TEXT,
+                    tags              TEXT,
+                    supersedes        TEXT,
+                    superseded_by     TEXT,
+                    event_count       INTEGER NOT NULL DEFAULT 0,
+                    head_hash         TEXT NOT NULL,
+                    last_exception    TEXT,   -- JSON {policy_id, message, approval_route_id} of the latest requires_exception
+                    search_text       TEXT NOT NULL DEFAULT ''
+                );
+                CREATE INDEX decisions_by_agent ON decisions(agent_id, created_at DESC);
+                CREATE INDEX decisions_by_created ON decisions(created_at DESC, decision_id DESC);
+                CREATE INDEX decisions_by_status ON decisions(status, created_at DESC);
+                CREATE TABLE decision_events (
+                    decision_id TEXT NOT NULL,
+                    seq         INTEGER NOT NULL,
+                    event_id    TEXT NOT NULL UNIQUE,
+                    type        TEXT NOT NULL,
+                    timestamp   TEXT NOT NULL,
+                    actor       TEXT NOT NULL,
+                    prev_hash   TEXT NOT NULL,
+                    hash        TEXT NOT NULL,
+                    body        TEXT NOT NULL,   -- JCS of the event without its hash; hash = sha256(body)
+                    PRIMARY KEY (decision_id, seq)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER decision_events_no_update BEFORE UPDATE ON decision_events
+                BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
+                CREATE TRIGGER decision_events_no_delete BEFORE DELETE ON decision_events
+                BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
+                CREATE TABLE read_evidence (
+                    event_id    TEXT PRIMARY KEY,
+                    decision_id TEXT NOT NULL,
+                    evidence    TEXT NOT NULL     -- JSON the inputs_ref resolves to
+                );
+                CREATE INDEX read_evidence_by_decision ON read_evidence(decision_id);
+                CREATE TABLE write_buffer (
+                    event_id    TEXT PRIMARY KEY,
+                    decision_id TEXT NOT NULL,
+                    seq         INTEGER NOT NULL,
+                    product_id  TEXT NOT NULL,
+                    operation   TEXT NOT NULL,
+                    rows        TEXT NOT NULL,    -- JSON list of normalized row operations
+                    created_records TEXT
+                );
+                CREATE INDEX write_buffer_by_decision ON write_buffer(decision_id, seq);
+                CREATE TABLE write_idempotency (
+                    agent_id        TEXT NOT NULL,
+                    decision_id     TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    fingerprint     TEXT NOT NULL,
+                    result          TEXT NOT NULL,
+                    PRIMARY KEY (agent_id, decision_id, idempotency_key)
+                ) WITHOUT ROWID;
+                CREATE TABLE approvals (
+                    approval_id       TEXT PRIMARY KEY,
+                    decision_id       TEXT NOT NULL REFERENCES decisions(decision_id),
+                    agent_id          TEXT NOT NULL,
+                    intent            TEXT NOT NULL,
+                    status            TEXT NOT NULL,
+                    title             TEXT NOT NULL,
+                    message           TEXT,
+                    kind              TEXT,
+                    reason            TEXT,
+                    approval_route_id TEXT,
+                    require_rationale INTEGER NOT NULL,
+                    requested_at      TEXT NOT NULL,
+                    expires_at        TEXT NOT NULL,
+                    resolved_at       TEXT,
+                    resolved_by       TEXT,
+                    rationale         TEXT
+                );
+                CREATE INDEX approvals_by_status ON approvals(status, requested_at, approval_id);
+                CREATE INDEX approvals_by_decision ON approvals(decision_id);
+                CREATE TABLE receipts (
+                    decision_id TEXT PRIMARY KEY,
+                    receipt     TEXT NOT NULL     -- the final receipt's JCS text, returned byte-identical
+                );
+                CREATE TABLE receipt_keys (
+                    key_id     TEXT PRIMARY KEY,
+                    public_key TEXT NOT NULL,     -- base64url of the raw 32-byte Ed25519 public key
+                    created_at TEXT NOT NULL
+                );
+                CREATE VIRTUAL TABLE decision_search USING fts5(body, tokenize = 'unicode61');
+                """)
+    }
+}

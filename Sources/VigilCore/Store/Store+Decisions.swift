@@ -1,0 +1,190 @@
+import GRDB
+
+extension StoreTransaction {
+    private static let decisionColumns = """
+        decision_id, agent_id, actor, intent, automation_mode, instance, version, metadata, status, approval_status,
+        approval_required, approval_id, created_at, closed_at, close_action, close_reason, kind, title, category, tags,
+        supersedes, superseded_by, event_count, head_hash, last_exception, search_text
+        """
+
+    private func arguments(_ d: StoredDecision) -> StatementArguments {
+        [
+            d.decisionID, d.agentID, d.actor, d.intent, d.automationMode.rawValue, d.instance, d.version,
+            d.metadata?.canonicalText, d.status.rawValue, d.approvalStatus.rawValue, d.approvalRequired,
+            d.approvalID, d.createdAt, d.closedAt, d.closeAction, d.closeReason, d.kind, d.title, d.category,
+            d.tags.map { JSONValue($0).canonicalText }, d.supersedes, d.supersededBy, d.eventCount, d.headHash,
+            d.lastException?.json.canonicalText, d.searchText,
+        ]
+    }
+
+    func insertDecision(_ d: StoredDecision) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Array(repeating: "?", count: 26).joined(separator: ",")))")
+        try statement.execute(arguments: arguments(d))
+    }
+
+    /// Writes every mutable column of `d` back.
+    func updateDecision(_ d: StoredDecision) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE decisions SET status = ?, approval_status = ?, approval_required = ?, approval_id = ?,
+                closed_at = ?, close_action = ?, close_reason = ?, superseded_by = ?, event_count = ?, head_hash = ?,
+                last_exception = ?, search_text = ? WHERE decision_id = ?
+                """)
+        try statement.execute(arguments: [
+            d.status.rawValue, d.approvalStatus.rawValue, d.approvalRequired, d.approvalID, d.closedAt, d.closeAction,
+            d.closeReason, d.supersededBy, d.eventCount, d.headHash, d.lastException?.json.canonicalText, d.searchText,
+            d.decisionID,
+        ])
+    }
+
+    func decision(_ id: String) throws -> StoredDecision? {
+        let statement = try db.cachedStatement(sql: "SELECT \(Self.decisionColumns) FROM decisions WHERE decision_id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(makeDecision)
+    }
+
+    func makeDecision(_ row: Row) -> StoredDecision {
+        StoredDecision(
+            decisionID: row["decision_id"], agentID: row["agent_id"], actor: row["actor"], intent: row["intent"],
+            automationMode: AutomationMode(rawValue: row["automation_mode"]) ?? .autonomous,
+            instance: row["instance"], version: row["version"],
+            metadata: (row["metadata"] as String?).flatMap { try? JSONParser.parse($0) },
+            status: DecisionStatus(rawValue: row["status"]) ?? .open,
+            approvalStatus: ApprovalStatus(rawValue: row["approval_status"]) ?? .none,
+            approvalRequired: row["approval_required"], approvalID: row["approval_id"], createdAt: row["created_at"],
+            closedAt: row["closed_at"], closeAction: row["close_action"], closeReason: row["close_reason"],
+            kind: row["kind"], title: row["title"], category: row["category"],
+            tags: (row["tags"] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue),
+            supersedes: row["supersedes"], supersededBy: row["superseded_by"], eventCount: row["event_count"],
+            headHash: row["head_hash"],
+            lastException: ExceptionNote(json: (row["last_exception"] as String?).flatMap { try? JSONParser.parse($0) }),
+            searchText: row["search_text"])
+    }
+
+    /// Replaces the decision's full-text entry with `text`.
+    func indexDecisionText(_ decisionID: String, _ text: String) throws {
+        guard let rowID = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT rowid FROM decisions WHERE decision_id = ?"), arguments: [decisionID])
+        else { return }
+        try db.cachedStatement(sql: "DELETE FROM decision_search WHERE rowid = ?").execute(arguments: [rowID])
+        try db.cachedStatement(sql: "INSERT INTO decision_search (rowid, body) VALUES (?, ?)")
+            .execute(arguments: [rowID, text])
+    }
+
+    // MARK: Events
+
+    func appendEvent(_ e: StoredEvent, type: String, timestamp: String, actor: String) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO decision_events (decision_id, seq, event_id, type, timestamp, actor, prev_hash, hash, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [e.decisionID, e.seq, e.eventID, type, timestamp, actor, e.prevHash, e.hash, e.body])
+    }
+
+    func events(of decisionID: String) throws -> [StoredEvent] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT decision_id, seq, event_id, type, prev_hash, hash, body FROM decision_events WHERE decision_id = ? ORDER BY seq"),
+            arguments: [decisionID]
+        ).map { row in
+            StoredEvent(
+                decisionID: row["decision_id"], seq: row["seq"], eventID: row["event_id"], type: row["type"],
+                prevHash: row["prev_hash"], hash: row["hash"], body: row["body"])
+        }
+    }
+
+    /// The decision an event belongs to and its type, if the event exists.
+    func eventOwner(_ eventID: String) throws -> (decisionID: String, type: String)? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT decision_id, type FROM decision_events WHERE event_id = ?", arguments: [eventID])
+        else { return nil }
+        return (row["decision_id"], row["type"])
+    }
+
+    // MARK: Evidence, write buffer, idempotency, receipts
+
+    func insertEvidence(eventID: String, decisionID: String, evidence: JSONValue) throws {
+        try db.cachedStatement(sql: "INSERT INTO read_evidence (event_id, decision_id, evidence) VALUES (?, ?, ?)")
+            .execute(arguments: [eventID, decisionID, evidence.canonicalText])
+    }
+
+    func evidence(eventID: String) throws -> JSONValue? {
+        try String.fetchOne(db, sql: "SELECT evidence FROM read_evidence WHERE event_id = ?", arguments: [eventID])
+            .flatMap { try? JSONParser.parse($0) }
+    }
+
+    func bufferWrite(eventID: String, decisionID: String, seq: Int, productID: String, operation: String,
+                     rows: JSONValue, createdRecords: JSONValue?) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO write_buffer (event_id, decision_id, seq, product_id, operation, rows, created_records)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [eventID, decisionID, seq, productID, operation, rows.canonicalText,
+                              createdRecords?.canonicalText])
+    }
+
+    struct BufferedWrite {
+        var eventID: String
+        var productID: String
+        var operation: String
+        var rows: [JSONValue]
+        var createdRecords: JSONValue?
+    }
+
+    func bufferedWrites(of decisionID: String) throws -> [BufferedWrite] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM write_buffer WHERE decision_id = ? ORDER BY seq", arguments: [decisionID]
+        ).map { row in
+            BufferedWrite(
+                eventID: row["event_id"], productID: row["product_id"], operation: row["operation"],
+                rows: (try? JSONParser.parse(row["rows"] as String))?.arrayValue ?? [],
+                createdRecords: (row["created_records"] as String?).flatMap { try? JSONParser.parse($0) })
+        }
+    }
+
+    /// Drops the write buffer and read evidence of a closed decision.
+    func discardWorkingState(of decisionID: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM write_buffer WHERE decision_id = ?").execute(arguments: [decisionID])
+        try db.cachedStatement(sql: "DELETE FROM read_evidence WHERE decision_id = ?").execute(arguments: [decisionID])
+    }
+
+    func idempotentWrite(agentID: String, decisionID: String, key: String) throws -> (fingerprint: String, result: JSONValue)? {
+        guard let row = try Row.fetchOne(
+            db,
+            sql: "SELECT fingerprint, result FROM write_idempotency WHERE agent_id = ? AND decision_id = ? AND idempotency_key = ?",
+            arguments: [agentID, decisionID, key])
+        else { return nil }
+        return (row["fingerprint"], (try? JSONParser.parse(row["result"] as String)) ?? .null)
+    }
+
+    func recordIdempotentWrite(agentID: String, decisionID: String, key: String, fingerprint: String,
+                               result: JSONValue) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO write_idempotency (agent_id, decision_id, idempotency_key, fingerprint, result)
+                VALUES (?, ?, ?, ?, ?)
+                """,
+            arguments: [agentID, decisionID, key, fingerprint, result.canonicalText])
+    }
+
+    func insertReceipt(decisionID: String, text: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO receipts (decision_id, receipt) VALUES (?, ?)")
+            .execute(arguments: [decisionID, text])
+    }
+
+    func receipt(decisionID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT receipt FROM receipts WHERE decision_id = ?", arguments: [decisionID])
+    }
+
+    func registerReceiptKey(keyID: String, publicKey: String, createdAt: String) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO receipt_keys (key_id, public_key, created_at) VALUES (?, ?, ?)",
+            arguments: [keyID, publicKey, createdAt])
+    }
+
+    func receiptPublicKey(keyID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT public_key FROM receipt_keys WHERE key_id = ?", arguments: [keyID])
+    }
+}
