@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilCore"],
+            dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
         .testTarget(

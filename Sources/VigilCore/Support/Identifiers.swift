@@ -10,7 +10,9 @@ public enum Identifiers {
         let millis = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
-        for i in 6..<16 { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        for i in 6..<14 { bytes[i] = UInt8(truncatingIfNeeded: random.0 >> (8 * (i - 6))) }
+        for i in 14..<16 { bytes[i] = UInt8(truncatingIfNeeded: random.1 >> (8 * (i - 14))) }
         // 128 bits → 26 characters of 5 bits; the first character carries only 3 bits.
         var value = (UInt64(0), UInt64(0))
         for i in 0..<8 { value.0 = value.0 << 8 | UInt64(bytes[i]) }

@@ -1,0 +1,205 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct DecisionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decisions",
+        abstract: "Inspect agents' decisions: list, show, trace, receipt and chain verification.",
+        subcommands: [List.self, Show.self, Trace.self, Receipt.self, Verify.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List decisions of every agent, newest first.",
+            discussion: "Example: vigil decisions list --status needs_approval --intent-prefix billing.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: ArgumentHelp("Only this status (repeatable): open, needs_approval, approved, rejected, committed, aborted.", valueName: "status"))
+        var status: [String] = []
+        @Option(help: ArgumentHelp("Only this agent id.", valueName: "agent-id")) var agent: String?
+        @Option(help: ArgumentHelp("Only intents starting with this (case-sensitive).", valueName: "prefix")) var intentPrefix: String?
+        @Option(help: ArgumentHelp("Full-text search; every word must match.", valueName: "words")) var text: String?
+        @Option(help: "At most this many (1–500).") var limit = 50
+        @Option(help: "Skip this many.") var offset = 0
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                var arguments: JSONObject = ["limit": .int(Int64(limit)), "offset": .int(Int64(offset))]
+                if !status.isEmpty { arguments["status"] = JSONValue(status) }
+                if let agent { arguments["agent"] = .string(agent) }
+                if let intentPrefix { arguments["intent_prefix"] = .string(intentPrefix) }
+                if let text { arguments["text"] = .string(text) }
+                let result = try runtime.decisions.listDecisions(arguments)
+                common.emit(.object(result)) {
+                    let rows = result["decisions"]?.arrayValue ?? []
+                    if rows.isEmpty { return "No decisions match." }
+                    var lines = [cell("AGE", 5) + cell("STATUS", 15) + cell("AGENT", 18) + cell("INTENT", 32) + "ID"]
+                    for row in rows {
+                        let pending = row["pending_approval_id"]?.stringValue != nil ? " ⏳" : ""
+                        lines.append(
+                            cell(age(row["created_at"]?.stringValue ?? ""), 5)
+                                + cell((row["status"]?.stringValue ?? "") + pending, 15)
+                                + cell(row["agent_id"]?.stringValue ?? "", 18)
+                                + cell(row["intent"]?.stringValue ?? "", 32) + (row["decision_id"]?.stringValue ?? ""))
+                    }
+                    lines.append("\(rows.count) of \(result["total"]?.integerValue ?? 0)")
+                    return lines.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one decision (as decision_get returns it).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The decision id (TMEM_…).") var id: String
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let operatorID = try resolveOperator(nil, config: runtime.config)
+                let result = try runtime.decisions.getDecision(["decision_id": .string(id)], caller: .operator(operatorID))
+                common.emit(.object(result)) {
+                    JCS.sortedKeys(result).map { key in
+                        let value = result[key]!
+                        return cell(key, 19) + (value.stringValue ?? value.canonicalText)
+                    }.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Trace: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a decision's hash-chained trace.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The decision id.") var id: String
+        @Option(help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type")) var type: [String] = []
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let operatorID = try resolveOperator(nil, config: runtime.config)
+                var arguments: JSONObject = ["decision_id": .string(id)]
+                if !type.isEmpty { arguments["types"] = JSONValue(type) }
+                let result = try runtime.decisions.trace(arguments, caller: .operator(operatorID))
+                common.emit(.object(result)) {
+                    var lines: [String] = []
+                    for event in result["events"]?.arrayValue ?? [] {
+                        let seq = event["seq"]?.integerValue ?? 0
+                        let kind = event["type"]?.stringValue ?? ""
+                        let detail: String
+                        switch kind {
+                        case "evaluate": detail = "\(event["policy_id"]?.stringValue ?? "") → \(event["outcome"]?.stringValue ?? "")"
+                        case "read", "write": detail = event["product"]?.stringValue ?? ""
+                        case "approval_resolved": detail = "\(event["status"]?.stringValue ?? "") by \(event["resolved_by"]?.stringValue ?? "")"
+                        case "closed": detail = "\(event["action"]?.stringValue ?? "") → \(event["status"]?.stringValue ?? "")"
+                        case "context": detail = event["summary"]?.stringValue ?? ""
+                        default: detail = event["intent"]?.stringValue ?? event["title"]?.stringValue ?? ""
+                        }
+                        lines.append(
+                            cell("\(seq)", 4) + cell(event["timestamp"]?.stringValue ?? "", 26) + cell(kind, 19)
+                                + cell(event["actor"]?.stringValue ?? "", 18) + detail)
+                    }
+                    lines.append("head \(result["chain"]?["head_hash"]?.stringValue ?? "")")
+                    return lines.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
+    struct Receipt: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a decision's signed receipt as JSON.",
+            discussion: "Save it and check it later: vigil decisions receipt ID > r.json && vigil receipts verify r.json")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The decision id.") var id: String
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let operatorID = try resolveOperator(nil, config: runtime.config)
+                let result = try runtime.decisions.receipt(["decision_id": .string(id)], caller: .operator(operatorID))
+                print(JSONValue.object(result).prettyText)
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute a decision's hash chain and report whether it is intact.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The decision id.") var id: String
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let chain = try runtime.decisions.verifyChain(decisionID: id)
+                let value: JSONValue = [
+                    "decision_id": .string(id), "intact": .bool(chain.isIntact), "event_count": .int(Int64(chain.eventCount)),
+                    "head_hash": .string(chain.headHash), "broken_at_seq": JSONValue(chain.brokenAtSeq),
+                ]
+                common.emit(value) {
+                    chain.isIntact
+                        ? "intact: \(chain.eventCount) events, head \(chain.headHash)"
+                        : "BROKEN at seq \(chain.brokenAtSeq!): the stored trace was altered"
+                }
+                if !chain.isIntact { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+struct ReceiptsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipts", abstract: "Verify saved decision receipts.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a saved receipt: its Ed25519 signature, and the stored trace it vouches for.",
+            discussion: """
+                FILE is the JSON printed by `vigil decisions receipt` (or returned by decision_receipt). The signing
+                key is looked up by key_id in the store; with --public-key the signature is checked offline only.
+                Exits 0 when valid, 1 when not.
+                """)
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The receipt file ('-' for standard input).") var file: String
+        @Option(help: ArgumentHelp("Check only the signature, with this base64url Ed25519 public key.", valueName: "key"))
+        var publicKey: String?
+
+        func run() throws {
+            try runReporting {
+                let data: Data
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else {
+                        throw CLIError("cannot read \(file)")
+                    }
+                    data = contents
+                }
+                let receipt: JSONValue
+                do {
+                    receipt = try JSONParser.parse(bytes: data)
+                } catch {
+                    throw CLIError("\(file) is not JSON: \(error)")
+                }
+                let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue ?? "?"
+                if let publicKey {
+                    try ReceiptVerification.verifySignature(receipt: receipt, publicKey: publicKey)
+                    common.emit(["valid": true, "decision_id": .string(decisionID), "chain_checked": false]) {
+                        "valid signature for \(decisionID) (trace not checked)"
+                    }
+                    return
+                }
+                let runtime = try common.open()
+                let chain = try runtime.decisions.verifyReceipt(receipt)
+                common.emit([
+                    "valid": true, "decision_id": .string(decisionID), "chain_checked": true,
+                    "event_count": .int(Int64(chain.eventCount)),
+                ]) {
+                    "valid: signature and trace of \(decisionID) verify (\(chain.eventCount) events)"
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "Watch what your AI agents decide and remember; approve what needs a human.",
+        discussion: """
+            vigil records agents' decisions (TraceMem-compatible) and memories (Membrane-compatible) in one SQLite
+            store. Every command takes --db PATH (or VIGIL_DB) and --json.
+
+            Examples:
+              vigil agents add builder --grant '*' --json     register an agent and print its key once
+              vigil decisions list --status needs_approval    what is waiting for a human
+              vigil approvals approve appr_… --rationale ok   let it proceed
+              vigil decisions receipt TMEM_… > r.json && vigil receipts verify r.json
+            """,
+        version: VigilVersion.current,
+        subcommands: [
+            AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self,
+            BenchCommand.self, PathsCommand.self,
+        ]
+    )
+}
+
+/// Options every command takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("The configuration file. Default: $VIGIL_CONFIG, else ~/.config/vigil/config.toml.", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+    var json = false
+
+    var paths: VigilPaths { VigilPaths.resolve(database: db, config: config) }
+
+    /// Opens the store and engines, turning failures into a clear message and exit code.
+    func open() throws -> VigilRuntime {
+        do {
+            return try VigilRuntime.open(paths: paths)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
+    /// Prints `value` as pretty JSON when `--json` is set, else runs `text`.
+    func emit(_ value: JSONValue, text: () -> String) {
+        print(json ? value.prettyText : text())
+    }
+}
+
+/// A failure shown as one line on stderr with a non-zero exit code.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let exitCode: Int32
+
+    init(_ error: any Error) {
+        switch error {
+        case let e as CLIError: self = e
+        case let e as DecisionError: description = e.data; exitCode = 1
+        case let e as StoreError: description = e.description; exitCode = 3
+        case let e as ConfigError: description = e.description; exitCode = 4
+        case let e as PrincipalError: description = e.description; exitCode = 1
+        case let e as ReceiptVerification.Failure: description = e.description; exitCode = 1
+        case let e as ReceiptKeyError: description = e.description; exitCode = 3
+        default: description = "\(error)"; exitCode = 1
+        }
+    }
+
+    init(_ message: String, exitCode: Int32 = 1) {
+        description = message
+        self.exitCode = exitCode
+    }
+}
+
+/// Runs `body`, printing any failure as `error: …` on stderr and exiting with its code.
+func runReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as CleanExit {
+        throw error
+    } catch {
+        let failure = CLIError(error)
+        FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
+        throw ExitCode(failure.exitCode)
+    }
+}
+
+/// The local operator identity: `--operator`, else config `operator`, else the login name.
+func resolveOperator(_ flag: String?, config: VigilConfig) throws -> String {
+    let name = flag ?? config.operatorName ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+    guard Identifier.isValidOperatorID(name) else {
+        throw CLIError("operator '\(name)' is not a valid operator id ([A-Za-z0-9._@-]{1,64}); pass --operator NAME")
+    }
+    return name
+}
+
+/// Pads or cuts `text` to `width` characters for table output.
+func cell(_ text: String, _ width: Int) -> String {
+    if text.count > width { return String(text.prefix(max(0, width - 1))) + "…" }
+    return text + String(repeating: " ", count: width - text.count)
+}
+
+/// "3m", "2h", "5d" since an RFC 3339 timestamp.
+func age(_ timestamp: String, now: Date = Date()) -> String {
+    guard let date = Timestamp.parse(timestamp) else { return "?" }
+    let seconds = Int(now.timeIntervalSince(date))
+    if seconds < 60 { return "\(max(0, seconds))s" }
+    if seconds < 3600 { return "\(seconds / 60)m" }
+    if seconds < 86400 { return "\(seconds / 3600)h" }
+    return "\(seconds / 86400)d"
+}
+
+struct PathsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "paths", abstract: "Show where vigil keeps its database, configuration and signing key.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let paths = common.paths
+        let value: JSONValue = [
+            "database": .string(paths.database), "config": .string(paths.config),
+            "receipt_key": .string(paths.dataDirectory + "/" + ReceiptSigner.fileName),
+        ]
+        common.emit(value) {
+            "database     \(paths.database)\nconfig       \(paths.config)\nreceipt key  \(paths.dataDirectory)/\(ReceiptSigner.fileName)"
+        }
+    }
+}

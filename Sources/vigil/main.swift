@@ -1,3 +1,0 @@
-import VigilCore
-import ArgumentParser
-print("hi")

@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@Suite("Approvals, operator side included (checklist 60–72)")
+struct ApprovalTests {
+    func request(_ f: DecisionFixture, _ id: String, _ extra: JSONObject = [:]) throws -> JSONObject {
+        try f.call("decision_request_approval", ["decision_id": .string(id)].merging(extra) { $1 })
+    }
+
+    @Test("60–62: a request is delivered, blocks a second one and accepts description")
+    func requestFlow() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approval = try request(f, id, ["description": "why", "kind": "exception"])
+        let approvalID = approval["approval_id"]!.s!
+        #expect(approvalID.hasPrefix("appr_"))
+        #expect(approval["status"] == "pending")
+        #expect(approval["delivery"]?["status"] == "delivered")
+        let d = try f.get(id)
+        #expect(d["status"] == "needs_approval" && d["approval_status"] == "pending" && d["approval_id"]!.s == approvalID)
+        try expectRefusal(f, code: -32603, data: "Decision '\(id)' already has a pending approval (approval_id: \(approvalID))") {
+            _ = try request(f, id)
+        }
+        let listed = try f.callAsOperator("operator_approvals_list", [:])["approvals"]!.arrayValue!
+        #expect(listed.count == 1)
+        #expect(listed[0]["message"] == "why")
+        #expect(listed[0]["title"] == "billing.refund.issue")
+    }
+
+    @Test("63: expiry bounds and unknown routes")
+    func requestValidation() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        try expectRefusal(f, code: -32602, data: "expires_in_seconds must be between 60 and 604800") {
+            _ = try request(f, id, ["expires_in_seconds": 10])
+        }
+        try expectRefusal(f, code: -32603, data: "Approval route 'nope' not found") {
+            _ = try request(f, id, ["approval_route_id": "nope"])
+        }
+    }
+
+    @Test("64: an operator approves; the trace records who and why")
+    func approve() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id)["approval_id"]!
+        let result = try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "approve", "rationale": "ok"])
+        #expect(result["status"] == "approved" && result["resolved_by"] == "op_o" && result["decision_status"] == "approved")
+        let event = try f.events(id).last!
+        #expect(event["type"] == "approval_resolved" && event["actor"] == "op_o" && event["rationale"] == "ok")
+    }
+
+    @Test("65: a rejection blocks commit but allows abort")
+    func reject() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id)["approval_id"]!
+        let result = try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "denied"])
+        #expect(result["status"] == "rejected")
+        let d = try f.get(id)
+        #expect(d["status"] == "rejected" && d["approval_status"] == "rejected")
+        try expectRefusal(f, code: -32603, data: "Cannot commit Decision '\(id)': approval was rejected") {
+            try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
+        }
+        #expect(try f.call("decision_close", ["decision_id": .string(id), "action": "abort"])["status"] == "aborted")
+    }
+
+    @Test("66–67: resolutions are final; a required rationale is enforced")
+    func finality() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id, ["require_rationale": true])["approval_id"]!.s!
+        try expectRefusal(f, code: -32602, data: "rationale is required for this approval") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": .string(approvalID), "resolution": "approve"])
+        }
+        #expect(try f.get(id)["approval_status"] == "pending")
+        try f.callAsOperator("operator_approval_resolve", ["approval_id": .string(approvalID), "resolution": "approve", "rationale": "fine"])
+        try expectRefusal(f, code: -32603, data: "Approval '\(approvalID)' is already resolved (status: approved)") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": .string(approvalID), "resolution": "reject", "rationale": "late"])
+        }
+    }
+
+    @Test("68: an approval past its deadline expires lazily, whatever the sweep does")
+    func expiry() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approval = try request(f, id, ["expires_in_seconds": 60])
+        let approvalID = approval["approval_id"]!.s!
+        f.clock.advance(by: 61)
+        let d = try f.get(id)
+        #expect(d["status"] == "rejected" && d["approval_status"] == "expired")
+        let event = try f.events(id).last!
+        #expect(event["type"] == "approval_resolved" && event["status"] == "expired")
+        #expect(event["resolved_by"] == "system:expiry" && event["rationale"] == "expired")
+        #expect(event["resolved_at"] == approval["expires_at"] && event["timestamp"] == approval["expires_at"])
+        try expectRefusal(f, code: -32603, data: "Approval '\(approvalID)' is already resolved (status: expired)") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": .string(approvalID), "resolution": "approve"])
+        }
+        #expect(try f.engine.sweepExpiredApprovals() == 0, "already expired once")
+    }
+
+    @Test("68: the sweep expires approvals nobody looked at")
+    func sweep() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        _ = try request(f, id, ["expires_in_seconds": 60])
+        f.clock.advance(by: 120)
+        #expect(try f.engine.sweepExpiredApprovals() == 1)
+        #expect(try f.callAsOperator("operator_approvals_list", ["status": "expired"])["total"] == 1)
+    }
+
+    @Test("69: aborting with a pending approval rejects it first")
+    func abortPending() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id)["approval_id"]!
+        try f.call("decision_close", ["decision_id": .string(id), "action": "abort"])
+        let listed = try f.callAsOperator("operator_approvals_list", ["status": "rejected"])["approvals"]!.arrayValue!
+        #expect(listed.count == 1 && listed[0]["approval_id"] == approvalID && listed[0]["resolved_by"] == "system:abort")
+        let events = try f.events(id)
+        #expect(events.suffix(2).map { $0["type"]!.s! } == ["approval_resolved", "closed"])
+        #expect(events[events.count - 2]["rationale"] == "decision aborted")
+    }
+
+    @Test("70: bad resolutions, unknown approvals and a mismatched operator")
+    func resolveValidation() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id)["approval_id"]!
+        try expectRefusal(f, code: -32602, data: "invalid resolution 'maybe'") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "maybe"])
+        }
+        try expectRefusal(f, code: -32603, data: "Approval 'appr_nope' not found") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": "appr_nope", "resolution": "approve"])
+        }
+        try expectRefusal(f, code: -32602, data: "operator_id does not match the calling key") {
+            try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "approve", "operator_id": "op_other"])
+        }
+        try expectRefusal(f, code: -32603, data: "Permission denied: operator role required") {
+            try f.call("operator_approval_resolve", ["approval_id": approvalID, "resolution": "approve"])
+        }
+        try expectRefusal(f, code: -32603, data: "Permission denied: operator keys cannot call agent tools") {
+            try f.callAsOperator("decision_create", ["intent": "x", "automation_mode": "autonomous"])
+        }
+    }
+
+    @Test("71: the queue lists pending approvals oldest first, and filters by status")
+    func queueOrder() throws {
+        let f = try DecisionFixture()
+        var ids: [String] = []
+        for _ in 0..<3 {
+            ids.append(try request(f, try f.open())["approval_id"]!.s!)
+            f.clock.advance(by: 1)
+        }
+        try f.callAsOperator("operator_approval_resolve", ["approval_id": .string(ids[1]), "resolution": "approve"])
+        let pending = try f.callAsOperator("operator_approvals_list", [:])
+        #expect(pending["approvals"]!.arrayValue!.map { $0["approval_id"]!.s! } == [ids[0], ids[2]])
+        let approved = try f.callAsOperator("operator_approvals_list", ["status": "approved"])
+        #expect(approved["approvals"]!.arrayValue!.map { $0["approval_id"]!.s! } == [ids[1]])
+        f.clock.advance(by: 4000)
+        #expect(try f.callAsOperator("operator_approvals_list", [:])["total"] == 0, "expired before listing")
+        #expect(try f.callAsOperator("operator_approvals_list", ["status": "expired"])["total"] == 2)
+    }
+
+    @Test("72: operator decision filters combine with AND")
+    func decisionFilters() throws {
+        let f = try DecisionFixture()
+        let a1 = try f.open(intent: "billing.refund.issue")
+        try f.call("decision_add_context", ["decision_id": .string(a1), "context": ["note": "customer wants a refund"]])
+        let a2 = try f.open(intent: "billing.invoice.send")
+        _ = try request(f, a2)
+        let b1 = try f.open(intent: "billing.refund.issue", as: f.agentB)
+        let other = try f.open(intent: "deploy.release.execute")
+        func ids(_ args: JSONObject) throws -> Set<String> {
+            Set(try f.callAsOperator("operator_decisions_list", args)["decisions"]!.arrayValue!.map { $0["decision_id"]!.s! })
+        }
+        #expect(try ids(["status": "needs_approval"]) == [a2])
+        #expect(try ids(["agent": "agent_b"]) == [b1])
+        #expect(try ids(["intent_prefix": "billing."]) == [a1, a2, b1])
+        #expect(try ids(["intent_prefix": "BILLING."]).isEmpty, "the prefix is case-sensitive")
+        #expect(try ids(["text": "refund"]) == [a1, b1])
+        #expect(try ids(["text": "refund", "agent": "agent_a"]) == [a1])
+        #expect(try ids(["intent_prefix": "billing.", "status": ["open"]]) == [a1, b1])
+        #expect(try ids([:]).count == 4)
+        _ = other
+        let pending = try f.callAsOperator("operator_decisions_list", ["status": "needs_approval"])["decisions"]!.arrayValue![0]
+        #expect(pending["pending_approval_id"]!.s!.hasPrefix("appr_"))
+    }
+
+    @Test("concurrent resolutions: exactly one wins")
+    func concurrentResolutions() async throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let approvalID = try request(f, id)["approval_id"]!
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for resolution in ["approve", "reject", "approve", "reject"] {
+                group.addTask {
+                    (try? f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": .string(resolution)])) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try f.events(id).filter { $0["type"] == "approval_resolved" }.count == 1)
+    }
+}

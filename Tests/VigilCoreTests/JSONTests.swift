@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import VigilCore
+
+@Suite("JSON parsing and canonical serialization (RFC 8785)")
+struct JSONTests {
+    @Test("ECMAScript number formatting matches RFC 8785's examples", arguments: [
+        (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-1.5, "-1.5"), (100.0, "100"), (1e21, "1e+21"), (1e20, "100000000000000000000"),
+        (123456789012345680000.0, "123456789012345680000"), (0.000001, "0.000001"), (0.0000001, "1e-7"),
+        (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (4.50, "4.5"), (2e-3, "0.002"),
+        (0.1 + 0.2, "0.30000000000000004"), (9007199254740992.0, "9007199254740992"), (1.5e300, "1.5e+300"),
+        (-3.25e-10, "-3.25e-10"), (333333333.3333333, "333333333.3333333"),
+    ])
+    func numbers(value: Double, expected: String) {
+        #expect(JCS.formatNumber(value) == expected)
+    }
+
+    @Test("objects sort keys by UTF-16 code units and strings use minimal escapes")
+    func canonicalText() throws {
+        let value = try JSONParser.parse(#"{"b":[1,2.50,"\u0001\n\"é"],"a":{"z":null,"\u20ac":true,"\ud83d\ude00":false,"\ufb33":1}}"#)
+        #expect(value.canonicalText == #"{"a":{"z":null,"€":true,"😀":false,"דּ":1},"b":[1,2.5,"\u0001\n\"é"]}"#)
+    }
+
+    @Test("integers and doubles stay distinct but compare numerically")
+    func numberKinds() throws {
+        #expect(try JSONParser.parse("42") == .int(42))
+        #expect(try JSONParser.parse("42.0") == .double(42))
+        #expect(JSONValue.int(1) == JSONValue.double(1.0))
+        #expect(try JSONParser.parse("-9223372036854775808") == .int(Int64.min))
+        #expect(try JSONParser.parse("1e3").integerValue == 1000)
+    }
+
+    @Test("malformed JSON is refused with its offset", arguments: [
+        "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "tru", "1 2", "\"\\ud800\"", "1e999", "",
+    ])
+    func malformed(text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("invalid UTF-8 inside a string is refused")
+    func invalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes: [0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test("parse then serialize is stable")
+    func roundTrip() throws {
+        let text = #"{"a":[true,false,null,-0.5,"x"],"b":{"c":"\u2028"}}"#
+        let once = try JSONParser.parse(text).canonicalText
+        #expect(try JSONParser.parse(once).canonicalText == once)
+        #expect(try JSONParser.parse(JSONParser.parse(text).prettyText) == JSONParser.parse(text))
+    }
+}
+
+@Suite("Timestamps and identifiers")
+struct TimestampTests {
+    @Test("formats UTC with milliseconds and parses RFC 3339 with offsets")
+    func timestamps() {
+        let date = Date(timeIntervalSince1970: 1_767_780_000.123)
+        #expect(Timestamp.format(date) == "2026-01-07T10:00:00.123Z")
+        #expect(Timestamp.parse("2026-01-07T10:00:00.123Z")!.timeIntervalSince1970 == 1_767_780_000.123)
+        #expect(Timestamp.parse("2026-01-07T12:00:00+02:00")!.timeIntervalSince1970 == 1_767_780_000)
+        #expect(Timestamp.parse("2026-02-30T00:00:00Z") == nil)
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+
+    @Test("ULIDs are 26 Crockford characters and sort by time")
+    func ulids() {
+        let a = Identifiers.ulid(at: Date(timeIntervalSince1970: 1000))
+        let b = Identifiers.ulid(at: Date(timeIntervalSince1970: 2000))
+        #expect(a.count == 26 && b.count == 26)
+        #expect(a < b)
+        #expect(a.allSatisfy { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains($0) })
+        #expect(Identifiers.decisionID(at: Date()).hasPrefix("TMEM_"))
+    }
+}

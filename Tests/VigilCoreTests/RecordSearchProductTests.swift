@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@Suite("Records, search, products and capabilities (checklist 82–87)")
+struct RecordSearchProductTests {
+    func record(_ f: DecisionFixture, _ extra: JSONObject = [:], as agent: Principal? = nil) throws -> JSONObject {
+        try f.call("decision_record", [
+            "title": "Use SQLite", "category": "architecture", "context": "We need storage",
+            "decision": "SQLite in WAL mode", "rationale": "one file, many readers",
+        ].merging(extra) { $1 }, as: agent)
+    }
+
+    @Test("82: a record is created committed in one call")
+    func recordOneShot() throws {
+        let f = try DecisionFixture()
+        let result = try record(f, ["tags": ["db", "api"], "alternatives_considered": [["option": "Postgres", "rejected_because": "a server"]]])
+        #expect(result["status"] == "committed")
+        let id = result["decision_id"]!.s!
+        #expect(try f.get(id)["intent"] == "decision.architecture.record")
+        #expect(result["trace"]?["events"]?.arrayValue?.map { $0["type"]!.s! } == ["created", "context", "closed"])
+        #expect(result["snapshot"]?["decision"] == "SQLite in WAL mode")
+        #expect(try f.call("decision_receipt", ["decision_id": .string(id)])["final"] == true)
+        try expectRefusal(f, code: -32602, data: "invalid category 'misc'") { _ = try record(f, ["category": "misc"]) }
+        try expectRefusal(f, code: -32600, data: "rationale is required") {
+            _ = try f.call("decision_record", ["title": "t", "category": "other", "context": "c", "decision": "d"])
+        }
+    }
+
+    @Test("83: supersedes links both ways, once, within the caller's own decisions")
+    func supersedes() throws {
+        let f = try DecisionFixture()
+        let d1 = try record(f)["decision_id"]!.s!
+        let d2 = try record(f, ["supersedes": .string(d1)])["decision_id"]!.s!
+        #expect(try f.get(d1)["superseded_by"]!.s == d2)
+        #expect(try f.events(d2)[0]["supersedes"]!.s == d1)
+        try expectRefusal(f, code: -32603, data: "Decision '\(d1)' is already superseded by '\(d2)'") {
+            _ = try record(f, ["supersedes": .string(d1)])
+        }
+        let foreign = try record(f, as: f.agentB)["decision_id"]!.s!
+        try expectRefusal(f, code: -32603, data: "Decision '\(foreign)' not found") {
+            _ = try record(f, ["supersedes": .string(foreign)])
+        }
+        #expect(try f.engine.verifyChain(decisionID: d1).isIntact, "superseded_by lives outside the sealed chain")
+    }
+
+    @Test("84: search by tags, text, status and limit, scoped to the caller")
+    func search() throws {
+        let f = try DecisionFixture()
+        let both = try record(f, ["tags": ["db", "api"]])["decision_id"]!.s!
+        _ = try record(f, ["tags": ["db"], "title": "Index everything", "decision": "add indexes"])
+        for _ in 0..<25 { _ = try f.open() }
+        let rejected = try f.open()
+        let approval = try f.call("decision_request_approval", ["decision_id": .string(rejected)])["approval_id"]!
+        try f.callAsOperator("operator_approval_resolve", ["approval_id": approval, "resolution": "reject"])
+        _ = try record(f, ["tags": ["db", "api"]], as: f.agentB)
+        func search(_ args: JSONObject) throws -> JSONObject { try f.call("decision_search", args) }
+        #expect(try search(["tags": ["db", "api"]])["results"]!.arrayValue!.map { $0["decision_id"]!.s! } == [both])
+        #expect(try search([:])["results"]!.arrayValue!.count == 20)
+        #expect(try search([:])["total"] == 28)
+        #expect(try search(["limit": 500])["results"]!.arrayValue!.count == 28)
+        try expectRefusal(f, code: -32602, data: "limit must be a positive integer") { _ = try search(["limit": 0]) }
+        #expect(try search(["status": "denied"])["results"] == search(["status": "rejected"])["results"])
+        #expect(try search(["status": "denied"])["results"]!.arrayValue!.map { $0["decision_id"]!.s! } == [rejected])
+        let text = try search(["query": "indexes"])["results"]!.arrayValue!
+        #expect(text.count == 1 && text[0]["title"] == "Index everything")
+        #expect(try search(["query": "SQLite WAL"])["total"] == 1)
+        #expect(try search(["query": "SQLite indexes"])["total"] == 0, "every term must match")
+        #expect(try search(["query": "\"quoted"])["total"] == 0, "terms are quoted, so FTS syntax cannot break the query")
+        #expect(try search(["category": "architecture"])["total"] == 2)
+        let first = try search(["limit": 1])["results"]!.arrayValue![0]
+        #expect(first["kind"] != nil && first["supersedes"] == JSONValue.null)
+    }
+
+    @Test("85: products_list shows granted products for a purpose, sorted")
+    func productsList() throws {
+        let f = try DecisionFixture()
+        let products = try f.call("products_list", ["purpose": "order_support"])["products"]!.arrayValue!
+        #expect(products.map { $0["product_id"]!.s! } == [
+            "accounts_insert", "orders_delete", "orders_insert", "orders_read_v1", "orders_update",
+        ])
+        #expect(products.first { $0["product_id"] == "orders_read_v1" }?["permissions"] == ["read"])
+        #expect(products.first { $0["product_id"] == "orders_insert" }?["permissions"] == ["write"])
+        #expect(try f.call("products_list", ["purpose": "marketing"])["products"] == .array([]))
+    }
+
+    @Test("86: product_get accepts its aliases and describes the product")
+    func productGet() throws {
+        let f = try DecisionFixture()
+        let canonical = try f.call("product_get", ["product": "orders_read_v1"])
+        #expect(try f.call("product_get", ["name": "orders_read_v1"]) == canonical)
+        #expect(try f.call("product_get", ["product_id": "orders_read_v1"]) == canonical)
+        #expect(canonical["schema"]!.arrayValue!.count == 5 && canonical["exposed_schema"] == canonical["schema"])
+        #expect(canonical["restrictions"]?["read"]?["max_results"] == 100)
+        #expect(canonical["allowed_purposes"] == ["order_support"] && canonical["operation"] == "read")
+        let insert = try f.call("product_get", ["product": "orders_insert"])
+        #expect(insert["restrictions"]?["write"]?["insert_config"]?["column_config"]?["auto_generated"] == ["order_id"])
+        #expect(insert["restrictions"]?["write"]?["return_created"] == true)
+        try expectRefusal(f, code: -32603, data: "Data Product 'hidden_v1' not found") {
+            try f.call("product_get", ["product": "hidden_v1"])
+        }
+    }
+
+    @Test("87: capabilities publish grants and the receipt key")
+    func capabilities() throws {
+        let f = try DecisionFixture()
+        let caps = try f.call("capabilities_get", [:])
+        #expect(caps["agent_id"] == "agent_a")
+        #expect(caps["permissions"]?["data_products"]?.arrayValue?.count == 5)
+        #expect(caps["permissions"]?["policies"]?.arrayValue?.first?["policy_id"] == "discount_cap_v1")
+        #expect(caps["receipt_signing"]?["algorithm"] == "Ed25519")
+        #expect(caps["receipt_signing"]?["public_key"]?.s?.count == 43)
+        #expect(caps["receipt_signing"]?["key_id"]?.s?.hasPrefix("vk_") == true)
+    }
+}
