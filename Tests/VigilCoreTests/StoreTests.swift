@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@Suite("The store")
+struct StoreTests {
+    @Test("opens in WAL mode with versioned migrations, and reopens without re-migrating")
+    func walAndMigrations() throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.file("nested/dir/vigil.db"))
+        #expect(try store.journalMode() == "wal")
+        #expect(try store.appliedMigrations() == ["v1-decisions"])
+        let again = try Store(path: dir.file("nested/dir/vigil.db"))
+        #expect(try again.appliedMigrations() == ["v1-decisions"])
+    }
+
+    @Test("a file that is not a database gets a clear error and is left alone")
+    func notADatabase() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("junk.db")
+        try Data(String(repeating: "not sqlite ", count: 200).utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.corrupt(path: path)) { try Store(path: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("not sqlite"))
+    }
+
+    @Test("an unwritable location gets a cannot-open error that says what to do")
+    func unwritable() throws {
+        let error = #expect(throws: StoreError.self) { try Store(path: "/proc/vigil-cannot-exist/vigil.db") }
+        guard case .cannotOpen? = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        #expect(error?.description.contains("--db PATH") == true)
+    }
+
+    @Test("the change signal moves when another connection commits, and only then")
+    func changeSignal() throws {
+        let f = try DecisionFixture()
+        let signal = try ChangeSignal(store: f.store)
+        let before = try signal.version()
+        #expect(try signal.version() == before)
+        // A second, independent store on the same file plays the other process.
+        let other = try Store(path: f.databasePath)
+        _ = try PrincipalRegistry(store: other).add(name: "someone", kind: .agent)
+        #expect(try signal.version() != before)
+    }
+
+    @Test("two engines on one file serialize appends to the same decision")
+    func concurrentAppends() async throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let second = try DecisionEngine(store: try Store(path: f.databasePath), config: f.config, clock: f.clock)
+        let agent = f.agentA
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for engine in [f.engine, second] {
+                group.addTask {
+                    for i in 0..<25 {
+                        _ = try engine.addContext(["decision_id": .string(id), "context": ["i": .int(Int64(i))]], agent: agent)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let chain = try f.engine.verifyChain(decisionID: id)
+        #expect(chain.isIntact && chain.eventCount == 51)
+    }
+}
+
+@Suite("Paths follow XDG")
+struct PathTests {
+    @Test("flags beat VIGIL_DB, which beats XDG_DATA_HOME, which beats HOME")
+    func precedence() {
+        let env = ["HOME": "/home/u", "XDG_DATA_HOME": "/data", "XDG_CONFIG_HOME": "/cfg", "VIGIL_DB": "/env.db"]
+        #expect(VigilPaths.resolve(database: "/flag.db", environment: env).database == "/flag.db")
+        #expect(VigilPaths.resolve(environment: env).database == "/env.db")
+        #expect(VigilPaths.resolve(environment: ["HOME": "/home/u", "XDG_DATA_HOME": "/data"]).database == "/data/vigil/vigil.db")
+        #expect(VigilPaths.resolve(environment: ["HOME": "/home/u"]).database == "/home/u/.local/share/vigil/vigil.db")
+        #expect(VigilPaths.resolve(environment: ["HOME": "/home/u"]).config == "/home/u/.config/vigil/config.toml")
+        #expect(VigilPaths.resolve(environment: env).config == "/cfg/vigil/config.toml")
+        #expect(VigilPaths.resolve(environment: ["HOME": "/h", "XDG_DATA_HOME": "relative"]).database == "/h/.local/share/vigil/vigil.db")
+    }
+}
+
+@Suite("Agents, operators and keys")
+struct PrincipalTests {
+    @Test("21: only sha256(key) is stored; no file holds the plaintext")
+    func keyStorage() throws {
+        let f = try DecisionFixture()
+        let hashes = try StoreTamper(path: f.databasePath).strings("SELECT key_hash FROM api_keys ORDER BY created_at")
+        #expect(hashes.contains(Encoding.sha256Hex(f.keyA)))
+        #expect(f.keyA.hasPrefix("vgl_") && f.keyA.count == 47)
+        for file in try FileManager.default.contentsOfDirectory(atPath: f.directory.path) {
+            let bytes = FileManager.default.contents(atPath: f.directory.file(file)) ?? Data()
+            #expect(!String(decoding: bytes, as: UTF8.self).contains(f.keyA), "\(file) contains a key")
+        }
+    }
+
+    @Test("20: revoked keys and disabled principals stop authenticating")
+    func authentication() throws {
+        let f = try DecisionFixture()
+        #expect(try f.principals.authenticate(f.keyA)?.principal.principalID == "agent_a")
+        #expect(try f.principals.authenticate(f.keyO)?.role == .operator)
+        #expect(try f.principals.authenticate("wrong") == nil)
+        try f.principals.revoke("agent_a")
+        #expect(try f.principals.authenticate(f.keyA) == nil)
+        try f.principals.setActive("agent_b", false)
+        #expect(try f.principals.authenticate(f.keyB) == nil)
+    }
+
+    @Test("names become ids; bad names and duplicates are refused")
+    func naming() throws {
+        #expect(try PrincipalRegistry.principalID(forName: "builder", kind: .agent) == "agent_builder")
+        #expect(try PrincipalRegistry.principalID(forName: "agent_x", kind: .agent) == "agent_x")
+        #expect(try PrincipalRegistry.principalID(forName: "op.Alice@corp", kind: .operator) == "op.Alice@corp")
+        #expect(throws: PrincipalError.self) { try PrincipalRegistry.principalID(forName: "Bad Name", kind: .agent) }
+        let f = try DecisionFixture()
+        #expect(throws: PrincipalError.alreadyExists("agent_a")) { try f.principals.add(name: "a", kind: .agent) }
+    }
+}
+
+@Suite("Configuration")
+struct ConfigTests {
+    @Test("the fixture loads, with hashes that are stable")
+    func fixture() throws {
+        let config = try VigilConfig(toml: DecisionFixture.configTOML)
+        #expect(config.products.count == 6)
+        #expect(config.policy("discount_cap_v1")?.rules.count == 2)
+        let again = try VigilConfig(toml: DecisionFixture.configTOML)
+        #expect(config.policy("discount_cap_v1")?.hash == again.policy("discount_cap_v1")?.hash)
+        #expect(config.product("orders_insert")?.hash == again.product("orders_insert")?.hash)
+        #expect(config.intentMap.intent(for: "secrets") == "secrets.change.propose")
+        #expect(config.intentMap.intent(for: "docs") == "docs.update.apply")
+        #expect(config.intentMap.mappings.count == 11)
+    }
+
+    @Test("errors name the key to fix", arguments: [
+        ("[[policies]]\npolicy_id = \"p\"\nversion = \"1\"\n", "policies[0].default"),
+        ("[[policies]]\npolicy_id = \"p\"\nversion = \"1\"\ndefault = { outcome = \"allow\" }\nrules = [{ id = \"r\", when = { field = \"a\", op = \"bigger\", value = 1 }, outcome = \"deny\" }]\n", "policies[0].rules[0].when.op"),
+        ("[[policies]]\npolicy_id = \"p\"\nversion = \"1\"\ndefault = { outcome = \"allow\" }\n[[policies]]\npolicy_id = \"p\"\nversion = \"1\"\ndefault = { outcome = \"allow\" }\n", "policies[1].policy_id"),
+        ("[[policies]]\npolicy_id = \"p\"\nversion = \"1\"\ndefault = { outcome = \"maybe\" }\n", "policies[0].default.outcome"),
+        ("[approvals]\ndefault_expires_in_seconds = 5\n", "approvals.default_expires_in_seconds"),
+        ("[data_products.tables.t.columns]\nid = { type = \"uuid\", primary_key = true }\n", "data_products.tables.t.columns.id.type"),
+    ])
+    func errors(toml: String, key: String) {
+        do {
+            _ = try VigilConfig(toml: toml)
+            Issue.record("expected a configuration error at \(key)")
+        } catch {
+            guard case .invalid(let reported, _) = error else { Issue.record("\(error)"); return }
+            #expect(reported == key)
+        }
+    }
+
+    @Test("update products must expose their keys; syntax errors say where")
+    func productRules() {
+        let toml = """
+            [data_products.tables.t.columns]
+            id = { type = "string", primary_key = true }
+            v = { type = "string" }
+            [[data_products.products]]
+            product_id = "t_update"
+            table = "t"
+            operation = "update"
+            fields = ["v"]
+            allowed_purposes = ["x"]
+            """
+        #expect(throws: ConfigError.invalid(key: "data_products.products[0].fields", message: "update products must expose key field 'id'")) {
+            try VigilConfig(toml: toml)
+        }
+        #expect(throws: ConfigError.self) { try VigilConfig(toml: "this is = = not toml") }
+    }
+}
+
+@Suite("Policies")
+struct PolicyTests {
+    func policy(_ when: String) throws -> Policy {
+        try VigilConfig(toml: """
+            [[policies]]
+            policy_id = "p"
+            version = "1"
+            rules = [{ id = "hit", when = \(when), outcome = "deny", message = "m" }]
+            default = { outcome = "allow", message = "d" }
+            """).policy("p")!
+    }
+
+    @Test("operators follow spec §9", arguments: [
+        ("{ field = \"a\", op = \"eq\", value = 1 }", #"{"a":1.0}"#, true),
+        ("{ field = \"a\", op = \"eq\", value = 1 }", #"{"a":"1"}"#, false),
+        ("{ field = \"a\", op = \"ne\", value = 1 }", #"{}"#, true),
+        ("{ field = \"a.b\", op = \"gt\", value = 2 }", #"{"a":{"b":3}}"#, true),
+        ("{ field = \"a\", op = \"lt\", value = \"b\" }", #"{"a":"a"}"#, true),
+        ("{ field = \"a\", op = \"gte\", value = 1 }", #"{"a":"2"}"#, false),
+        ("{ field = \"a\", op = \"in\", value = [1, 2] }", #"{"a":2}"#, true),
+        ("{ field = \"a\", op = \"not_in\", value = [1, 2] }", #"{}"#, true),
+        ("{ field = \"a\", op = \"contains\", value = \"ell\" }", #"{"a":"hello"}"#, true),
+        ("{ field = \"a\", op = \"contains\", value = 3 }", #"{"a":[1,3]}"#, true),
+        ("{ field = \"a\", op = \"starts_with\", value = \"he\" }", #"{"a":"hello"}"#, true),
+        ("{ field = \"a\", op = \"exists\" }", #"{"a":null}"#, false),
+        ("{ field = \"a\", op = \"missing\" }", #"{"a":null}"#, true),
+        ("{ all = [] }", #"{}"#, true),
+        ("{ any = [] }", #"{}"#, false),
+        ("{ not = { field = \"a\", op = \"exists\" } }", #"{}"#, true),
+        ("{ any = [{ field = \"a\", op = \"eq\", value = 1 }, { field = \"b\", op = \"eq\", value = 2 }] }", #"{"b":2}"#, true),
+    ])
+    func operators(when: String, inputs: String, matches: Bool) throws {
+        let result = try policy(when).evaluate(try JSONParser.parse(inputs))
+        #expect((result.outcome == .deny) == matches)
+        #expect(result.ruleID == (matches ? "hit" : "default"))
+    }
+}
