@@ -99,9 +99,14 @@ public final class DecisionFixture: Sendable {
 
     public var databasePath: String { store.path }
 
-    public init(configTOML: String = DecisionFixture.configTOML, allowOverrideForA: Bool = false) throws {
+    /// - Parameter now: where the fixture's clock starts; tests that mix the fixture with a real `vigil` process pass
+    ///   the real time, so both agree on what has expired.
+    public init(
+        configTOML: String = DecisionFixture.configTOML, allowOverrideForA: Bool = false,
+        now: Date = Date(timeIntervalSince1970: 1_767_780_000)
+    ) throws {
         directory = try TemporaryDirectory()
-        clock = ManualClock()
+        clock = ManualClock(now)
         config = try VigilConfig(toml: configTOML)
         store = try Store(path: directory.file("vigil.db"))
         engine = try DecisionEngine(store: store, config: config, clock: clock)
