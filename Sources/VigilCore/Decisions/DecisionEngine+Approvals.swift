@@ -15,7 +15,7 @@ extension DecisionEngine {
             throw DecisionError.invalidArgument("expires_in_seconds must be between 60 and 604800")
         }
         let kind = try a.string("kind", maxLength: 64)
-        return try transaction { tx, now in
+        let (result, approval, route) = try transaction { tx, now in
             var decision = try loadDecision(tx, id, caller: .agent(agent), now: now)
             if decision.status.isTerminal { throw DecisionError.decisionClosed(id, decision.status) }
             switch decision.status {
@@ -56,11 +56,14 @@ extension DecisionEngine {
                 ])
             try index(tx, &decision, [approval.title, message ?? ""])
             try tx.updateDecision(decision)
-            return [
+            let result: JSONObject = [
                 "approval_id": .string(approval.approvalID), "status": "pending", "expires_at": .string(expiresAt),
                 "delivery": ["status": "delivered", "note": "Delivered to vigil operator queue"],
             ]
+            return (result, approval, route)
         }
+        if let route, route.webhookURL != nil { notifier.approvalRequested(approval.json, route: route) }
+        return result
     }
 
     /// `resolveApproval` / `operator_approval_resolve` (spec §8.3).

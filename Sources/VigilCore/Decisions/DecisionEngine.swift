@@ -13,6 +13,7 @@ public final class DecisionEngine: Sendable {
     let clock: any WallClock
     let sanitizer = Sanitizer()
     let logger: Logger
+    let notifier: any ApprovalNotifier
 
     /// The 15 agent tools (spec §7).
     public static let agentTools = [
@@ -29,9 +30,10 @@ public final class DecisionEngine: Sendable {
     /// in the store and creates the configured product tables.
     public init(
         store: Store, config: VigilConfig, clock: any WallClock = SystemClock(), signer: ReceiptSigner? = nil,
-        logger: Logger = Logger(label: "vigil.decisions")
+        notifier: (any ApprovalNotifier)? = nil, logger: Logger = Logger(label: "vigil.decisions")
     ) throws {
         self.store = store
+        self.notifier = notifier ?? WebhookNotifier(logger: logger)
         self.config = config
         self.clock = clock
         self.logger = logger
