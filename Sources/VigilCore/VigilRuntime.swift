@@ -7,6 +7,7 @@ public struct VigilRuntime: Sendable {
     public let config: VigilConfig
     public let store: Store
     public let decisions: DecisionEngine
+    public let memory: MemoryEngine
     public let principals: PrincipalRegistry
 
     /// Loads the configuration, opens (creating and migrating) the store and starts the engines.
@@ -16,8 +17,9 @@ public struct VigilRuntime: Sendable {
         let config = try VigilConfig.load(path: paths.config)
         let store = try Store(path: paths.database)
         let decisions = try DecisionEngine(store: store, config: config, clock: clock, logger: logger)
+        let memory = MemoryEngine(store: store, settings: config.memory, clock: clock, logger: logger)
         return VigilRuntime(
-            paths: paths, config: config, store: store, decisions: decisions,
+            paths: paths, config: config, store: store, decisions: decisions, memory: memory,
             principals: PrincipalRegistry(store: store, clock: clock))
     }
 }

@@ -43,6 +43,7 @@ public struct VigilConfig: Sendable, Equatable {
     public var allowRemote = false
     public var tracemem = TraceMemSettings()
     public var approvals = ApprovalSettings()
+    public var memory = MemorySettings()
     public var intentMap = IntentMap()
     public var tables: [String: TableDefinition] = [:]
     /// Products in configuration order.
@@ -151,6 +152,8 @@ public struct VigilConfig: Sendable, Equatable {
             }
             policies.append(policy)
         }
+
+        memory = try MemorySettings(config: root)
 
         let dataProducts = try root.table("data_products")
         let tablesReader = try dataProducts.table("tables")

@@ -5,6 +5,7 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-decisions", migrate: v1Decisions)
+        migrator.registerMigration("v2-memory", migrate: v2Memory)
         return migrator
     }
 
@@ -136,6 +137,86 @@ enum Migrations {
                     created_at TEXT NOT NULL
                 );
                 CREATE VIRTUAL TABLE decision_search USING fts5(body, tokenize = 'unicode61');
+                """)
+    }
+
+    /// Memory records (Membrane semantics), their relations, append-only audit log, full-text index, the links to
+    /// decisions, prune tombstones and the consolidation log.
+    static func v2Memory(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE memory_records (
+                    id                 TEXT NOT NULL UNIQUE,
+                    type               TEXT NOT NULL,
+                    sensitivity        INTEGER NOT NULL,           -- 0 public … 4 hyper
+                    confidence         REAL NOT NULL,
+                    base               REAL NOT NULL,              -- salience at the last anchor
+                    scope              TEXT NOT NULL DEFAULT '',
+                    status             TEXT NOT NULL,
+                    live               INTEGER NOT NULL,           -- 1 when active or contested
+                    created_at         INTEGER NOT NULL,           -- nanoseconds since the epoch, UTC
+                    updated_at         INTEGER NOT NULL,
+                    curve              TEXT NOT NULL,
+                    half_life          INTEGER NOT NULL,
+                    min_salience       REAL NOT NULL,
+                    max_age            INTEGER NOT NULL,
+                    reinforcement_gain REAL NOT NULL,
+                    last_reinforced_at INTEGER NOT NULL,
+                    pinned             INTEGER NOT NULL,
+                    deletion_policy    TEXT NOT NULL,
+                    -- log2(base) + last_reinforced_at / half_life (seconds): within one half-life, ordering by anchor
+                    -- is ordering by decayed salience at any instant. NULL when base is 0.
+                    anchor             REAL,
+                    special            INTEGER NOT NULL,           -- pinned, floored or age-limited: scored exactly
+                    tags               TEXT NOT NULL,              -- JSON array, in order
+                    provenance         TEXT NOT NULL,              -- JSON {sources, created_by}
+                    payload            TEXT NOT NULL,              -- JSON object
+                    last_audit_at      INTEGER NOT NULL,
+                    swept_salience     REAL,                       -- salience(swept_at), persisted by the sweep;
+                    swept_at           INTEGER                     -- readers always recompute from base and L
+                );
+                CREATE INDEX memory_by_anchor ON memory_records(type, half_life, anchor DESC) WHERE live = 1 AND special = 0;
+                CREATE INDEX memory_by_type ON memory_records(type, live);
+                CREATE INDEX memory_by_prune ON memory_records(last_audit_at) WHERE deletion_policy = 'auto_prune' AND pinned = 0;
+                CREATE TABLE memory_relations (
+                    record_id  TEXT NOT NULL,
+                    ord        INTEGER NOT NULL,
+                    predicate  TEXT NOT NULL,
+                    target_id  TEXT NOT NULL,                       -- a plain string: the target need not exist
+                    weight     REAL NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (record_id, ord)
+                ) WITHOUT ROWID;
+                CREATE INDEX memory_relations_by_target ON memory_relations(target_id);
+                CREATE TABLE memory_audit (
+                    record_id TEXT NOT NULL,
+                    ord       INTEGER NOT NULL,
+                    action    TEXT NOT NULL,
+                    actor     TEXT NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    rationale TEXT NOT NULL,
+                    PRIMARY KEY (record_id, ord)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER memory_audit_no_update BEFORE UPDATE ON memory_audit
+                BEGIN SELECT RAISE(ABORT, 'memory audit entries are append-only'); END;
+                CREATE VIRTUAL TABLE memory_search USING fts5(summary, body, tokenize = 'unicode61 remove_diacritics 2');
+                CREATE TABLE memory_decision_links (
+                    decision_id TEXT NOT NULL,
+                    record_id   TEXT NOT NULL,
+                    PRIMARY KEY (decision_id, record_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX memory_links_by_record ON memory_decision_links(record_id);
+                CREATE TABLE memory_tombstones (
+                    id        TEXT PRIMARY KEY,
+                    type      TEXT NOT NULL,
+                    pruned_at INTEGER NOT NULL,
+                    reason    TEXT NOT NULL
+                );
+                CREATE TABLE memory_consolidation_log (
+                    stage     TEXT NOT NULL,
+                    record_id TEXT NOT NULL,
+                    PRIMARY KEY (stage, record_id)
+                ) WITHOUT ROWID;
                 """)
     }
 }

@@ -1,0 +1,368 @@
+import Foundation
+import GRDB
+
+/// The fields of a record that ranking needs, without payload, relations or audit log.
+struct MemoryCandidate {
+    var rowID: Int64
+    var id: String
+    var type: MemoryType
+    var sensitivity: Sensitivity
+    var scope: String
+    var status: MemoryStatus
+    var confidence: Double
+    var base: Double
+    var createdAt: Nanoseconds
+    var updatedAt: Nanoseconds
+    var decay: DecayProfile
+    var lastReinforcedAt: Nanoseconds
+    var pinned: Bool
+
+    func salience(at t: Nanoseconds) -> Double {
+        MemoryRecord.salience(
+            base: base, status: status, lastReinforcedAt: lastReinforcedAt, decay: decay, pinned: pinned,
+            createdAt: createdAt, at: t)
+    }
+}
+
+extension StoreTransaction {
+    static let candidateColumns = """
+        rowid, id, type, sensitivity, scope, status, confidence, base, created_at, updated_at, curve, half_life,
+        min_salience, max_age, reinforcement_gain, last_reinforced_at, pinned
+        """
+
+    func makeCandidate(_ row: Row) -> MemoryCandidate {
+        MemoryCandidate(
+            rowID: row[0], id: row[1], type: MemoryType(rawValue: row[2]) ?? .episodic,
+            sensitivity: Sensitivity(level: row[3]) ?? .hyper, scope: row[4],
+            status: MemoryStatus(rawValue: row[5]) ?? .active, confidence: row[6], base: row[7], createdAt: row[8],
+            updatedAt: row[9],
+            decay: DecayProfile(curve: row[10], halfLifeSeconds: row[11], minSalience: row[12], maxAgeSeconds: row[13],
+                                reinforcementGain: row[14]),
+            lastReinforcedAt: row[15], pinned: row[16])
+    }
+
+    /// `log2(base) + L/H`: the decay-ordering key of a non-special record, `nil` when base is 0.
+    static func anchor(_ r: MemoryRecord) -> Double? {
+        guard r.base > 0, r.lifecycle.decay.halfLifeSeconds > 0 else { return nil }
+        return log2(r.base) + (Double(r.lifecycle.lastReinforcedAt) / 1e9) / Double(r.lifecycle.decay.halfLifeSeconds)
+    }
+
+    /// Records scored exactly rather than through the anchor order.
+    static func isSpecial(_ r: MemoryRecord) -> Bool {
+        r.lifecycle.pinned || r.lifecycle.decay.minSalience > 0 || r.lifecycle.decay.maxAgeSeconds > 0
+    }
+
+    private func rowArguments(_ r: MemoryRecord) -> StatementArguments {
+        let provenance: JSONValue = [
+            "sources": .array(r.provenance.sources.map { s in
+                ["kind": .string(s.kind), "ref": .string(s.ref), "hash": .string(s.hash),
+                 "created_by": .string(s.createdBy), "timestamp": .int(s.timestamp)]
+            }),
+            "created_by": .string(r.provenance.createdBy),
+        ]
+        let d = r.lifecycle.decay
+        return [
+            r.type.rawValue, r.sensitivity.level, r.confidence, r.base, r.scope, r.status.rawValue,
+            r.status.isLive ? 1 : 0, r.createdAt, r.updatedAt, d.curve, d.halfLifeSeconds, d.minSalience,
+            d.maxAgeSeconds, d.reinforcementGain, r.lifecycle.lastReinforcedAt, r.lifecycle.pinned,
+            r.lifecycle.deletionPolicy, Self.anchor(r), Self.isSpecial(r) ? 1 : 0, JSONValue(r.tags).canonicalText,
+            provenance.canonicalText, JSONValue.object(r.payload).canonicalText, r.auditLog.map(\.timestamp).max() ?? r.createdAt,
+            r.id,
+        ]
+    }
+
+    func memoryRecordExists(_ id: String) throws -> Bool {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM memory_records WHERE id = ?"), arguments: [id]) != nil
+    }
+
+    /// Inserts a new record with its relations, audit log, search row and decision links.
+    func insertMemoryRecord(_ r: MemoryRecord) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO memory_records (type, sensitivity, confidence, base, scope, status, live, created_at,
+                updated_at, curve, half_life, min_salience, max_age, reinforcement_gain, last_reinforced_at, pinned,
+                deletion_policy, anchor, special, tags, provenance, payload, last_audit_at, id)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """
+        ).execute(arguments: rowArguments(r))
+        let rowID = db.lastInsertedRowID
+        try appendRelations(r, from: 0)
+        try appendAudit(r, from: 0)
+        try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")
+            .execute(arguments: [rowID, r.summaryText, MemoryText.body(payload: r.payload, tags: r.tags)])
+        try replaceLinks(r)
+    }
+
+    /// Writes back a changed record. Relations and audit entries are append-only: those past the counts in
+    /// `previous` are inserted.
+    func updateMemoryRecord(_ r: MemoryRecord, previous: MemoryRecord, reindex: Bool) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE memory_records SET type = ?, sensitivity = ?, confidence = ?, base = ?, scope = ?, status = ?,
+                live = ?, created_at = ?, updated_at = ?, curve = ?, half_life = ?, min_salience = ?, max_age = ?,
+                reinforcement_gain = ?, last_reinforced_at = ?, pinned = ?, deletion_policy = ?, anchor = ?,
+                special = ?, tags = ?, provenance = ?, payload = ?, last_audit_at = ? WHERE id = ?
+                """
+        ).execute(arguments: rowArguments(r))
+        try appendRelations(r, from: previous.relations.count)
+        try appendAudit(r, from: previous.auditLog.count)
+        if reindex {
+            guard let rowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM memory_records WHERE id = ?"), arguments: [r.id])
+            else { return }
+            try db.cachedStatement(sql: "DELETE FROM memory_search WHERE rowid = ?").execute(arguments: [rowID])
+            try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")
+                .execute(arguments: [rowID, r.summaryText, MemoryText.body(payload: r.payload, tags: r.tags)])
+            try replaceLinks(r)
+        }
+    }
+
+    private func appendRelations(_ r: MemoryRecord, from start: Int) throws {
+        guard start < r.relations.count else { return }
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO memory_relations (record_id, ord, predicate, target_id, weight, created_at) VALUES (?,?,?,?,?,?)")
+        for (i, rel) in r.relations.enumerated().dropFirst(start) {
+            try statement.execute(arguments: [r.id, i, rel.predicate, rel.targetID, rel.weight, rel.createdAt])
+        }
+    }
+
+    private func appendAudit(_ r: MemoryRecord, from start: Int) throws {
+        guard start < r.auditLog.count else { return }
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO memory_audit (record_id, ord, action, actor, timestamp, rationale) VALUES (?,?,?,?,?,?)")
+        for (i, entry) in r.auditLog.enumerated().dropFirst(start) {
+            try statement.execute(arguments: [r.id, i, entry.action, entry.actor, entry.timestamp, entry.rationale])
+        }
+    }
+
+    private func replaceLinks(_ r: MemoryRecord) throws {
+        try db.cachedStatement(sql: "DELETE FROM memory_decision_links WHERE record_id = ?").execute(arguments: [r.id])
+        for decisionID in r.linkedDecisionIDs {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO memory_decision_links (decision_id, record_id) VALUES (?, ?)")
+                .execute(arguments: [decisionID, r.id])
+        }
+    }
+
+    /// The whole record: row, relations and audit log.
+    func memoryRecord(_ id: String) throws -> MemoryRecord? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memory_records WHERE id = ?"), arguments: [id])
+        else { return nil }
+        return try makeRecord(row)
+    }
+
+    func memoryRecord(rowID: Int64) throws -> MemoryRecord? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memory_records WHERE rowid = ?"), arguments: [rowID])
+        else { return nil }
+        return try makeRecord(row)
+    }
+
+    private func makeRecord(_ row: Row) throws -> MemoryRecord {
+        let id: String = row["id"]
+        let relations = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT predicate, target_id, weight, created_at FROM memory_relations WHERE record_id = ? ORDER BY ord"),
+            arguments: [id]
+        ).map { Relation(predicate: $0[0], targetID: $0[1], weight: $0[2], createdAt: $0[3]) }
+        let audit = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT action, actor, timestamp, rationale FROM memory_audit WHERE record_id = ? ORDER BY ord"),
+            arguments: [id]
+        ).map { AuditEntry(action: $0[0], actor: $0[1], timestamp: $0[2], rationale: $0[3]) }
+        let provenanceJSON = (try? JSONParser.parse(row["provenance"] as String)) ?? [:]
+        let sources = (provenanceJSON["sources"]?.arrayValue ?? []).map { s in
+            ProvenanceSource(
+                kind: s["kind"]?.stringValue ?? "", ref: s["ref"]?.stringValue ?? "", hash: s["hash"]?.stringValue ?? "",
+                createdBy: s["created_by"]?.stringValue ?? "", timestamp: s["timestamp"]?.integerValue ?? 0)
+        }
+        return MemoryRecord(
+            id: id, type: MemoryType(rawValue: row["type"]) ?? .episodic,
+            sensitivity: Sensitivity(level: row["sensitivity"]) ?? .hyper, confidence: row["confidence"],
+            base: row["base"], scope: row["scope"],
+            tags: ((try? JSONParser.parse(row["tags"] as String))?.arrayValue ?? []).compactMap(\.stringValue),
+            createdAt: row["created_at"], updatedAt: row["updated_at"],
+            lifecycle: Lifecycle(
+                decay: DecayProfile(curve: row["curve"], halfLifeSeconds: row["half_life"], minSalience: row["min_salience"],
+                                    maxAgeSeconds: row["max_age"], reinforcementGain: row["reinforcement_gain"]),
+                lastReinforcedAt: row["last_reinforced_at"], pinned: row["pinned"], deletionPolicy: row["deletion_policy"]),
+            provenance: Provenance(sources: sources, createdBy: provenanceJSON["created_by"]?.stringValue ?? ""),
+            relations: relations, payload: (try? JSONParser.parse(row["payload"] as String))?.objectValue ?? [:],
+            auditLog: audit, status: MemoryStatus(rawValue: row["status"]) ?? .active)
+    }
+
+    // MARK: Candidates for Retrieve
+
+    /// Distinct half-lives among live, non-special records of `type`.
+    func halfLives(of type: MemoryType) throws -> [Int64] {
+        try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT DISTINCT half_life FROM memory_records WHERE type = ? AND live = 1 AND special = 0 AND anchor IS NOT NULL"),
+            arguments: [type.rawValue])
+    }
+
+    /// Live, non-special records of one type and half-life, in decreasing salience (at any instant).
+    func anchorCursor(type: MemoryType, halfLife: Int64) throws -> CandidateStream {
+        CandidateStream(cursor: try Row.fetchCursor(
+            db.cachedStatement(sql: """
+                SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_by_anchor
+                WHERE type = ? AND half_life = ? AND live = 1 AND special = 0 AND anchor IS NOT NULL
+                ORDER BY anchor DESC
+                """),
+            arguments: [type.rawValue, halfLife]), transaction: self)
+    }
+
+    /// Every candidate outside the anchor order: special, zero-base, and (when asked) inactive records of `type`.
+    func unorderedCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT \(Self.candidateColumns) FROM memory_records
+                WHERE type = ? AND ((live = 1 AND (special = 1 OR anchor IS NULL)) OR (? AND live = 0))
+                """),
+            arguments: [type.rawValue, includeInactive]
+        ).map(makeCandidate)
+    }
+
+    /// Every candidate of `type` (for `limit = 0` and selection).
+    func allCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE type = ? AND (live = 1 OR ?)"),
+            arguments: [type.rawValue, includeInactive]
+        ).map(makeCandidate)
+    }
+
+    func candidate(rowID: Int64) throws -> MemoryCandidate? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE rowid = ?"),
+                         arguments: [rowID]).map(makeCandidate)
+    }
+
+    /// Matches of an FTS5 expression with `s = −bm25(summary 2, body 1)`, best first, lazily.
+    func searchCursor(_ match: String) throws -> SearchMatches {
+        SearchMatches(cursor: try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT rowid, -bm25(memory_search, 2.0, 1.0) AS s FROM memory_search WHERE memory_search MATCH ? ORDER BY rank"),
+            arguments: [match]))
+    }
+
+    /// `s` for specific rows (selection candidates).
+    func searchScores(_ match: String, rowIDs: [Int64]) throws -> [Int64: Double] {
+        guard !rowIDs.isEmpty else { return [:] }
+        var out: [Int64: Double] = [:]
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT rowid, -bm25(memory_search, 2.0, 1.0) FROM memory_search WHERE memory_search MATCH ? AND rowid IN (\(rowIDs.map(String.init).joined(separator: ",")))",
+            arguments: [match])
+        for row in rows { out[row[0]] = row[1] }
+        return out
+    }
+
+    func payload(rowID: Int64) throws -> JSONObject {
+        (try String.fetchOne(db.cachedStatement(sql: "SELECT payload FROM memory_records WHERE rowid = ?"), arguments: [rowID]))
+            .flatMap { try? JSONParser.parse($0).objectValue } ?? [:]
+    }
+
+    // MARK: Metrics, maintenance, links
+
+    /// Every record's salience inputs, for metrics and the sweep.
+    func forEachCandidate(_ body: (MemoryCandidate) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.candidateColumns) FROM memory_records")
+        while let row = try cursor.next() { try body(makeCandidate(row)) }
+    }
+
+    func memoryAuditCounts() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT action, count(*) FROM memory_audit GROUP BY action") {
+            out[row[0]] = row[1]
+        }
+        return out
+    }
+
+    func memoryCount(createdAfter: Nanoseconds) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM memory_records WHERE created_at > ?", arguments: [createdAfter]) ?? 0
+    }
+
+    func payloads(of type: MemoryType) throws -> [JSONObject] {
+        try String.fetchAll(db, sql: "SELECT payload FROM memory_records WHERE type = ?", arguments: [type.rawValue])
+            .compactMap { try? JSONParser.parse($0).objectValue }
+    }
+
+    /// Persists a record's effective salience at `t`, as the sweep computed it.
+    func persistSweptSalience(rowID: Int64, salience: Double, at t: Nanoseconds) throws {
+        try db.cachedStatement(sql: "UPDATE memory_records SET swept_salience = ?, swept_at = ? WHERE rowid = ?")
+            .execute(arguments: [salience, t, rowID])
+    }
+
+    /// Auto-prune candidates whose newest audit entry is older than `cutoff`.
+    func pruneCandidates(auditBefore cutoff: Nanoseconds) throws -> [MemoryCandidate] {
+        try Row.fetchAll(
+            db, sql: """
+                SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_by_prune
+                WHERE deletion_policy = 'auto_prune' AND pinned = 0 AND last_audit_at < ?
+                """,
+            arguments: [cutoff]
+        ).map(makeCandidate)
+    }
+
+    /// Whether a revision relation touching `id` was created at or after `cutoff`.
+    func hasRecentRevisionRelation(_ id: String, since cutoff: Nanoseconds) throws -> Bool {
+        try Int.fetchOne(
+            db, sql: """
+                SELECT 1 FROM memory_relations WHERE (record_id = ? OR target_id = ?)
+                AND predicate IN ('supersedes', 'derived_from', 'contested_by') AND created_at >= ? LIMIT 1
+                """,
+            arguments: [id, id, cutoff]) != nil
+    }
+
+    /// Deletes a record (prune only): row, outgoing relations, audit entries, search row, links; writes a tombstone.
+    func pruneMemoryRecord(_ c: MemoryCandidate, at t: Nanoseconds, reason: String) throws {
+        try db.execute(sql: "DELETE FROM memory_search WHERE rowid = ?", arguments: [c.rowID])
+        try db.execute(sql: "DELETE FROM memory_relations WHERE record_id = ?", arguments: [c.id])
+        try db.execute(sql: "DELETE FROM memory_audit WHERE record_id = ?", arguments: [c.id])
+        try db.execute(sql: "DELETE FROM memory_decision_links WHERE record_id = ?", arguments: [c.id])
+        try db.execute(sql: "DELETE FROM memory_records WHERE id = ?", arguments: [c.id])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO memory_tombstones (id, type, pruned_at, reason) VALUES (?, ?, ?, ?)",
+            arguments: [c.id, c.type.rawValue, t, reason])
+    }
+
+    func tombstone(_ id: String) throws -> (type: String, prunedAt: Nanoseconds, reason: String)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT type, pruned_at, reason FROM memory_tombstones WHERE id = ?", arguments: [id])
+        else { return nil }
+        return (row[0], row[1], row[2])
+    }
+
+    func recordIDs(linkedTo decisionID: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT record_id FROM memory_decision_links WHERE decision_id = ? ORDER BY record_id",
+                            arguments: [decisionID])
+    }
+
+    func decisionIDs(linkedFrom recordID: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT decision_id FROM memory_decision_links WHERE record_id = ? ORDER BY decision_id",
+                            arguments: [recordID])
+    }
+
+    func isConsolidated(stage: String, recordID: String) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT 1 FROM memory_consolidation_log WHERE stage = ? AND record_id = ?",
+                         arguments: [stage, recordID]) != nil
+    }
+
+    func markConsolidated(stage: String, recordID: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO memory_consolidation_log (stage, record_id) VALUES (?, ?)",
+                       arguments: [stage, recordID])
+    }
+
+    func recordIDs(of type: MemoryType) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM memory_records WHERE type = ? ORDER BY created_at, id", arguments: [type.rawValue])
+    }
+}
+
+/// Rows of a lazy candidate query, as domain values.
+struct CandidateStream {
+    let cursor: RowCursor
+    let transaction: StoreTransaction
+
+    func next() throws -> MemoryCandidate? {
+        try cursor.next().map(transaction.makeCandidate)
+    }
+}
+
+/// Full-text matches, best first: the record's rowid and its relevance `s = −bm25` (always > 0).
+struct SearchMatches {
+    let cursor: RowCursor
+
+    func next() throws -> (rowID: Int64, s: Double)? {
+        try cursor.next().map { ($0[0], $0[1]) }
+    }
+}
