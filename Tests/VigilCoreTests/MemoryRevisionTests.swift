@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@Suite("Memory revisions, pruning and metrics (Membrane checklist 40–57)")
+struct MemoryRevisionTests {
+    let actor = RevisionActor(actor: "op", rationale: "why")
+
+    @Test("40–41: retract keeps the record, at salience 0, out of Retrieve unless inactive is asked for")
+    func retract() throws {
+        let f = try MemoryFixture()
+        let s = try f.observation("a", "b", "c")
+        try f.engine.retract(id: s.id, by: actor)
+        let json = try f.json(s.id)
+        #expect(json["salience"] == 0 && json["payload"]?["revision"]?["status"] == "retracted")
+        #expect(json["audit_log"]?.arrayValue?.last?["action"] == "delete")
+        #expect(try f.retrieve().records.isEmpty)
+        #expect(try f.retrieve(includeInactive: true).records.map(\.record.id) == [s.id])
+        #expect(try f.retrieve(minSalience: 0.1, includeInactive: true).records.isEmpty)
+        let episode = try f.event()
+        try expectMemoryError(f, "FAILED_PRECONDITION", "episodic memory is immutable") { try f.engine.retract(id: episode.id, by: actor) }
+        try expectMemoryError(f, "NOT_FOUND") { try f.engine.retract(id: "nope", by: actor) }
+    }
+
+    @Test("42, 50: supersede links both ways and keeps the old record's history")
+    func supersede() throws {
+        let f = try MemoryFixture()
+        let s1 = try f.observation("db", "uses", "mysql")
+        let new = try f.engine.supersede(oldID: s1.id, newRecord: MemoryFixture.suppliedRecord(), by: actor)
+        #expect(new.relations.contains { $0.predicate == "supersedes" && $0.targetID == s1.id && $0.weight == 1 })
+        #expect(new.payload["revision"]?["supersedes"]?.stringValue == s1.id)
+        let old = try f.json(s1.id)
+        #expect(old["payload"]?["revision"]?["superseded_by"]?.stringValue == new.id)
+        #expect(old["payload"]?["revision"]?["status"] == "retracted" && old["salience"] == 0)
+        #expect(old["audit_log"]?.arrayValue?.contains { $0["rationale"]?.stringValue?.hasPrefix("superseded by ") == true } == true)
+        #expect(old["audit_log"]?.arrayValue?.first?["action"] == "create")
+        #expect(!(try f.retrieve().records.map(\.record.id)).contains(s1.id))
+        for _ in 0..<3 { _ = try f.engine.sweep() }
+        #expect(try f.get(s1.id).id == s1.id, "history survives prune runs within retention")
+    }
+
+    @Test("43–46: supplied record validation")
+    func suppliedValidation() throws {
+        let f = try MemoryFixture()
+        let s1 = try f.observation("db", "uses", "mysql")
+        let noEvidence = MemoryFixture.suppliedRecord(payload: ["kind": "semantic", "subject": "a", "predicate": "b", "object": "c"])
+        try expectMemoryError(f, "INVALID_ARGUMENT", "semantic revision requires evidence") {
+            _ = try f.engine.supersede(oldID: s1.id, newRecord: noEvidence, by: actor)
+        }
+        try expectMemoryError(f, "NOT_FOUND") { _ = try f.engine.supersede(oldID: "nope", newRecord: MemoryFixture.suppliedRecord(), by: actor) }
+        try expectMemoryError(f, "INVALID_ARGUMENT", "invalid new_record") {
+            _ = try f.engine.supersede(oldID: s1.id, newRecord: Array(#"{"id":"#.utf8), by: actor)
+        }
+        try expectMemoryError(f, "INVALID_ARGUMENT", "type must be one of") {
+            _ = try f.engine.supersede(oldID: s1.id, newRecord: MemoryFixture.suppliedRecord(type: "bogus", payload: ["kind": "semantic"]), by: actor)
+        }
+        try expectMemoryError(f, "INVALID_ARGUMENT") {
+            _ = try f.engine.supersede(oldID: s1.id, newRecord: MemoryFixture.suppliedRecord(payload: ["kind": "working"]), by: actor)
+        }
+        // 45: no lifecycle key (Python to_dict()) gets the defaults.
+        let defaulted = try f.engine.supersede(oldID: s1.id, newRecord: MemoryFixture.suppliedRecord(), by: actor)
+        #expect(defaulted.lifecycle.decay.curve == "exponential" && defaulted.lifecycle.decay.halfLifeSeconds > 0)
+        #expect(defaulted.lifecycle.lastReinforcedAt == f.engine.currentTime)
+        // 46: a colliding id is refused; passing back the target's own id gets a fresh one.
+        let third = try f.observation("x", "y", "z")
+        let s2 = try f.observation("q", "r", "s")
+        try expectMemoryError(f, "ALREADY_EXISTS", "record \(third.id) already exists") {
+            _ = try f.engine.supersede(oldID: s2.id, newRecord: MemoryFixture.suppliedRecord(extra: ["id": .string(third.id)]), by: actor)
+        }
+        let roundTrip = try f.engine.supersede(oldID: s2.id, newRecord: MemoryFixture.suppliedRecord(extra: ["id": .string(s2.id)]), by: actor)
+        #expect(roundTrip.id != s2.id && UUID(uuidString: roundTrip.id) != nil)
+    }
+
+    @Test("47: fork keeps the source active")
+    func fork() throws {
+        let f = try MemoryFixture()
+        let source = try f.observation("a", "b", "c")
+        let fork = try f.engine.fork(sourceID: source.id, forkedRecord: MemoryFixture.suppliedRecord(), by: actor)
+        #expect(Set(try f.retrieve().records.map(\.record.id)) == [source.id, fork.id])
+        #expect(fork.relations.contains { $0.predicate == "derived_from" && $0.targetID == source.id })
+        #expect(try f.get(source.id).auditLog.last?.action == "fork")
+        #expect(fork.auditLog.last?.action == "create")
+    }
+
+    @Test("48, 56: merge validates ids and supersedes every source")
+    func merge() throws {
+        let f = try MemoryFixture()
+        let a = try f.observation("a", "b", "c")
+        let b = try f.observation("d", "e", "f")
+        let record = MemoryFixture.suppliedRecord()
+        try expectMemoryError(f, "INVALID_ARGUMENT", "ids must not be empty") { _ = try f.engine.merge(ids: [], mergedRecord: record, by: actor) }
+        try expectMemoryError(f, "INVALID_ARGUMENT", "duplicate") { _ = try f.engine.merge(ids: [a.id, a.id], mergedRecord: record, by: actor) }
+        try expectMemoryError(f, "NOT_FOUND") { _ = try f.engine.merge(ids: [a.id, "nope"], mergedRecord: record, by: actor) }
+        try expectMemoryError(f, "INVALID_ARGUMENT", "too many ids: 10001") {
+            _ = try f.engine.merge(ids: (0..<10_001).map { "id\($0)" }, mergedRecord: record, by: actor)
+        }
+        let merged = try f.engine.merge(ids: [a.id, b.id], mergedRecord: record, by: actor)
+        #expect(Set(merged.relations.filter { $0.predicate == "derived_from" }.map(\.targetID)) == [a.id, b.id])
+        #expect(try f.retrieve().records.map(\.record.id) == [merged.id])
+        #expect(try f.get(a.id).auditLog.last?.action == "merge" && f.get(b.id).auditLog.last?.action == "merge")
+        #expect(merged.auditLog.last?.rationale == "merged from [\(a.id) \(b.id)]: why")
+    }
+
+    @Test("49: contest with an opaque ref")
+    func contest() throws {
+        let f = try MemoryFixture()
+        let s = try f.observation("a", "b", "c")
+        try f.engine.contest(id: s.id, contestingRef: "ticket-42", by: actor)
+        let json = try f.json(s.id)
+        #expect(json["payload"]?["revision"]?["status"] == "contested")
+        #expect(json["relations"]?.arrayValue?.first?["predicate"] == "contested_by")
+        #expect(json["relations"]?.arrayValue?.first?["target_id"] == "ticket-42")
+        #expect(try f.retrieve().records.map(\.record.id) == [s.id])
+    }
+
+    @Test("51–52: pruning deletes only past retention, leaves a tombstone, and honours deletion policies")
+    func prune() throws {
+        let f = try MemoryFixture()
+        let retracted = try f.observation("a", "b", "c")
+        try f.engine.retract(id: retracted.id, by: actor)
+        let source = try f.observation("d", "e", "f")
+        let never = try f.engine.fork(
+            sourceID: source.id,
+            forkedRecord: MemoryFixture.suppliedRecord(extra: ["salience": 0, "lifecycle": ["decay": ["curve": "exponential", "half_life_seconds": 60], "deletion_policy": "never"]]),
+            by: actor)
+        f.advance(2_592_000 - 10)
+        #expect(try f.engine.sweep().pruned.isEmpty)
+        f.advance(20)
+        let report = try f.engine.sweep()
+        #expect(report.pruned.contains(retracted.id))
+        try expectMemoryError(f, "NOT_FOUND") { _ = try f.get(retracted.id) }
+        #expect(try f.engine.tombstone(retracted.id)?.reason == "auto-pruned: salience reached floor")
+        #expect(try f.get(never.id).id == never.id)
+        #expect(!report.pruned.contains(source.id), "the source has a recent derived_from relation? no: it is alive")
+    }
+
+    @Test("54: Go-style supplied JSON: kind for predicate, unknown keys ignored, case-insensitive keys")
+    func goStyleJSON() throws {
+        let f = try MemoryFixture()
+        let source = try f.observation("a", "b", "c")
+        let bytes = Array(#"""
+            {"type":"semantic","Confidence":0.5,"sensitivity":"low","bogus":1,"salience":1,
+             "relations":[{"kind":"supports","target_id":"x"}],
+             "payload":{"kind":"semantic","subject":"s","predicate":"p","object":null,"evidence":[{"source_type":"t","source_id":"i","timestamp":""}]}}
+            """#.utf8)
+        let fork = try f.engine.fork(sourceID: source.id, forkedRecord: bytes, by: actor)
+        #expect(fork.confidence == 0.5)
+        #expect(fork.relations.first?.predicate == "supports")
+    }
+
+    @Test("55: metrics have every key, type and bucket")
+    func metrics() throws {
+        let f = try MemoryFixture()
+        let empty = try f.engine.metrics()
+        #expect(empty["total_records"] == 0 && empty["avg_salience"] == 0)
+        try f.event()
+        let m = try f.engine.metrics()
+        let keys: Set<String> = ["collected_at", "total_records", "records_by_type", "avg_salience", "avg_confidence",
+                                 "salience_distribution", "active_records", "pinned_records", "total_audit_entries",
+                                 "memory_growth_rate", "retrieval_usefulness", "competence_success_rate",
+                                 "plan_reuse_frequency", "revision_rate"]
+        #expect(Set(m.objectValue!.keys) == keys)
+        #expect(Set(m["records_by_type"]!.objectValue!.keys) == ["episodic", "working", "semantic", "competence", "plan_graph"])
+        #expect(m["salience_distribution"]!.objectValue!.count == 5)
+        #expect(m["total_records"] == 1 && m["active_records"] == 1 && m["salience_distribution"]?["0.8-1.0"] == 1)
+    }
+
+    @Test("decisions and memories link both ways")
+    func decisionLinks() throws {
+        let f = try MemoryFixture()
+        let decision = "TMEM_01HZX3K9Q8M4T7V2B6N5C1D0EF"
+        let produced = try f.event("deployed", ref: "deploy:\(decision)")
+        let tagged = try f.event("note", tags: ["decision:\(decision)"])
+        let unrelated = try f.event("other")
+        let read = try f.observation("svc", "owner", "team-a")
+        let trace: [JSONValue] = [["type": "context", "context": ["memory": .string(read.id)]]]
+        let linked = try f.engine.memories(linkedTo: decision, trace: trace)
+        #expect(Set(linked.filter { $0.role == "produced" }.map(\.record.id)) == [produced.id, tagged.id])
+        #expect(linked.filter { $0.role == "read" }.map(\.record.id) == [read.id])
+        #expect(try f.engine.decisions(linkedFrom: produced.id) == [decision])
+        #expect(try f.engine.decisions(linkedFrom: unrelated.id).isEmpty)
+        #expect(DecisionReference.find(in: "x TMEM_01HZX3K9Q8M4T7V2B6N5C1D0EFX") == [], "a longer token is not an id")
+    }
+}
