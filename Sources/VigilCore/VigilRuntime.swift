@@ -22,4 +22,10 @@ public struct VigilRuntime: Sendable {
             paths: paths, config: config, store: store, decisions: decisions, memory: memory,
             principals: PrincipalRegistry(store: store, clock: clock))
     }
+
+    /// The memories a decision read or produced, for the trace and the dashboard (the decision ↔ memory link).
+    public func linkedMemories(decisionID: String, as caller: Caller) throws -> [(record: MemoryRecord, role: String)] {
+        let trace = try decisions.trace(["decision_id": .string(decisionID)], caller: caller)
+        return try memory.memories(linkedTo: decisionID, trace: trace["events"]?.arrayValue ?? [])
+    }
 }

@@ -6,7 +6,7 @@ import VigilCore
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure vigil's engines on a temporary store and print the figures.",
-        subcommands: [Decisions.self])
+        subcommands: [Decisions.self, Memory.self])
 
     struct Decisions: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,6 +21,25 @@ struct BenchCommand: ParsableCommand {
                     if !json { FileHandle.standardError.write(Data("\r  \(done)…".utf8)) }
                 }
                 if !json { FileHandle.standardError.write(Data("\r".utf8)) }
+                print(json ? report.json.prettyText : report.text)
+            }
+        }
+    }
+
+    struct Memory: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ingest realistic memories up to each size and time Retrieve (limit 10) at each.",
+            discussion: "Default sizes 100000 and 1000000 (about 2 GB of temporary disk at 1M). Target: p95 ≤ 20 ms at 1M.")
+        @Option(parsing: .upToNextOption, help: "Store sizes to measure at.") var sizes: [Int] = [100_000, 1_000_000]
+        @Option(help: "Task descriptors per size.") var queries = 1000
+        @Option(help: ArgumentHelp("Fill and keep this new database instead of a temporary one.", valueName: "path")) var keep: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try runReporting {
+                let report = try MemoryBench.run(sizes: sizes, queries: queries, keepAt: keep) { message in
+                    FileHandle.standardError.write(Data("  \(message)\n".utf8))
+                }
                 print(json ? report.json.prettyText : report.text)
             }
         }

@@ -81,7 +81,12 @@ struct DecisionsCommand: ParsableCommand {
                 let operatorID = try resolveOperator(nil, config: runtime.config)
                 var arguments: JSONObject = ["decision_id": .string(id)]
                 if !type.isEmpty { arguments["types"] = JSONValue(type) }
-                let result = try runtime.decisions.trace(arguments, caller: .operator(operatorID))
+                var result = try runtime.decisions.trace(arguments, caller: .operator(operatorID))
+                let linked = try runtime.linkedMemories(decisionID: id, as: .operator(operatorID))
+                result["linked_memories"] = .array(linked.map { record, role in
+                    ["record_id": .string(record.id), "role": .string(role), "type": .string(record.type.rawValue),
+                     "summary": .string(record.summaryText)]
+                })
                 common.emit(.object(result)) {
                     var lines: [String] = []
                     for event in result["events"]?.arrayValue ?? [] {
@@ -101,6 +106,9 @@ struct DecisionsCommand: ParsableCommand {
                                 + cell(event["actor"]?.stringValue ?? "", 18) + detail)
                     }
                     lines.append("head \(result["chain"]?["head_hash"]?.stringValue ?? "")")
+                    for (record, role) in linked {
+                        lines.append("memory \(role == "read" ? "read    " : "produced") \(record.id)  \(record.type.rawValue)  \(record.summaryText)")
+                    }
                     return lines.joined(separator: "\n")
                 }
             }

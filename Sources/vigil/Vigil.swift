@@ -19,7 +19,7 @@ struct Vigil: ParsableCommand {
             """,
         version: VigilVersion.current,
         subcommands: [
-            AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self,
+            AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, MemoryCommand.self,
             BenchCommand.self, PathsCommand.self,
         ]
     )

@@ -26,11 +26,45 @@ public final class MemoryEngine: Sendable {
     // MARK: Ingestion (spec §6)
 
     public func ingestEvent(_ r: IngestEventRequest) throws -> MemoryRecord {
+        try ingest([.event(r)])[0]
+    }
+
+    public func ingestToolOutput(_ r: IngestToolOutputRequest) throws -> MemoryRecord {
+        try ingest([.toolOutput(r)])[0]
+    }
+
+    public func ingestObservation(_ r: IngestObservationRequest) throws -> MemoryRecord {
+        try ingest([.observation(r)])[0]
+    }
+
+    public func ingestWorkingState(_ r: IngestWorkingStateRequest) throws -> MemoryRecord {
+        try ingest([.workingState(r)])[0]
+    }
+
+    /// Ingests many records in one transaction: all of them, or none if any is refused. For bulk loads.
+    public func ingest(_ requests: [MemoryIngestRequest]) throws -> [MemoryRecord] {
+        let t = now()
+        var records: [MemoryRecord] = []
+        records.reserveCapacity(requests.count)
+        for request in requests {
+            switch request {
+            case .event(let r): records.append(try eventRecord(r, now: t))
+            case .toolOutput(let r): records.append(try toolOutputRecord(r, now: t))
+            case .observation(let r): records.append(try observationRecord(r, now: t))
+            case .workingState(let r): records.append(try workingStateRecord(r, now: t))
+            }
+        }
+        try store.write { tx in
+            for record in records { try tx.insertMemoryRecord(record) }
+        }
+        return records
+    }
+
+    func eventRecord(_ r: IngestEventRequest, now t: Nanoseconds) throws(MemoryError) -> MemoryRecord {
         try MemoryLimits.checkTags(r.tags)
         for (value, field) in [(r.source, "source"), (r.eventKind, "event_kind"), (r.ref, "ref"), (r.summary, "summary"),
                                (r.scope, "scope")] { try MemoryLimits.checkString(value, field) }
         let sensitivity = try parseSensitivity(r.sensitivity)
-        let t = now()
         let ts = try requestTime(r.timestamp, now: t)
         try policy(!r.source.isEmpty, "source is required")
         try policy(!r.eventKind.isEmpty, "event kind is required for event candidates")
@@ -41,11 +75,10 @@ public final class MemoryEngine: Sendable {
             type: .episodic, sensitivity: sensitivity, confidence: 0.8, scope: r.scope, tags: r.tags, now: t,
             source: ProvenanceSource(kind: "event", ref: r.ref, createdBy: r.source, timestamp: ts),
             payload: ["kind": "episodic", "timeline": [.object(timelineEntry)]], kindName: "event", sourceName: r.source)
-        try store.write { tx in try tx.insertMemoryRecord(record) }
         return record
     }
 
-    public func ingestToolOutput(_ r: IngestToolOutputRequest) throws -> MemoryRecord {
+    func toolOutputRecord(_ r: IngestToolOutputRequest, now t: Nanoseconds) throws(MemoryError) -> MemoryRecord {
         try MemoryLimits.checkTags(r.tags)
         for (value, field) in [(r.source, "source"), (r.toolName, "tool_name"), (r.scope, "scope")] {
             try MemoryLimits.checkString(value, field)
@@ -55,7 +88,6 @@ public final class MemoryEngine: Sendable {
         let args = try MemoryJSON.parse(r.args, field: "args")
         if let args, args.objectValue == nil { throw MemoryError.invalidArgument("invalid args JSON: must be an object") }
         let result = try MemoryJSON.parse(r.result, field: "result")
-        let t = now()
         let ts = try requestTime(r.timestamp, now: t)
         try policy(!r.source.isEmpty, "source is required")
         try policy(!r.toolName.isEmpty, "tool name is required for tool output candidates")
@@ -73,18 +105,16 @@ public final class MemoryEngine: Sendable {
                               "summary": .string("tool_call: \(r.toolName)")]],
                 "tool_graph": [.object(node)],
             ], kindName: "tool_output", sourceName: r.source)
-        try store.write { tx in try tx.insertMemoryRecord(record) }
         return record
     }
 
-    public func ingestObservation(_ r: IngestObservationRequest) throws -> MemoryRecord {
+    func observationRecord(_ r: IngestObservationRequest, now t: Nanoseconds) throws(MemoryError) -> MemoryRecord {
         try MemoryLimits.checkTags(r.tags)
         for (value, field) in [(r.source, "source"), (r.subject, "subject"), (r.predicate, "predicate"), (r.scope, "scope")] {
             try MemoryLimits.checkString(value, field)
         }
         let sensitivity = try parseSensitivity(r.sensitivity)
         let object = try MemoryJSON.parse(r.object, field: "object")
-        let t = now()
         let ts = try requestTime(r.timestamp, now: t)
         try policy(!r.source.isEmpty, "source is required")
         try policy(!r.subject.isEmpty, "observation subject is required")
@@ -98,11 +128,10 @@ public final class MemoryEngine: Sendable {
                 "evidence": [["source_type": "observation", "source_id": .string(r.source), "timestamp": .string(MemoryTime.format(ts))]],
                 "revision_policy": "replace",
             ], kindName: "observation", sourceName: r.source)
-        try store.write { tx in try tx.insertMemoryRecord(record) }
         return record
     }
 
-    public func ingestWorkingState(_ r: IngestWorkingStateRequest) throws -> MemoryRecord {
+    func workingStateRecord(_ r: IngestWorkingStateRequest, now t: Nanoseconds) throws(MemoryError) -> MemoryRecord {
         try MemoryLimits.checkTags(r.tags)
         for (value, field) in [(r.source, "source"), (r.threadID, "thread_id"), (r.contextSummary, "context_summary"),
                                (r.scope, "scope"), (r.state, "state")] { try MemoryLimits.checkString(value, field) }
@@ -121,7 +150,6 @@ public final class MemoryEngine: Sendable {
         if !r.state.isEmpty, !states.contains(r.state) {
             throw MemoryError.invalidArgument("state must be one of: \(states.joined(separator: ", "))")
         }
-        let t = now()
         let ts = try requestTime(r.timestamp, now: t)
         try policy(!r.source.isEmpty, "source is required")
         try policy(!r.threadID.isEmpty, "working state thread_id is required")
@@ -135,7 +163,6 @@ public final class MemoryEngine: Sendable {
             type: .working, sensitivity: sensitivity, confidence: 1.0, scope: r.scope, tags: r.tags, now: t,
             source: ProvenanceSource(kind: "event", ref: "", createdBy: r.source, timestamp: ts),
             payload: payload, kindName: "working_state", sourceName: r.source)
-        try store.write { tx in try tx.insertMemoryRecord(record) }
         return record
     }
 

@@ -100,3 +100,11 @@ public struct Selection: Sendable {
         ]
     }
 }
+
+/// One creating ingestion, for batches.
+public enum MemoryIngestRequest: Sendable {
+    case event(IngestEventRequest)
+    case toolOutput(IngestToolOutputRequest)
+    case observation(IngestObservationRequest)
+    case workingState(IngestWorkingStateRequest)
+}

@@ -1,0 +1,195 @@
+import Foundation
+import VigilCore
+
+/// `vigil bench memory`: ingest rate and Retrieve latency at growing store sizes.
+///
+/// Records are realistic short texts: summaries of 5–30 words drawn with a Zipf distribution (s = 1) over a
+/// vocabulary of 3,000 words, mixed over four ingest kinds and five sensitivities, created over the past week so their
+/// salience has decayed by different amounts. Queries are 1,000 task descriptors of 3–8 words from the same
+/// distribution, at trust `medium`, limit 10.
+public enum MemoryBench {
+    public struct Step: Sendable {
+        public var records: Int
+        public var ingestSeconds: Double
+        public var ingested: Int
+        public var latenciesMs: [Double]
+        public var fileBytes: Int64
+
+        public var ingestRate: Double { Double(ingested) / ingestSeconds }
+        func percentile(_ p: Double) -> Double {
+            let sorted = latenciesMs.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+        }
+        public var p50: Double { percentile(0.50) }
+        public var p95: Double { percentile(0.95) }
+        public var p99: Double { percentile(0.99) }
+    }
+
+    public struct Report: Sendable {
+        public var steps: [Step]
+        public var queries: Int
+
+        public var text: String {
+            var lines = ["memory bench: Retrieve limit 10, trust medium, \(queries) task descriptors per size"]
+            lines.append("  records     ingest/s    p50 ms   p95 ms   p99 ms   file MB")
+            for s in steps {
+                lines.append(
+                    String(format: "  %-10d %9.0f %9.2f %8.2f %8.2f %9.1f", s.records, s.ingestRate, s.p50, s.p95, s.p99,
+                           Double(s.fileBytes) / 1_048_576))
+            }
+            if let last = steps.last {
+                lines.append(String(format: "  target: p95 ≤ 20 ms at 1M records, limit 10 — at %d records p95 = %.2f ms", last.records, last.p95))
+            }
+            return lines.joined(separator: "\n")
+        }
+
+        public var json: JSONValue {
+            [
+                "queries": .int(Int64(queries)),
+                "steps": .array(steps.map { s in
+                    [
+                        "records": .int(Int64(s.records)), "ingest_per_second": .double(s.ingestRate.rounded()),
+                        "retrieve_p50_ms": .double(s.p50), "retrieve_p95_ms": .double(s.p95),
+                        "retrieve_p99_ms": .double(s.p99), "file_bytes": .int(s.fileBytes),
+                    ]
+                }),
+                "target_p95_ms": 20,
+            ]
+        }
+    }
+
+    /// A small deterministic generator (SplitMix64), so runs are comparable.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    }
+
+    /// Words and a Zipf sampler over them.
+    struct Vocabulary {
+        let words: [String]
+        let cumulative: [Double]
+
+        init(size: Int) {
+            let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "bar", "cor", "den", "fel", "gan",
+                             "hul", "jin", "kes", "lum", "mor", "nid", "pra", "qui", "ros", "sul", "tam"]
+            var words: [String] = []
+            var i = 0
+            while words.count < size {
+                var n = i
+                var word = ""
+                repeat {
+                    word += syllables[n % syllables.count]
+                    n /= syllables.count
+                } while n > 0
+                words.append(word)
+                i += 1
+            }
+            self.words = words
+            var total = 0.0
+            cumulative = (1...size).map { rank in
+                total += 1 / Double(rank)
+                return total
+            }
+        }
+
+        func sample(_ rng: inout Random) -> String {
+            let target = rng.unit() * cumulative[cumulative.count - 1]
+            var low = 0, high = cumulative.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if cumulative[mid] < target { low = mid + 1 } else { high = mid }
+            }
+            return words[low]
+        }
+
+        func phrase(_ rng: inout Random, _ range: ClosedRange<Int>) -> String {
+            (0..<rng.int(range)).map { _ in sample(&rng) }.joined(separator: " ")
+        }
+    }
+
+    /// Runs the bench into a temporary store, growing it to each of `sizes` in turn.
+    /// - Parameter keepAt: a database path to fill and keep (it must not exist); by default a temporary one is removed.
+    public static func run(
+        sizes: [Int], queries: Int, keepAt: String? = nil, progress: (String) -> Void = { _ in }
+    ) throws -> Report {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-membench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = keepAt ?? directory.appendingPathComponent("memory.db").path
+        let store = try Store(path: path)
+        let week = 7.0 * 86400
+        let end = Date()
+        let clock = ManualClock(end.addingTimeInterval(-week))
+        let engine = MemoryEngine(store: store, clock: clock)
+        let vocabulary = Vocabulary(size: 3000)
+        var rng = Random(state: 42)
+        let target = sizes.max() ?? 0
+        let sensitivities = ["public", "low", "low", "low", "low", "medium", "medium", "high", "high", "hyper"]
+        let step = week / Double(max(1, target))
+        var steps: [Step] = []
+        var count = 0
+        for size in sizes.sorted() {
+            let start = DispatchTime.now()
+            let before = count
+            while count < size {
+                var batch: [MemoryIngestRequest] = []
+                for _ in 0..<min(1000, size - count) {
+                    let sensitivity = sensitivities[rng.int(0...9)]
+                    let summary = vocabulary.phrase(&rng, 5...30)
+                    switch rng.int(0...9) {
+                    case 0...4:
+                        var r = IngestEventRequest()
+                        (r.source, r.eventKind, r.ref, r.summary, r.sensitivity) = ("bench", "user_message", "m\(count)", summary, sensitivity)
+                        batch.append(.event(r))
+                    case 5, 6:
+                        var r = IngestObservationRequest()
+                        (r.source, r.subject, r.predicate, r.sensitivity) = ("bench", vocabulary.sample(&rng), "relates_to", sensitivity)
+                        r.object = JSONValue.string(summary).canonicalBytes
+                        batch.append(.observation(r))
+                    case 7, 8:
+                        var r = IngestToolOutputRequest()
+                        (r.source, r.toolName, r.sensitivity) = ("bench", vocabulary.sample(&rng), sensitivity)
+                        r.args = JSONValue.object(["query": .string(summary)]).canonicalBytes
+                        batch.append(.toolOutput(r))
+                    default:
+                        var r = IngestWorkingStateRequest()
+                        (r.source, r.threadID, r.state, r.contextSummary, r.sensitivity) = ("bench", "t\(count % 500)", "executing", summary, sensitivity)
+                        batch.append(.workingState(r))
+                    }
+                    count += 1
+                }
+                clock.advance(by: step * Double(batch.count))
+                _ = try engine.ingest(batch)
+                if count % 50_000 == 0 { progress("ingested \(count) records") }
+            }
+            let ingestSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            clock.set(end)
+            var latencies: [Double] = []
+            for q in 0..<queries {
+                var request = RetrieveRequest()
+                request.taskDescriptor = vocabulary.phrase(&rng, 3...8)
+                request.trust = TrustContextRequest(maxSensitivity: "medium")
+                request.limit = 10
+                let began = DispatchTime.now()
+                _ = try engine.retrieve(request)
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+                if q % 250 == 249 { progress("\(size) records: \(q + 1) queries") }
+            }
+            let fileBytes = ["", "-wal", "-shm"].reduce(Int64(0)) { total, suffix in
+                total + ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0)
+            }
+            steps.append(Step(records: size, ingestSeconds: ingestSeconds, ingested: count - before, latenciesMs: latencies, fileBytes: fileBytes))
+            progress(String(format: "%d records: p95 %.2f ms", size, steps.last!.p95))
+        }
+        return Report(steps: steps, queries: queries)
+    }
+}
