@@ -10,9 +10,9 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         let store = try Store(path: dir.file("nested/dir/vigil.db"))
         #expect(try store.journalMode() == "wal")
-        #expect(try store.appliedMigrations() == ["v1-decisions"])
+        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory"])
         let again = try Store(path: dir.file("nested/dir/vigil.db"))
-        #expect(try again.appliedMigrations() == ["v1-decisions"])
+        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory"])
     }
 
     @Test("a file that is not a database gets a clear error and is left alone")
