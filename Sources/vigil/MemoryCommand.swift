@@ -14,7 +14,7 @@ struct MemoryCommand: ParsableCommand {
               vigil memory reinforce 3f2c… --rationale "was useful"
             """,
         subcommands: [Search.self, Show.self, Ingest.self, Reinforce.self, Penalize.self, Retract.self, Contest.self,
-                      Supersede.self, Fork.self, Merge.self, Metrics.self, Sweep.self])
+                      Supersede.self, Fork.self, Merge.self, Metrics.self, Sweep.self, Consolidate.self])
 
     /// The operator acting on memory: `--operator`, else config `operator`, else $USER.
     struct Actor: ParsableArguments {
@@ -320,6 +320,26 @@ struct MemoryCommand: ParsableCommand {
                 let report = try runtime.memory.sweep()
                 common.emit(["persisted": .int(Int64(report.persisted)), "pruned": JSONValue(report.pruned)]) {
                     "persisted salience of \(report.persisted) record(s); pruned \(report.pruned.count)"
+                }
+            }
+        }
+    }
+
+    struct Consolidate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run consolidation now: compress old episodes, derive facts, competences and plan graphs.")
+        @OptionGroup var common: CommonOptions
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let r = try runtime.memory.consolidate()
+                let value: JSONValue = [
+                    "compressed": .int(Int64(r.compressed)), "facts_created": .int(Int64(r.factsCreated)),
+                    "facts_reinforced": .int(Int64(r.factsReinforced)), "competences_created": .int(Int64(r.competencesCreated)),
+                    "competences_reinforced": .int(Int64(r.competencesReinforced)), "plans_created": .int(Int64(r.plansCreated)),
+                ]
+                common.emit(value) {
+                    "compressed \(r.compressed) episode(s); facts +\(r.factsCreated) (reinforced \(r.factsReinforced)); competences +\(r.competencesCreated) (reinforced \(r.competencesReinforced)); plans +\(r.plansCreated)"
                 }
             }
         }

@@ -183,3 +183,58 @@ struct MemoryRevisionTests {
         #expect(DecisionReference.find(in: "x TMEM_01HZX3K9Q8M4T7V2B6N5C1D0EFX") == [], "a longer token is not an id")
     }
 }
+
+@Suite("Memory consolidation (Membrane checklist 57)")
+struct MemoryConsolidationTests {
+    func seedEpisode(_ f: MemoryFixture, source: String, tools: [String]) throws -> MemoryRecord {
+        let payload: JSONObject = [
+            "kind": "episodic", "outcome": "success",
+            "timeline": [["t": "2026-01-07T10:00:00Z", "event_kind": "fix_build", "ref": "r", "summary": "fixed the build"]],
+            "tool_graph": .array(tools.enumerated().map { i, tool in
+                ["id": .string("n\(i)"), "tool": .string(tool), "timestamp": "2026-01-07T10:00:00Z",
+                 "depends_on": i == 0 ? [] : [.string("n\(i - 1)")]]
+            }),
+        ]
+        let week: JSONObject = ["lifecycle": ["decay": ["curve": "exponential", "half_life_seconds": 604_800]]]
+        return try f.engine.fork(sourceID: source, forkedRecord: MemoryFixture.suppliedRecord(type: "episodic", extra: week, payload: payload),
+                                 by: RevisionActor(actor: "seed"))
+    }
+
+    @Test("two successful episodes with the same tools make one competence, once")
+    func competence() throws {
+        let f = try MemoryFixture()
+        let source = try f.observation("seed", "for", "episodes")
+        let a = try seedEpisode(f, source: source.id, tools: ["grep", "sed"])
+        let b = try seedEpisode(f, source: source.id, tools: ["sed", "grep"])
+        f.advance(6 * 3600)
+        let first = try f.engine.consolidate()
+        #expect(first.competencesCreated == 1 && first.factsCreated == 1 && first.factsReinforced == 1)
+        let competences = try f.retrieve(types: ["competence"]).records.map(\.record)
+        #expect(competences.count == 1)
+        let skill = try #require(competences.first)
+        #expect(skill.payload["skill_name"] == "skill:grep+sed")
+        #expect(skill.payload["performance"]?["success_count"] == 2)
+        #expect(Set(skill.relations.map(\.targetID)) == [a.id, b.id])
+        let audit = try f.engine.metrics()["total_audit_entries"]
+        let second = try f.engine.consolidate()
+        #expect(second == ConsolidationReport(), "a second run creates and reinforces nothing")
+        #expect(try f.engine.metrics()["total_audit_entries"] == audit)
+        #expect(try f.retrieve(types: ["competence"]).records.count == 1)
+    }
+
+    @Test("episodes older than a day are compressed once; three-tool graphs become plans")
+    func compressionAndPlans() throws {
+        let f = try MemoryFixture()
+        let source = try f.observation("seed", "for", "episodes")
+        let episode = try seedEpisode(f, source: source.id, tools: ["checkout", "build", "test"])
+        f.advance(25 * 3600)
+        let before = try f.get(episode.id).salience(at: f.engine.currentTime)
+        let report = try f.engine.consolidate()
+        #expect(report.compressed == 1 && report.plansCreated == 1)
+        let after = try f.get(episode.id).salience(at: f.engine.currentTime)
+        #expect(abs(after - max(0.05, 0.5 * before)) < 1e-9)
+        let plan = try #require(try f.retrieve(types: ["plan_graph"]).records.first?.record)
+        #expect(plan.payload["nodes"]?.arrayValue?.count == 3 && plan.payload["edges"]?.arrayValue?.count == 2)
+        #expect(try f.engine.consolidate().compressed == 0)
+    }
+}

@@ -333,18 +333,65 @@ extension StoreTransaction {
                             arguments: [recordID])
     }
 
-    func isConsolidated(stage: String, recordID: String) throws -> Bool {
-        try Int.fetchOne(db, sql: "SELECT 1 FROM memory_consolidation_log WHERE stage = ? AND record_id = ?",
-                         arguments: [stage, recordID]) != nil
-    }
 
     func markConsolidated(stage: String, recordID: String) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO memory_consolidation_log (stage, record_id) VALUES (?, ?)",
                        arguments: [stage, recordID])
     }
 
-    func recordIDs(of type: MemoryType) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT id FROM memory_records WHERE type = ? ORDER BY created_at, id", arguments: [type.rawValue])
+    /// Which episodic records a consolidation stage looks at (spec §11).
+    enum EpisodeFilter {
+        case liveCreatedBefore(Nanoseconds)
+        case successful
+        case successfulWithTools
+        case withThreeOrMoreTools
+
+        var condition: String {
+            switch self {
+            case .liveCreatedBefore: return "live = 1 AND created_at <= ?"
+            case .successful: return "json_extract(payload, '$.outcome') = 'success'"
+            case .successfulWithTools:
+                return "json_extract(payload, '$.outcome') = 'success' AND json_array_length(payload, '$.tool_graph') > 0"
+            case .withThreeOrMoreTools: return "json_array_length(payload, '$.tool_graph') >= 3"
+            }
+        }
+
+        var arguments: StatementArguments {
+            if case .liveCreatedBefore(let t) = self { return [t] }
+            return []
+        }
+    }
+
+    /// Episodic records a consolidation stage has not processed yet, oldest first.
+    func unconsolidatedEpisodes(stage: String, _ filter: EpisodeFilter) throws -> [MemoryRecord] {
+        let ids = try String.fetchAll(
+            db, sql: """
+                SELECT id FROM memory_records r WHERE type = 'episodic' AND \(filter.condition)
+                AND NOT EXISTS (SELECT 1 FROM memory_consolidation_log l WHERE l.stage = ? AND l.record_id = r.id)
+                ORDER BY created_at, id
+                """,
+            arguments: filter.arguments + [stage])
+        return try ids.compactMap { try memoryRecord($0) }
+    }
+
+    /// The active semantic record with this subject and predicate, if any.
+    func activeFact(subject: String, predicate: String) throws -> MemoryRecord? {
+        try String.fetchOne(
+            db, sql: """
+                SELECT id FROM memory_records WHERE type = 'semantic' AND status = 'active'
+                AND json_extract(payload, '$.subject') = ? AND json_extract(payload, '$.predicate') = ?
+                ORDER BY created_at, id LIMIT 1
+                """,
+            arguments: [subject, predicate]
+        ).flatMap { try memoryRecord($0) }
+    }
+
+    /// The competence record with this skill name, if any.
+    func competence(skill: String) throws -> MemoryRecord? {
+        try String.fetchOne(
+            db, sql: "SELECT id FROM memory_records WHERE type = 'competence' AND json_extract(payload, '$.skill_name') = ? ORDER BY created_at, id LIMIT 1",
+            arguments: [skill]
+        ).flatMap { try memoryRecord($0) }
     }
 }
 
