@@ -177,6 +177,8 @@ enum Migrations {
                 );
                 CREATE INDEX memory_by_anchor ON memory_records(type, half_life, anchor DESC) WHERE live = 1 AND special = 0;
                 CREATE INDEX memory_by_type ON memory_records(type, live);
+                CREATE INDEX memory_unordered ON memory_records(type) WHERE live = 1 AND (special = 1 OR anchor IS NULL);
+                CREATE INDEX memory_inactive ON memory_records(type) WHERE live = 0;
                 CREATE INDEX memory_by_fact ON memory_records(json_extract(payload, '$.subject'), json_extract(payload, '$.predicate'))
                     WHERE type = 'semantic';
                 CREATE INDEX memory_by_skill ON memory_records(json_extract(payload, '$.skill_name')) WHERE type = 'competence';

@@ -188,11 +188,19 @@ extension StoreTransaction {
 
     // MARK: Candidates for Retrieve
 
-    /// Distinct half-lives among live, non-special records of `type`.
+    /// Distinct half-lives among live, non-special records of `type`, found by one index seek per value.
     func halfLives(of type: MemoryType) throws -> [Int64] {
-        try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT DISTINCT half_life FROM memory_records WHERE type = ? AND live = 1 AND special = 0 AND anchor IS NOT NULL"),
-            arguments: [type.rawValue])
+        var out: [Int64] = []
+        let statement = try db.cachedStatement(sql: """
+            SELECT half_life FROM memory_records INDEXED BY memory_by_anchor
+            WHERE type = ? AND live = 1 AND special = 0 AND half_life > ? ORDER BY half_life LIMIT 1
+            """)
+        var last = Int64.min
+        while let next = try Int64.fetchOne(statement, arguments: [type.rawValue, last]) {
+            out.append(next)
+            last = next
+        }
+        return out
     }
 
     /// Live, non-special records of one type and half-life, in decreasing salience (at any instant).
@@ -208,13 +216,18 @@ extension StoreTransaction {
 
     /// Every candidate outside the anchor order: special, zero-base, and (when asked) inactive records of `type`.
     func unorderedCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
-        try Row.fetchAll(
+        var rows = try Row.fetchAll(
             db.cachedStatement(sql: """
-                SELECT \(Self.candidateColumns) FROM memory_records
-                WHERE type = ? AND ((live = 1 AND (special = 1 OR anchor IS NULL)) OR (? AND live = 0))
+                SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_unordered
+                WHERE type = ? AND live = 1 AND (special = 1 OR anchor IS NULL)
                 """),
-            arguments: [type.rawValue, includeInactive]
-        ).map(makeCandidate)
+            arguments: [type.rawValue])
+        if includeInactive {
+            rows += try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_inactive WHERE type = ? AND live = 0"),
+                arguments: [type.rawValue])
+        }
+        return rows.map(makeCandidate)
     }
 
     /// Every candidate of `type` (for `limit = 0` and selection).
