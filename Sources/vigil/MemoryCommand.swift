@@ -27,6 +27,16 @@ struct MemoryCommand: ParsableCommand {
         }
     }
 
+    /// Runs one curation step as the operator and prints the record it leaves behind.
+    static func curate(
+        _ common: CommonOptions, _ who: Actor, _ step: (VigilRuntime, RevisionActor) throws -> MemoryRecord
+    ) throws {
+        try runReporting {
+            let runtime = try common.open()
+            emitRecord(try step(runtime, try who.actor(runtime)), runtime, common)
+        }
+    }
+
     static func emitRecord(_ record: MemoryRecord, _ runtime: VigilRuntime, _ common: CommonOptions) {
         let t = runtime.memory.currentTime
         common.emit(record.json(at: t)) {
@@ -194,10 +204,7 @@ struct MemoryCommand: ParsableCommand {
         @Argument(help: "The record id.") var id: String
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                MemoryCommand.emitRecord(try runtime.memory.reinforce(id: id, by: try who.actor(runtime)), runtime, common)
-            }
+            try MemoryCommand.curate(common, who) { runtime, actor in try runtime.memory.reinforce(id: id, by: actor) }
         }
     }
 
@@ -208,10 +215,7 @@ struct MemoryCommand: ParsableCommand {
         @Option(help: "How much to subtract from the current salience (≥ 0).") var amount = 0.1
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                MemoryCommand.emitRecord(try runtime.memory.penalize(id: id, amount: amount, by: try who.actor(runtime)), runtime, common)
-            }
+            try MemoryCommand.curate(common, who) { runtime, actor in try runtime.memory.penalize(id: id, amount: amount, by: actor) }
         }
     }
 
@@ -221,10 +225,9 @@ struct MemoryCommand: ParsableCommand {
         @Argument(help: "The record id.") var id: String
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                try runtime.memory.retract(id: id, by: try who.actor(runtime))
-                MemoryCommand.emitRecord(try runtime.memory.record(id)!, runtime, common)
+            try MemoryCommand.curate(common, who) { runtime, actor in
+                try runtime.memory.retract(id: id, by: actor)
+                return try runtime.memory.record(id)!
             }
         }
     }
@@ -236,10 +239,9 @@ struct MemoryCommand: ParsableCommand {
         @Option(help: "What contests it (a record id, a ticket, anything).") var by = ""
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                try runtime.memory.contest(id: id, contestingRef: by, by: try who.actor(runtime))
-                MemoryCommand.emitRecord(try runtime.memory.record(id)!, runtime, common)
+            try MemoryCommand.curate(common, who) { runtime, actor in
+                try runtime.memory.contest(id: id, contestingRef: by, by: actor)
+                return try runtime.memory.record(id)!
             }
         }
     }
@@ -258,10 +260,8 @@ struct MemoryCommand: ParsableCommand {
         @Argument(help: "The new record's JSON file, or '-'.") var file: String
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                let record = try runtime.memory.supersede(oldID: id, newRecord: try MemoryCommand.readRecord(file), by: try who.actor(runtime))
-                MemoryCommand.emitRecord(record, runtime, common)
+            try MemoryCommand.curate(common, who) { runtime, actor in
+                try runtime.memory.supersede(oldID: id, newRecord: try MemoryCommand.readRecord(file), by: actor)
             }
         }
     }
@@ -273,10 +273,8 @@ struct MemoryCommand: ParsableCommand {
         @Argument(help: "The forked record's JSON file, or '-'.") var file: String
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                let record = try runtime.memory.fork(sourceID: id, forkedRecord: try MemoryCommand.readRecord(file), by: try who.actor(runtime))
-                MemoryCommand.emitRecord(record, runtime, common)
+            try MemoryCommand.curate(common, who) { runtime, actor in
+                try runtime.memory.fork(sourceID: id, forkedRecord: try MemoryCommand.readRecord(file), by: actor)
             }
         }
     }
@@ -288,10 +286,8 @@ struct MemoryCommand: ParsableCommand {
         @Argument(help: "The merged record's JSON file, or '-'.") var file: String
         @OptionGroup var who: Actor
         func run() throws {
-            try runReporting {
-                let runtime = try common.open()
-                let record = try runtime.memory.merge(ids: ids, mergedRecord: try MemoryCommand.readRecord(file), by: try who.actor(runtime))
-                MemoryCommand.emitRecord(record, runtime, common)
+            try MemoryCommand.curate(common, who) { runtime, actor in
+                try runtime.memory.merge(ids: ids, mergedRecord: try MemoryCommand.readRecord(file), by: actor)
             }
         }
     }
