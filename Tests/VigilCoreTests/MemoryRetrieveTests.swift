@@ -112,6 +112,20 @@ struct MemoryRetrieveTests {
         #expect(try f.retrieve().recordsJSON.map { $0["salience"]! } == saliences)
     }
 
+    @Test("the sweep covers every record across its short transactions")
+    func sweepChunks() throws {
+        let f = try MemoryFixture()
+        let batch: [MemoryIngestRequest] = (0..<4100).map { i in
+            var r = IngestEventRequest()
+            (r.source, r.eventKind, r.ref, r.summary) = ("bulk", "note", "r\(i)", "note \(i)")
+            return .event(r)
+        }
+        #expect(try f.engine.ingest(batch).count == 4100)
+        f.advance(3600)
+        #expect(try f.engine.sweep().persisted == 4100)
+        #expect(abs(try f.engine.metrics()["avg_salience"]!.numberValue! - 0.5) < 1e-9)
+    }
+
     @Test("30–32: reinforce and penalize")
     func reinforceAndPenalize() throws {
         let f = try MemoryFixture()

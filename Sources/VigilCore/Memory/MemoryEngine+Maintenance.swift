@@ -54,17 +54,29 @@ extension MemoryEngine {
         }
     }
 
+    /// How many records one sweep transaction touches, so agents' writes never wait long behind it.
+    static let sweepChunk = 2000
+
     /// The periodic sweep (spec §10 and §15 row 1): persists every record's effective salience at now, computed from
     /// its last reinforcement (so nothing compounds and two runs equal one), then prunes under the retention rule.
-    /// It never changes `base`, `last_reinforced_at` or the audit log.
+    /// It never changes `base`, `last_reinforced_at` or the audit log, and works in short transactions.
     @discardableResult
     public func sweep() throws -> SweepReport {
         let t = now()
         let retention = Nanoseconds(settings.auditRetentionSeconds * 1e9)
-        return try store.write { tx in
-            var values: [(Int64, Double)] = []
-            try tx.forEachCandidate { c in values.append((c.rowID, c.salience(at: t))) }
-            for (rowID, value) in values { try tx.persistSweptSalience(rowID: rowID, salience: value, at: t) }
+        var persisted = 0
+        var cursor = Int64.min
+        while true {
+            let done: Bool = try store.write { tx in
+                let chunk = try tx.candidates(after: cursor, limit: Self.sweepChunk)
+                for c in chunk { try tx.persistSweptSalience(rowID: c.rowID, salience: c.salience(at: t), at: t) }
+                persisted += chunk.count
+                cursor = chunk.last?.rowID ?? cursor
+                return chunk.count < Self.sweepChunk
+            }
+            if done { break }
+        }
+        let pruned: [String] = try store.write { tx in
             var pruned: [String] = []
             for c in try tx.pruneCandidates(auditBefore: t - retention) {
                 let s = c.salience(at: t)
@@ -73,8 +85,9 @@ extension MemoryEngine {
                 try tx.pruneMemoryRecord(c, at: t, reason: "auto-pruned: salience reached floor")
                 pruned.append(c.id)
             }
-            return SweepReport(persisted: values.count, pruned: pruned)
+            return pruned
         }
+        return SweepReport(persisted: persisted, pruned: pruned)
     }
 
     /// The prune tombstone of a deleted record, for the dashboard (not exposed over gRPC).

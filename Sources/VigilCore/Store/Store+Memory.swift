@@ -268,7 +268,15 @@ extension StoreTransaction {
 
     // MARK: Metrics, maintenance, links
 
-    /// Every record's salience inputs, for metrics and the sweep.
+    /// Up to `limit` records after `rowID`, in rowid order: the sweep's chunks.
+    func candidates(after rowID: Int64, limit: Int) throws -> [MemoryCandidate] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE rowid > ? ORDER BY rowid LIMIT ?"),
+            arguments: [rowID, limit]
+        ).map(makeCandidate)
+    }
+
+    /// Every record's salience inputs, for metrics.
     func forEachCandidate(_ body: (MemoryCandidate) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.candidateColumns) FROM memory_records")
         while let row = try cursor.next() { try body(makeCandidate(row)) }
