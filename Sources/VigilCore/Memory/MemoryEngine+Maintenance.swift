@@ -77,6 +77,7 @@ extension MemoryEngine {
             if done { break }
         }
         let pruned: [String] = try store.write { tx in
+            try tx.trimMemoryChanges(keep: 100_000)
             var pruned: [String] = []
             for c in try tx.pruneCandidates(auditBefore: t - retention) {
                 let s = c.salience(at: t)

@@ -61,6 +61,28 @@ public enum TaskQuery {
 }
 
 extension MemoryEngine {
+    /// `s = −bm25(summary 2, body 1)` of every record matching the task, by record id: from the in-memory index when
+    /// there is one, else from FTS5. The two agree; tests hold them to it.
+    public func textRelevance(_ task: String) throws -> [String: Double] {
+        guard let match = TaskQuery.match(task) else { return [:] }
+        return try store.read { tx in
+            var out: [String: Double] = [:]
+            if let index = relevanceIndex {
+                try index.sync(tx)
+                let (scores, _) = index.score(TaskQuery.tokens(task))
+                for slot in scores.touched {
+                    if let c = scores.candidates[Int(slot)] { out[c.id] = scores.score[Int(slot)] }
+                }
+            } else {
+                let cursor = try tx.searchCursor(match)
+                while let (rowID, s) = try cursor.next() {
+                    if let c = try tx.candidate(rowID: rowID) { out[c.id] = s }
+                }
+            }
+            return out
+        }
+    }
+
     /// `Retrieve` (spec §8.3–§8.5): trust-filtered, decay-aware, ranked by text relevance × salience × recency.
     ///
     /// Ranking never scans the store: candidates come from the full-text index best-first and from per-half-life
@@ -110,7 +132,40 @@ extension MemoryEngine {
             var sMax: Double?
             var relevance: [Int64: Double] = [:]  // rowid → s, for matched full-view candidates seen
 
-            if let match {
+            var indexScores: (scores: RelevanceIndex.Scores, slotOfRow: [Int64: Int32])?
+            if match != nil, let index = relevanceIndex {
+                // Phase A, in memory: exact bm25 for every match, then the best-scoring matches band by band.
+                try index.sync(tx)
+                let scored = index.score(TaskQuery.tokens(r.taskDescriptor))
+                indexScores = scored
+                let scores = scored.scores
+                var maxS = 0.0
+                for slot in scores.touched { maxS = max(maxS, scores.score[Int(slot)]) }
+                var upper = Double.infinity
+                var lower = maxS / 2
+                bands: for band in 0... {
+                    if let sMax, upper.isFinite, w.rel * (upper / sMax) + w.sal + w.rec < top.threshold { break }
+                    let last = band >= 48
+                    var members = scores.touched.filter {
+                        let value = scores.score[Int($0)]
+                        return value < upper && (last || value >= lower)
+                    }
+                    members.sort { scores.score[Int($0)] > scores.score[Int($1)] }
+                    for slot in members {
+                        let s = scores.score[Int(slot)]
+                        if let sMax, w.rel * (s / sMax) + w.sal + w.rec < top.threshold { break bands }
+                        guard let c = scores.candidates[Int(slot)], types.contains(c.type),
+                            let (v, salience) = view(c), v == .full
+                        else { continue }
+                        if sMax == nil { sMax = s }
+                        relevance[c.rowID] = s
+                        top.offer(score(c, view: v, salience: salience, rel: s / sMax!))
+                    }
+                    if last { break }
+                    upper = lower
+                    lower /= 2
+                }
+            } else if let match {
                 // Phase A: matched records, best bm25 first, until no later match can reach the top.
                 let cursor = try tx.searchCursor(match)
                 while let (rowID, s) = try cursor.next() {
@@ -158,7 +213,8 @@ extension MemoryEngine {
                 if let record = try tx.memoryRecord(rowID: item.candidate.rowID) { records.append((record, item.view)) }
             }
             let selection = try select(
-                tx, types: types, trust: trust, request: r, match: match, sMax: sMax, at: t, view: view)
+                tx, types: types, trust: trust, request: r, match: match, sMax: sMax, at: t, view: view,
+                indexScores: indexScores)
             return RetrieveResult(records: records, selection: selection, now: t)
         }
     }
@@ -166,7 +222,8 @@ extension MemoryEngine {
     /// Spec §8.5: scores every competence and plan_graph candidate; `nil` when there are none.
     private func select(
         _ tx: StoreTransaction, types: [MemoryType], trust: TrustContext, request r: RetrieveRequest, match: String?,
-        sMax: Double?, at t: Nanoseconds, view: (MemoryCandidate) -> (MemoryView, Double)?
+        sMax: Double?, at t: Nanoseconds, view: (MemoryCandidate) -> (MemoryView, Double)?,
+        indexScores: (scores: RelevanceIndex.Scores, slotOfRow: [Int64: Int32])?
     ) throws -> Selection? {
         var candidates: [(MemoryCandidate, MemoryView)] = []
         for type in [MemoryType.competence, .planGraph] where types.contains(type) {
@@ -177,7 +234,16 @@ extension MemoryEngine {
         guard !candidates.isEmpty else { return nil }
         var s: [Int64: Double] = [:]
         if let match, sMax != nil {
-            s = try tx.searchScores(match, rowIDs: candidates.filter { $0.1 == .full }.map(\.0.rowID))
+            let full = candidates.filter { $0.1 == .full }.map(\.0.rowID)
+            if let indexScores {
+                for rowID in full {
+                    if let slot = indexScores.slotOfRow[rowID], indexScores.scores.score[Int(slot)] > 0 {
+                        s[rowID] = indexScores.scores.score[Int(slot)]
+                    }
+                }
+            } else {
+                s = try tx.searchScores(match, rowIDs: full)
+            }
         }
         var scored: [(MemoryCandidate, MemoryView, Double)] = []
         for (c, v) in candidates {

@@ -10,13 +10,27 @@ public final class MemoryEngine: Sendable {
     public let settings: MemorySettings
     let clock: any WallClock
     let logger: Logger
+    /// The in-memory relevance index, for long-lived processes; `nil` ranks through FTS5 directly.
+    let relevanceIndex: RelevanceIndex?
 
+    /// - Parameter inMemoryRelevance: keep an in-memory relevance index (fast text ranking at any size, at the cost
+    ///   of reading every record once). Servers and dashboards want it; one-shot CLI commands do not.
     public init(store: Store, settings: MemorySettings = MemorySettings(), clock: any WallClock = SystemClock(),
-                logger: Logger = Logger(label: "vigil.memory")) {
+                inMemoryRelevance: Bool = false, logger: Logger = Logger(label: "vigil.memory")) {
         self.store = store
         self.settings = settings
         self.clock = clock
         self.logger = logger
+        relevanceIndex = inMemoryRelevance ? RelevanceIndex() : nil
+    }
+
+    /// Builds (or catches up) the in-memory relevance index now rather than on the first text query.
+    /// - Returns: the number of records indexed, or 0 without an index.
+    @discardableResult
+    public func warmUp() throws -> Int {
+        guard let index = relevanceIndex else { return 0 }
+        try store.read { tx in try index.sync(tx) }
+        return index.count
     }
 
     var defaults: MemoryDefaults { settings.defaults }

@@ -211,6 +211,15 @@ enum Migrations {
                     PRIMARY KEY (decision_id, record_id)
                 ) WITHOUT ROWID;
                 CREATE INDEX memory_links_by_record ON memory_decision_links(record_id);
+                -- Every change to a record, so a process's in-memory relevance index can catch up with other processes.
+                CREATE TABLE memory_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, row_id INTEGER NOT NULL);
+                CREATE TRIGGER memory_changes_insert AFTER INSERT ON memory_records
+                BEGIN INSERT INTO memory_changes (row_id) VALUES (new.rowid); END;
+                CREATE TRIGGER memory_changes_update AFTER UPDATE OF type, sensitivity, confidence, base, scope, status,
+                    updated_at, half_life, min_salience, max_age, last_reinforced_at, pinned, tags, payload ON memory_records
+                BEGIN INSERT INTO memory_changes (row_id) VALUES (new.rowid); END;
+                CREATE TRIGGER memory_changes_delete AFTER DELETE ON memory_records
+                BEGIN INSERT INTO memory_changes (row_id) VALUES (old.rowid); END;
                 CREATE TABLE memory_tombstones (
                     id        TEXT PRIMARY KEY,
                     type      TEXT NOT NULL,

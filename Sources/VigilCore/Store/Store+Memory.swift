@@ -434,3 +434,56 @@ struct SearchMatches {
         try cursor.next().map { ($0[0], $0[1]) }
     }
 }
+
+/// What the in-memory relevance index keeps of one record: its ranking inputs and its indexed text.
+struct IndexedRecord {
+    var candidate: MemoryCandidate
+    var summary: String
+    var body: String
+}
+
+extension StoreTransaction {
+    /// The newest change sequence number (0 when nothing changed yet).
+    func latestMemoryChange() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM memory_changes") ?? 0
+    }
+
+    /// The oldest change still in the log, or `nil` when the log is empty.
+    func oldestMemoryChange() throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT min(seq) FROM memory_changes")
+    }
+
+    /// Drops all but the newest `keep` change-log entries; an index further behind than that rebuilds.
+    func trimMemoryChanges(keep: Int64) throws {
+        try db.execute(sql: "DELETE FROM memory_changes WHERE seq <= (SELECT max(seq) FROM memory_changes) - ?", arguments: [keep])
+    }
+
+    /// Rowids changed after `seq`, with the newest sequence number seen.
+    func memoryChanges(after seq: Int64) throws -> (rowIDs: [Int64], latest: Int64) {
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT seq, row_id FROM memory_changes WHERE seq > ? ORDER BY seq"), arguments: [seq])
+        return (rows.map { $0[1] }, rows.last.map { $0[0] } ?? seq)
+    }
+
+    /// Records for the relevance index: every one (`rowIDs` nil) or the given ones. Missing rowids were deleted.
+    func indexedRecords(_ rowIDs: [Int64]?, _ body: (Int64, IndexedRecord?) throws -> Void) throws {
+        let sql = "SELECT \(Self.candidateColumns), payload, tags FROM memory_records"
+        func make(_ row: Row) -> IndexedRecord {
+            let candidate = makeCandidate(row)
+            let payload = (try? JSONParser.parse(row[17] as String))?.objectValue ?? [:]
+            let tags = ((try? JSONParser.parse(row[18] as String))?.arrayValue ?? []).compactMap(\.stringValue)
+            return IndexedRecord(
+                candidate: candidate, summary: MemoryText.summary(type: candidate.type, payload: payload),
+                body: MemoryText.body(payload: payload, tags: tags))
+        }
+        if let rowIDs {
+            let statement = try db.cachedStatement(sql: sql + " WHERE rowid = ?")
+            for rowID in rowIDs {
+                try body(rowID, try Row.fetchOne(statement, arguments: [rowID]).map(make))
+            }
+        } else {
+            let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY rowid")
+            while let row = try cursor.next() { try body(row[0], make(row)) }
+        }
+    }
+}
