@@ -139,18 +139,11 @@ extension MemoryEngine {
                 let scored = index.score(TaskQuery.tokens(r.taskDescriptor))
                 indexScores = scored
                 let scores = scored.scores
-                var maxS = 0.0
-                for slot in scores.touched { maxS = max(maxS, scores.score[Int(slot)]) }
-                var upper = Double.infinity
-                var lower = maxS / 2
-                bands: for band in 0... {
-                    if let sMax, upper.isFinite, w.rel * (upper / sMax) + w.sal + w.rec < top.threshold { break }
-                    let last = band >= 48
-                    var members = scores.touched.filter {
-                        let value = scores.score[Int($0)]
-                        return value < upper && (last || value >= lower)
-                    }
-                    members.sort { scores.score[Int($0)] > scores.score[Int($1)] }
+                let (maxS, bands) = scores.bands()
+                bands: for (k, band) in bands.enumerated() {
+                    let upper = maxS / Double(1 << k)
+                    if let sMax, w.rel * (upper / sMax) + w.sal + w.rec < top.threshold { break }
+                    let members = band.sorted { scores.score[Int($0)] > scores.score[Int($1)] }
                     for slot in members {
                         let s = scores.score[Int(slot)]
                         if let sMax, w.rel * (s / sMax) + w.sal + w.rec < top.threshold { break bands }
@@ -161,9 +154,6 @@ extension MemoryEngine {
                         relevance[c.rowID] = s
                         top.offer(score(c, view: v, salience: salience, rel: s / sMax!))
                     }
-                    if last { break }
-                    upper = lower
-                    lower /= 2
                 }
             } else if let match {
                 // Phase A: matched records, best bm25 first, until no later match can reach the top.

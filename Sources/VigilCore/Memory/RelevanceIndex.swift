@@ -14,6 +14,32 @@ public enum SearchTokenizer {
         }
         return folded.split(whereSeparator: { !($0.isLetter || $0.isNumber) })
     }
+
+    /// Calls `body` with each token of `text`: a fast path over bytes for ASCII text, ``tokens(_:)`` otherwise.
+    static func forEachToken(_ text: String, _ body: (String) -> Void) {
+        var utf8 = text.utf8
+        let handled: Bool? = utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+            var token: [UInt8] = []
+            token.reserveCapacity(32)
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): token.append(byte)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): token.append(byte + 32)
+                default:
+                    if !token.isEmpty {
+                        body(String(decoding: token, as: UTF8.self))
+                        token.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            if !token.isEmpty { body(String(decoding: token, as: UTF8.self)) }
+            return true
+        }
+        _ = utf8
+        if handled == true { return }
+        for token in tokens(text) { body(String(token)) }
+    }
 }
 
 /// An in-memory copy of the memory search index that computes FTS5's `bm25(memory_search, 2.0, 1.0)` itself, so a
@@ -68,6 +94,11 @@ public final class RelevanceIndex: Sendable {
         }
         let (rowIDs, latest) = try tx.memoryChanges(after: last)
         guard !rowIDs.isEmpty else { return }
+        if rowIDs.count > max(10_000, count / 10) {
+            // Far behind: one sequential rebuild beats many point reads.
+            state.withLock { $0.lastChange = -1 }
+            return try sync(tx)
+        }
         var records: [(Int64, IndexedRecord?)] = []
         try tx.indexedRecords(Array(Set(rowIDs))) { records.append(($0, $1)) }
         state.withLock { s in
@@ -86,9 +117,8 @@ public final class RelevanceIndex: Sendable {
         var frequencies: [Int32: Float] = [:]
         var tokens = 0
         for (text, weight) in [(record.summary, Float(2)), (record.body, Float(1))] {
-            for token in SearchTokenizer.tokens(text) {
+            SearchTokenizer.forEachToken(text) { key in
                 tokens += 1
-                let key = String(token)
                 let id: Int32
                 if let existing = s.termIDs[key] {
                     id = existing
@@ -153,26 +183,25 @@ public final class RelevanceIndex: Sendable {
             let n = Double(s.liveDocuments)
             let avgdl = n > 0 ? Double(s.totalTokens) / n : 0
             var score = [Double](repeating: 0, count: s.rowOfSlot.count)
-            var seen = [Bool](repeating: false, count: s.rowOfSlot.count)
             var touched: [Int32] = []
-            for token in tokens {
-                guard let id = s.termIDs[token] else { continue }
-                let hits = Double(s.documentFrequency[Int(id)])
-                guard hits > 0 else { continue }
-                var idf = log((n - hits + 0.5) / (hits + 0.5))
-                if idf <= 0.0 { idf = 1e-6 }
-                s.postings[Int(id)].withUnsafeBufferPointer { postings in
-                    s.alive.withUnsafeBufferPointer { alive in
-                        s.length.withUnsafeBufferPointer { length in
-                            for posting in postings {
-                                let slot = Int(posting.slot)
-                                guard alive[slot] else { continue }
-                                let f = Double(posting.frequency)
-                                let d = Double(length[slot])
-                                score[slot] += idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * d / avgdl)))
-                                if !seen[slot] {
-                                    seen[slot] = true
-                                    touched.append(posting.slot)
+            score.withUnsafeMutableBufferPointer { score in
+                for token in tokens {
+                    guard let id = s.termIDs[token] else { continue }
+                    let hits = Double(s.documentFrequency[Int(id)])
+                    guard hits > 0 else { continue }
+                    var idf = log((n - hits + 0.5) / (hits + 0.5))
+                    if idf <= 0.0 { idf = 1e-6 }
+                    s.postings[Int(id)].withUnsafeBufferPointer { postings in
+                        s.alive.withUnsafeBufferPointer { alive in
+                            s.length.withUnsafeBufferPointer { length in
+                                for posting in postings {
+                                    let slot = Int(posting.slot)
+                                    guard alive[slot] else { continue }
+                                    let f = Double(posting.frequency)
+                                    let d = Double(length[slot])
+                                    // Every contribution is > 0, so a zero score means "not seen yet".
+                                    if score[slot] == 0 { touched.append(posting.slot) }
+                                    score[slot] += idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * d / avgdl)))
                                 }
                             }
                         }
@@ -181,5 +210,21 @@ public final class RelevanceIndex: Sendable {
             }
             return (Scores(touched: touched, score: score, candidates: s.candidates, rowOfSlot: s.rowOfSlot), s.slotOfRow)
         }
+    }
+}
+
+extension RelevanceIndex.Scores {
+    /// The matches in bands of halving score — band k holds scores in (max/2^(k+1), max/2^k] — found in two passes,
+    /// so a query reads the best matches first without sorting all of them. The last band holds the rest.
+    func bands(count: Int = 24) -> (maximum: Double, bands: [[Int32]]) {
+        var maximum = 0.0
+        for slot in touched { maximum = max(maximum, score[Int(slot)]) }
+        var bands = [[Int32]](repeating: [], count: count)
+        guard maximum > 0 else { return (0, bands) }
+        for slot in touched {
+            let ratio = maximum / score[Int(slot)]
+            bands[min(count - 1, Int(ratio.exponent))].append(slot)
+        }
+        return (maximum, bands)
     }
 }

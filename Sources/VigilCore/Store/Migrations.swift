@@ -212,7 +212,7 @@ enum Migrations {
                 ) WITHOUT ROWID;
                 CREATE INDEX memory_links_by_record ON memory_decision_links(record_id);
                 -- Every change to a record, so a process's in-memory relevance index can catch up with other processes.
-                CREATE TABLE memory_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, row_id INTEGER NOT NULL);
+                CREATE TABLE memory_changes (seq INTEGER PRIMARY KEY, row_id INTEGER NOT NULL);  -- the newest row is never deleted, so seq only grows
                 CREATE TRIGGER memory_changes_insert AFTER INSERT ON memory_records
                 BEGIN INSERT INTO memory_changes (row_id) VALUES (new.rowid); END;
                 CREATE TRIGGER memory_changes_update AFTER UPDATE OF type, sensitivity, confidence, base, scope, status,

@@ -466,23 +466,22 @@ extension StoreTransaction {
     }
 
     /// Records for the relevance index: every one (`rowIDs` nil) or the given ones. Missing rowids were deleted.
+    /// The text comes straight from the full-text table, exactly as FTS5 indexed it.
     func indexedRecords(_ rowIDs: [Int64]?, _ body: (Int64, IndexedRecord?) throws -> Void) throws {
-        let sql = "SELECT \(Self.candidateColumns), payload, tags FROM memory_records"
+        let sql = """
+            SELECT \(Self.candidateColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+            s.summary, s.body FROM memory_records r JOIN memory_search s ON s.rowid = r.rowid
+            """
         func make(_ row: Row) -> IndexedRecord {
-            let candidate = makeCandidate(row)
-            let payload = (try? JSONParser.parse(row[17] as String))?.objectValue ?? [:]
-            let tags = ((try? JSONParser.parse(row[18] as String))?.arrayValue ?? []).compactMap(\.stringValue)
-            return IndexedRecord(
-                candidate: candidate, summary: MemoryText.summary(type: candidate.type, payload: payload),
-                body: MemoryText.body(payload: payload, tags: tags))
+            IndexedRecord(candidate: makeCandidate(row), summary: row[17] ?? "", body: row[18] ?? "")
         }
         if let rowIDs {
-            let statement = try db.cachedStatement(sql: sql + " WHERE rowid = ?")
+            let statement = try db.cachedStatement(sql: sql + " WHERE r.rowid = ?")
             for rowID in rowIDs {
                 try body(rowID, try Row.fetchOne(statement, arguments: [rowID]).map(make))
             }
         } else {
-            let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY rowid")
+            let cursor = try Row.fetchCursor(db, sql: sql + " ORDER BY r.rowid")
             while let row = try cursor.next() { try body(row[0], make(row)) }
         }
     }
