@@ -119,6 +119,33 @@ public enum MemoryBench {
         }
     }
 
+    /// Times Retrieve on an existing store (one kept with `keepAt`), without ingesting: for iterating on ranking.
+    public static func runQueries(path: String, queries: Int, progress: (String) -> Void = { _ in }) throws -> Report {
+        let store = try Store(path: path)
+        let engine = MemoryEngine(store: store, inMemoryRelevance: true)
+        let vocabulary = Vocabulary(size: 3000)
+        var rng = Random(state: 7)
+        let warmStart = DispatchTime.now()
+        let records = try engine.warmUp()
+        let warmUpSeconds = Double(DispatchTime.now().uptimeNanoseconds - warmStart.uptimeNanoseconds) / 1e9
+        progress(String(format: "%d records: relevance index ready in %.1f s", records, warmUpSeconds))
+        var latencies: [Double] = []
+        for _ in 0..<queries {
+            var request = RetrieveRequest()
+            request.taskDescriptor = vocabulary.phrase(&rng, 3...8)
+            request.trust = TrustContextRequest(maxSensitivity: "medium")
+            request.limit = 10
+            let began = DispatchTime.now()
+            _ = try engine.retrieve(request)
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+        }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+        return Report(
+            steps: [Step(records: records, ingestSeconds: 1, ingested: 0, latenciesMs: latencies, fileBytes: fileBytes,
+                         warmUpSeconds: warmUpSeconds)],
+            queries: queries)
+    }
+
     /// Runs the bench into a temporary store, growing it to each of `sizes` in turn.
     /// - Parameter keepAt: a database path to fill and keep (it must not exist); by default a temporary one is removed.
     public static func run(

@@ -33,13 +33,15 @@ struct BenchCommand: ParsableCommand {
         @Option(parsing: .upToNextOption, help: "Store sizes to measure at.") var sizes: [Int] = [100_000, 1_000_000]
         @Option(help: "Task descriptors per size.") var queries = 1000
         @Option(help: ArgumentHelp("Fill and keep this new database instead of a temporary one.", valueName: "path")) var keep: String?
+        @Option(help: ArgumentHelp("Only time queries on this existing database (one filled with --keep).", valueName: "path"))
+        var queriesOn: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             try runReporting {
-                let report = try MemoryBench.run(sizes: sizes, queries: queries, keepAt: keep) { message in
-                    FileHandle.standardError.write(Data("  \(message)\n".utf8))
-                }
+                let progress: (String) -> Void = { message in FileHandle.standardError.write(Data("  \(message)\n".utf8)) }
+                let report = try queriesOn.map { try MemoryBench.runQueries(path: $0, queries: queries, progress: progress) }
+                    ?? MemoryBench.run(sizes: sizes, queries: queries, keepAt: keep, progress: progress)
                 print(json ? report.json.prettyText : report.text)
             }
         }

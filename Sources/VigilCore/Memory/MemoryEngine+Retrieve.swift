@@ -140,10 +140,13 @@ extension MemoryEngine {
                 indexScores = scored
                 let scores = scored.scores
                 let (maxS, bands) = scores.bands()
-                bands: for (k, band) in bands.enumerated() {
-                    let upper = maxS / Double(1 << k)
+                var ranked = bands.enumerated().map { k, band in
+                    (upper: maxS / Double(1 << k), lazy: false, members: band)
+                }
+                ranked.append((upper: maxS / Double(1 << bands.count), lazy: true, members: []))
+                bands: for (upper, lazy, band) in ranked where maxS > 0 {
                     if let sMax, w.rel * (upper / sMax) + w.sal + w.rec < top.threshold { break }
-                    let members = band.sorted { scores.score[Int($0)] > scores.score[Int($1)] }
+                    let members = lazy ? scores.rest(atMost: upper) : band.sorted { scores.score[Int($0)] > scores.score[Int($1)] }
                     for slot in members {
                         let s = scores.score[Int(slot)]
                         if let sMax, w.rel * (s / sMax) + w.sal + w.rec < top.threshold { break bands }

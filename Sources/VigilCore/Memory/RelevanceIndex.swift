@@ -214,17 +214,25 @@ public final class RelevanceIndex: Sendable {
 }
 
 extension RelevanceIndex.Scores {
-    /// The matches in bands of halving score — band k holds scores in (max/2^(k+1), max/2^k] — found in two passes,
-    /// so a query reads the best matches first without sorting all of them. The last band holds the rest.
-    func bands(count: Int = 24) -> (maximum: Double, bands: [[Int32]]) {
+    /// The matches in bands of halving score — band k holds scores in (max/2^(k+1), max/2^k] — so a query reads the
+    /// best matches first without sorting all of them. Only the first `eager` bands are filled at once (one cheap
+    /// comparison for every other match); ``rest(after:)`` splits the remainder when a query needs it.
+    func bands(eager: Int = 4) -> (maximum: Double, bands: [[Int32]]) {
         var maximum = 0.0
         for slot in touched { maximum = max(maximum, score[Int(slot)]) }
-        var bands = [[Int32]](repeating: [], count: count)
-        guard maximum > 0 else { return (0, bands) }
+        guard maximum > 0 else { return (0, []) }
+        let floor = maximum / Double(1 << eager)
+        var bands = [[Int32]](repeating: [], count: eager)
         for slot in touched {
-            let ratio = maximum / score[Int(slot)]
-            bands[min(count - 1, Int(ratio.exponent))].append(slot)
+            let value = score[Int(slot)]
+            guard value > floor else { continue }
+            bands[min(eager - 1, Int((maximum / value).exponent))].append(slot)
         }
         return (maximum, bands)
+    }
+
+    /// Every match scoring at most `ceiling`, best first.
+    func rest(atMost ceiling: Double) -> [Int32] {
+        touched.filter { score[Int($0)] <= ceiling }.sorted { score[Int($0)] > score[Int($1)] }
     }
 }
