@@ -69,9 +69,9 @@ extension MemoryEngine {
             var out: [String: Double] = [:]
             if let index = relevanceIndex {
                 try index.sync(tx)
-                let (scores, _) = index.score(TaskQuery.tokens(task))
+                let scores = index.score(TaskQuery.tokens(task))
                 for slot in scores.touched {
-                    if let c = scores.candidates[Int(slot)] { out[c.id] = scores.score[Int(slot)] }
+                    if let c = scores.candidates[Int(slot)] { out[c.id] = scores.exact(slot) }
                 }
             } else {
                 let cursor = try tx.searchCursor(match)
@@ -81,6 +81,19 @@ extension MemoryEngine {
             }
             return out
         }
+    }
+
+    /// The matches best first, band by band: each band's upper bound on the partial score and its members, sorted
+    /// on demand.
+    static func rankedMatches(_ scores: RelevanceIndex.Scores) -> [(upper: Double, members: () -> [Int32])] {
+        let (maximum, bands) = scores.bands()
+        guard maximum > 0 else { return [] }
+        var out: [(upper: Double, members: () -> [Int32])] = bands.enumerated().map { k, band in
+            (maximum / Double(1 << k), { band.sorted { scores.score[Int($0)] > scores.score[Int($1)] } })
+        }
+        let floor = maximum / Double(1 << bands.count)
+        out.append((floor, { scores.rest(atMost: floor) }))
+        return out
     }
 
     /// `Retrieve` (spec §8.3–§8.5): trust-filtered, decay-aware, ranked by text relevance × salience × recency.
@@ -132,32 +145,53 @@ extension MemoryEngine {
             var sMax: Double?
             var relevance: [Int64: Double] = [:]  // rowid → s, for matched full-view candidates seen
 
-            var indexScores: (scores: RelevanceIndex.Scores, slotOfRow: [Int64: Int32])?
+            var indexScores: RelevanceIndex.Scores?
+            /// What a record no stream has offered yet can add through relevance: 0 on the FTS5 path.
+            var unseenRelevance = 0.0
             if match != nil, let index = relevanceIndex {
-                // Phase A, in memory: exact bm25 for every match, then the best-scoring matches band by band.
+                // Phase A, in memory. The most common words are deferred when only the top `limit` is wanted: their
+                // postings are the longest and their weight the least; `epsilon` bounds what they add.
                 try index.sync(tx)
-                let scored = index.score(TaskQuery.tokens(r.taskDescriptor))
-                indexScores = scored
-                let scores = scored.scores
-                let (maxS, bands) = scores.bands()
-                var ranked = bands.enumerated().map { k, band in
-                    (upper: maxS / Double(1 << k), lazy: false, members: band)
+                let tokens = TaskQuery.tokens(r.taskDescriptor)
+                var scores = index.score(tokens, deferBelow: limit > 0 ? 0.05 : -1)
+                var ranked = Self.rankedMatches(scores)
+                // Certify s_max: the best exact score among full-view candidates, once no later match can beat it.
+                var best: Double?
+                var exact: [Int32: Double] = [:]
+                certify: for (upper, members) in ranked {
+                    if let best, upper + scores.epsilon <= best { break }
+                    for slot in members() {
+                        if let best, scores.score[Int(slot)] + scores.epsilon <= best { break certify }
+                        guard let c = scores.candidates[Int(slot)], types.contains(c.type), let (v, _) = view(c), v == .full
+                        else { continue }
+                        let s = scores.exact(slot)
+                        exact[slot] = s
+                        best = max(best ?? s, s)
+                    }
                 }
-                ranked.append((upper: maxS / Double(1 << bands.count), lazy: true, members: []))
-                bands: for (upper, lazy, band) in ranked where maxS > 0 {
-                    if let sMax, w.rel * (upper / sMax) + w.sal + w.rec < top.threshold { break }
-                    let members = lazy ? scores.rest(atMost: upper) : band.sorted { scores.score[Int($0)] > scores.score[Int($1)] }
-                    for slot in members {
-                        let s = scores.score[Int(slot)]
-                        if let sMax, w.rel * (s / sMax) + w.sal + w.rec < top.threshold { break bands }
+                if scores.epsilon > 0, (best ?? 0) < scores.epsilon {
+                    // Too little matched beyond the common words to tell: walk every term.
+                    scores = index.score(tokens)
+                    ranked = Self.rankedMatches(scores)
+                    exact = [:]
+                }
+                indexScores = scores
+                bands: for (upper, members) in ranked {
+                    if let sMax, w.rel * ((upper + scores.epsilon) / sMax) + w.sal + w.rec < top.threshold { break }
+                    for slot in members() {
+                        if let sMax, w.rel * ((scores.score[Int(slot)] + scores.epsilon) / sMax) + w.sal + w.rec < top.threshold {
+                            break bands
+                        }
                         guard let c = scores.candidates[Int(slot)], types.contains(c.type),
                             let (v, salience) = view(c), v == .full
                         else { continue }
-                        if sMax == nil { sMax = s }
+                        let s = exact[slot] ?? scores.exact(slot)
+                        if sMax == nil { sMax = scores.epsilon > 0 ? best : s }
                         relevance[c.rowID] = s
                         top.offer(score(c, view: v, salience: salience, rel: s / sMax!))
                     }
                 }
+                if let sMax { unseenRelevance = w.rel * scores.epsilon / sMax }
             } else if let match {
                 // Phase A: matched records, best bm25 first, until no later match can reach the top.
                 let cursor = try tx.searchCursor(match)
@@ -170,6 +204,13 @@ extension MemoryEngine {
                     relevance[rowID] = s
                     top.offer(score(c, view: v, salience: salience, rel: s / sMax!))
                 }
+            }
+
+            /// The relevance of a record phase A did not score: exact when the index deferred common words (they may
+            /// match it), else 0 (every match that could reach the top was scored).
+            func unseenRel(_ c: MemoryCandidate, _ v: MemoryView) -> Double {
+                guard v == .full, let sMax, let scores = indexScores, scores.epsilon > 0 else { return 0 }
+                return scores.exact(rowID: c.rowID) / sMax
             }
 
             // Phase B: every type's candidates in decreasing salience, plus those outside the anchor order.
@@ -185,18 +226,18 @@ extension MemoryEngine {
                 for c in try tx.unorderedCandidates(type: type, includeInactive: r.includeInactive)
                 where relevance[c.rowID] == nil {
                     guard let (v, salience) = view(c) else { continue }
-                    top.offer(score(c, view: v, salience: salience, rel: 0))
+                    top.offer(score(c, view: v, salience: salience, rel: unseenRel(c, v)))
                 }
                 for halfLife in try tx.halfLives(of: type) {
                     let cursor = try tx.anchorCursor(type: type, halfLife: halfLife)
                     while let c = try cursor.next() {
                         // An upper bound on this and every later row's salience (no clamp for future anchors).
                         let bound = c.base * exp2(Double(c.lastReinforcedAt - t) / 1e9 / Double(halfLife))
-                        let boundScore = match == nil ? min(1, bound) : w.sal * min(1, bound) + w.rec
+                        let boundScore = match == nil ? min(1, bound) : unseenRelevance + w.sal * min(1, bound) + w.rec
                         if boundScore < top.threshold || bound < r.minSalience { break }
                         if relevance[c.rowID] != nil { continue }
                         guard let (v, salience) = view(c) else { continue }
-                        top.offer(score(c, view: v, salience: salience, rel: 0))
+                        top.offer(score(c, view: v, salience: salience, rel: unseenRel(c, v)))
                     }
                 }
             }
@@ -216,7 +257,7 @@ extension MemoryEngine {
     private func select(
         _ tx: StoreTransaction, types: [MemoryType], trust: TrustContext, request r: RetrieveRequest, match: String?,
         sMax: Double?, at t: Nanoseconds, view: (MemoryCandidate) -> (MemoryView, Double)?,
-        indexScores: (scores: RelevanceIndex.Scores, slotOfRow: [Int64: Int32])?
+        indexScores: RelevanceIndex.Scores?
     ) throws -> Selection? {
         var candidates: [(MemoryCandidate, MemoryView)] = []
         for type in [MemoryType.competence, .planGraph] where types.contains(type) {
@@ -230,9 +271,8 @@ extension MemoryEngine {
             let full = candidates.filter { $0.1 == .full }.map(\.0.rowID)
             if let indexScores {
                 for rowID in full {
-                    if let slot = indexScores.slotOfRow[rowID], indexScores.scores.score[Int(slot)] > 0 {
-                        s[rowID] = indexScores.scores.score[Int(slot)]
-                    }
+                    let value = indexScores.exact(rowID: rowID)
+                    if value > 0 { s[rowID] = value }
                 }
             } else {
                 s = try tx.searchScores(match, rowIDs: full)

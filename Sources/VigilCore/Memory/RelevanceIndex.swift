@@ -67,7 +67,8 @@ public final class RelevanceIndex: Sendable {
         var alive: [Bool] = []
         var length: [Int32] = []
         var candidates: [MemoryCandidate?] = []
-        var terms: [[Int32]] = []
+        /// Per slot: the record's terms and weighted frequencies.
+        var terms: [[(id: Int32, frequency: Float)]] = []
         var liveDocuments = 0
         var totalTokens = 0
         var deadSlots = 0
@@ -140,7 +141,7 @@ public final class RelevanceIndex: Sendable {
         s.alive.append(true)
         s.length.append(Int32(tokens))
         s.candidates.append(record.candidate)
-        s.terms.append(Array(frequencies.keys))
+        s.terms.append(frequencies.map { (id: $0.key, frequency: $0.value) })
         s.liveDocuments += 1
         s.totalTokens += tokens
     }
@@ -149,7 +150,7 @@ public final class RelevanceIndex: Sendable {
         guard let slot = s.slotOfRow.removeValue(forKey: rowID) else { return }
         let i = Int(slot)
         s.alive[i] = false
-        for id in s.terms[i] { s.documentFrequency[Int(id)] -= 1 }
+        for term in s.terms[i] { s.documentFrequency[Int(term.id)] -= 1 }
         s.terms[i] = []
         s.candidates[i] = nil
         s.liveDocuments -= 1
@@ -164,33 +165,67 @@ public final class RelevanceIndex: Sendable {
         s.deadSlots = 0
     }
 
-    /// A query's scores: `s = −bm25` for every record matching at least one token, by slot.
+    /// A query's scores by slot. `score` holds the sum over the terms that were not deferred; ``exact(_:)`` gives the
+    /// full `s = −bm25`, summed in query order as FTS5 does, so it is bit-identical to FTS5's.
     struct Scores {
         var touched: [Int32]
         var score: [Double]  // dense by slot; meaningful only at touched slots
         var candidates: [MemoryCandidate?]
         var rowOfSlot: [Int64]
+        var slotOfRow: [Int64: Int32]
+        /// The query's terms in query order, with their idf.
+        var terms: [(id: Int32, idf: Double)]
+        var docTerms: [[(id: Int32, frequency: Float)]]
+        var length: [Int32]
+        var avgdl: Double
+        /// How much the deferred (most common) terms can add to any record's score, plus a rounding margin.
+        var epsilon: Double
 
-        func s(rowID: Int64, slotOfRow: [Int64: Int32]) -> Double? {
-            slotOfRow[rowID].map { score[Int($0)] }
+        func exact(_ slot: Int32) -> Double {
+            let k1 = 1.2, b = 0.75
+            let own = docTerms[Int(slot)]
+            let d = Double(length[Int(slot)])
+            var s = 0.0
+            for term in terms {
+                guard let hit = own.first(where: { $0.id == term.id }) else { continue }
+                let f = Double(hit.frequency)
+                s += term.idf * ((f * (k1 + 1.0)) / (f + k1 * (1 - b + b * d / avgdl)))
+            }
+            return s
+        }
+
+        /// The exact score of a record by rowid; 0 when it matches no term.
+        func exact(rowID: Int64) -> Double {
+            slotOfRow[rowID].map { exact($0) } ?? 0
         }
     }
 
-    /// Scores `tokens` (already deduplicated, in query order) exactly as FTS5's bm25 with weights 2 and 1 would.
-    func score(_ tokens: [String]) -> (scores: Scores, slotOfRow: [Int64: Int32]) {
+    /// Scores `tokens` (already deduplicated, in query order) as FTS5's bm25 with weights 2 and 1.
+    ///
+    /// - Parameter deferBelow: terms whose idf is at most this are not walked (the most common words, whose postings
+    ///   are the longest and whose weight is the least); their bound is `epsilon`. Pass a negative value to walk all.
+    func score(_ tokens: [String], deferBelow threshold: Double = -1) -> Scores {
         state.withLock { s in
             let k1 = 1.2, b = 0.75
             let n = Double(s.liveDocuments)
             let avgdl = n > 0 ? Double(s.totalTokens) / n : 0
+            var terms: [(id: Int32, idf: Double)] = []
+            for token in tokens {
+                guard let id = s.termIDs[token], s.documentFrequency[Int(id)] > 0 else { continue }
+                let hits = Double(s.documentFrequency[Int(id)])
+                var idf = log((n - hits + 0.5) / (hits + 0.5))
+                if idf <= 0.0 { idf = 1e-6 }
+                terms.append((id, idf))
+            }
+            var epsilon = 0.0
             var score = [Double](repeating: 0, count: s.rowOfSlot.count)
             var touched: [Int32] = []
             score.withUnsafeMutableBufferPointer { score in
-                for token in tokens {
-                    guard let id = s.termIDs[token] else { continue }
-                    let hits = Double(s.documentFrequency[Int(id)])
-                    guard hits > 0 else { continue }
-                    var idf = log((n - hits + 0.5) / (hits + 0.5))
-                    if idf <= 0.0 { idf = 1e-6 }
+                for (id, idf) in terms {
+                    if idf <= threshold {
+                        epsilon += idf * (k1 + 1.0)
+                        continue
+                    }
                     s.postings[Int(id)].withUnsafeBufferPointer { postings in
                         s.alive.withUnsafeBufferPointer { alive in
                             s.length.withUnsafeBufferPointer { length in
@@ -208,7 +243,10 @@ public final class RelevanceIndex: Sendable {
                     }
                 }
             }
-            return (Scores(touched: touched, score: score, candidates: s.candidates, rowOfSlot: s.rowOfSlot), s.slotOfRow)
+            return Scores(
+                touched: touched, score: score, candidates: s.candidates, rowOfSlot: s.rowOfSlot, slotOfRow: s.slotOfRow,
+                terms: terms, docTerms: s.terms, length: s.length, avgdl: avgdl,
+                epsilon: epsilon > 0 ? epsilon * (1 + 1e-9) + 1e-12 : 0)
         }
     }
 }
