@@ -83,6 +83,11 @@ extension MemoryEngine {
         }
     }
 
+    /// Words at most this informative (idf ≤ 1: in more than about a quarter of all records) are deferred by the
+    /// in-memory ranking. Measured on 1M records: 0.05 → p95 17 ms, 0.5 → 15 ms, 1.0 → 14 ms, 2.0 → 29 ms (the bound
+    /// they leave grows too loose to stop early).
+    static let deferredIDF = 1.0
+
     /// The matches best first, band by band: each band's upper bound on the partial score and its members, sorted
     /// on demand.
     static func rankedMatches(_ scores: RelevanceIndex.Scores) -> [(upper: Double, members: () -> [Int32])] {
@@ -150,10 +155,11 @@ extension MemoryEngine {
             var unseenRelevance = 0.0
             if match != nil, let index = relevanceIndex {
                 // Phase A, in memory. The most common words are deferred when only the top `limit` is wanted: their
-                // postings are the longest and their weight the least; `epsilon` bounds what they add.
+                // postings are the longest and their weight the least; `epsilon` bounds what they add, and every
+                // record that is ranked gets its exact score.
                 try index.sync(tx)
                 let tokens = TaskQuery.tokens(r.taskDescriptor)
-                var scores = index.score(tokens, deferBelow: limit > 0 ? 0.05 : -1)
+                var scores = index.score(tokens, deferBelow: limit > 0 ? Self.deferredIDF : -1)
                 var ranked = Self.rankedMatches(scores)
                 // Certify s_max: the best exact score among full-view candidates, once no later match can beat it.
                 var best: Double?
