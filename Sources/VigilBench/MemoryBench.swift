@@ -119,18 +119,18 @@ public enum MemoryBench {
         }
     }
 
-    /// Times Retrieve on an existing store (one kept with `keepAt`), without ingesting: for iterating on ranking.
-    public static func runQueries(path: String, queries: Int, progress: (String) -> Void = { _ in }) throws -> Report {
-        let store = try Store(path: path)
-        let engine = MemoryEngine(store: store, inMemoryRelevance: true)
-        let vocabulary = Vocabulary(size: 3000)
-        var rng = Random(state: 7)
+    /// Warms the relevance index up, then times `queries` Retrieve calls (limit 10, trust medium) on fresh task
+    /// descriptors. Returns the warm-up seconds, the records indexed and each call's latency in milliseconds.
+    static func timeQueries(
+        _ engine: MemoryEngine, queries: Int, vocabulary: Vocabulary, rng: inout Random, label: String,
+        progress: (String) -> Void
+    ) throws -> (warmUpSeconds: Double, records: Int, latencies: [Double]) {
         let warmStart = DispatchTime.now()
         let records = try engine.warmUp()
         let warmUpSeconds = Double(DispatchTime.now().uptimeNanoseconds - warmStart.uptimeNanoseconds) / 1e9
-        progress(String(format: "%d records: relevance index ready in %.1f s", records, warmUpSeconds))
+        progress("\(label) records: relevance index ready in " + String(format: "%.1f s", warmUpSeconds))
         var latencies: [Double] = []
-        for _ in 0..<queries {
+        for q in 0..<queries {
             var request = RetrieveRequest()
             request.taskDescriptor = vocabulary.phrase(&rng, 3...8)
             request.trust = TrustContextRequest(maxSensitivity: "medium")
@@ -138,7 +138,19 @@ public enum MemoryBench {
             let began = DispatchTime.now()
             _ = try engine.retrieve(request)
             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
+            if q % 250 == 249 { progress("\(label) records: \(q + 1) queries") }
         }
+        return (warmUpSeconds, records, latencies)
+    }
+
+    /// Times Retrieve on an existing store (one kept with `keepAt`), without ingesting: for iterating on ranking.
+    public static func runQueries(path: String, queries: Int, progress: (String) -> Void = { _ in }) throws -> Report {
+        let store = try Store(path: path)
+        let engine = MemoryEngine(store: store, inMemoryRelevance: true)
+        let vocabulary = Vocabulary(size: 3000)
+        var rng = Random(state: 7)
+        let (warmUpSeconds, records, latencies) = try timeQueries(
+            engine, queries: queries, vocabulary: vocabulary, rng: &rng, label: path, progress: progress)
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         return Report(
             steps: [Step(records: records, ingestSeconds: 1, ingested: 0, latenciesMs: latencies, fileBytes: fileBytes,
@@ -203,21 +215,8 @@ public enum MemoryBench {
             }
             let ingestSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             clock.set(end)
-            let warmStart = DispatchTime.now()
-            try engine.warmUp()
-            let warmUpSeconds = Double(DispatchTime.now().uptimeNanoseconds - warmStart.uptimeNanoseconds) / 1e9
-            progress(String(format: "%d records: relevance index ready in %.1f s", size, warmUpSeconds))
-            var latencies: [Double] = []
-            for q in 0..<queries {
-                var request = RetrieveRequest()
-                request.taskDescriptor = vocabulary.phrase(&rng, 3...8)
-                request.trust = TrustContextRequest(maxSensitivity: "medium")
-                request.limit = 10
-                let began = DispatchTime.now()
-                _ = try engine.retrieve(request)
-                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6)
-                if q % 250 == 249 { progress("\(size) records: \(q + 1) queries") }
-            }
+            let (warmUpSeconds, _, latencies) = try timeQueries(
+                engine, queries: queries, vocabulary: vocabulary, rng: &rng, label: "\(size)", progress: progress)
             let fileBytes = ["", "-wal", "-shm"].reduce(Int64(0)) { total, suffix in
                 total + ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0)
             }
