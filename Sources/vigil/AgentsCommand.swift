@@ -7,7 +7,7 @@ struct AgentsCommand: ParsableCommand {
         commandName: "agents",
         abstract: "Register agents and operators and manage their API keys.",
         discussion: "Keys are shown once, at creation; vigil stores only their SHA-256.",
-        subcommands: [Add.self, List.self, Revoke.self, Grant.self, Key.self])
+        subcommands: [Add.self, List.self, Revoke.self, Grant.self, Policies.self, Key.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -115,6 +115,32 @@ struct AgentsCommand: ParsableCommand {
                 try runtime.principals.setProductGrants(id, products)
                 common.emit(["principal_id": .string(id), "product_grants": JSONValue(products)]) {
                     "\(id) may now use: \(products.isEmpty ? "no products" : products.joined(separator: ", "))"
+                }
+            }
+        }
+    }
+
+    struct Policies: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Limit the policies an agent may evaluate (replaces its list), or lift the limit with --all.",
+            discussion: "Agents may evaluate every configured policy until limited. Example: vigil agents policies agent_builder discount_cap_v1")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The agent id.") var id: String
+        @Argument(help: "Policy ids.") var policies: [String] = []
+        @Flag(help: "Allow every policy again.") var all = false
+
+        func validate() throws {
+            if all && !policies.isEmpty { throw ValidationError("give policy ids or --all, not both") }
+        }
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                for policy in policies where runtime.config.policy(policy) == nil { throw PrincipalError.unknownPolicy(policy) }
+                let grants: [String]? = all ? nil : policies
+                try runtime.principals.setPolicyGrants(id, grants)
+                common.emit(["principal_id": .string(id), "policy_grants": grants.map { JSONValue($0) } ?? .null]) {
+                    all ? "\(id) may evaluate every policy" : "\(id) may evaluate: \(policies.isEmpty ? "no policies" : policies.joined(separator: ", "))"
                 }
             }
         }

@@ -40,6 +40,10 @@ struct CLITests {
         let builder = listed.arrayValue?.first { $0["id"] == "agent_builder" }
         #expect(builder?["product_grants"] == ["orders_read_v1"])
         #expect(!(try setup.vigil(["agents", "list", "--json"]).stdout.contains(key)))
+        let limited = try setup.json(["agents", "policies", "agent_builder", "discount_cap_v1"])
+        #expect(limited["policy_grants"] == ["discount_cap_v1"])
+        #expect(try setup.vigil(["agents", "policies", "agent_builder", "nope"]).stderr.contains("no policy 'nope'"))
+        #expect(try setup.json(["agents", "policies", "agent_builder", "--all"])["policy_grants"] == JSONValue.null)
         let operatorKey = try setup.json(["agents", "add", "alice", "--operator"])
         #expect(operatorKey["role"] == "operator" && operatorKey["agent_id"] == "alice")
         let revoked = try setup.json(["agents", "revoke", "agent_builder"])

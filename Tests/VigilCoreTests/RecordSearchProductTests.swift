@@ -114,3 +114,21 @@ struct RecordSearchProductTests {
         #expect(caps["receipt_signing"]?["key_id"]?.s?.hasPrefix("vk_") == true)
     }
 }
+
+@Suite("Policy grants")
+struct PolicyGrantTests {
+    @Test("an agent limited to no policies cannot evaluate one, and sees none in its capabilities")
+    func limited() throws {
+        let f = try DecisionFixture()
+        try f.principals.setPolicyGrants("agent_a", [])
+        let agent = try #require(try f.principals.principal("agent_a"))
+        let id = try f.open()
+        try expectRefusal(f, code: -32603, data: "Policy 'discount_cap_v1' not found") {
+            try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": [:]], as: agent)
+        }
+        #expect(try f.call("capabilities_get", [:], as: agent)["permissions"]?["policies"] == .array([]))
+        try f.principals.setPolicyGrants("agent_a", nil)
+        let restored = try #require(try f.principals.principal("agent_a"))
+        #expect(try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": [:]], as: restored)["outcome"] == "allow")
+    }
+}

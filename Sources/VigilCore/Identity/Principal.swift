@@ -60,6 +60,7 @@ public enum PrincipalError: Error, Equatable, Sendable, CustomStringConvertible 
     case alreadyExists(String)
     case notFound(String)
     case unknownProduct(String)
+    case unknownPolicy(String)
 
     public var description: String {
         switch self {
@@ -67,6 +68,7 @@ public enum PrincipalError: Error, Equatable, Sendable, CustomStringConvertible 
         case .alreadyExists(let id): return "'\(id)' already exists; pick another name or revoke it first"
         case .notFound(let id): return "no agent or operator '\(id)'; see `vigil agents list`"
         case .unknownProduct(let id): return "no data product '\(id)' in the configuration"
+        case .unknownPolicy(let id): return "no policy '\(id)' in the configuration"
         }
     }
 }

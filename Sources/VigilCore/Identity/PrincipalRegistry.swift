@@ -101,6 +101,14 @@ public struct PrincipalRegistry: Sendable {
         }
     }
 
+    /// Limits the policies an agent may evaluate to `grants`, or lifts the limit with `nil` (the default: all).
+    public func setPolicyGrants(_ principalID: String, _ grants: [String]?) throws {
+        try store.write { tx in
+            guard try tx.principal(principalID) != nil else { throw PrincipalError.notFound(principalID) }
+            try tx.setPolicyGrants(principalID, grants)
+        }
+    }
+
     /// The principal a presented key belongs to, if the key is valid: its hash matches, it is not revoked and its
     /// principal is active.
     public func authenticate(_ key: String) throws -> (principal: Principal, role: PrincipalKind)? {

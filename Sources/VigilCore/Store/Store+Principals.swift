@@ -23,6 +23,12 @@ extension StoreTransaction {
         }
     }
 
+    func setPolicyGrants(_ principalID: String, _ grants: [String]?) throws {
+        try db.execute(
+            sql: "UPDATE principals SET policy_grants = ? WHERE principal_id = ?",
+            arguments: [grants.map { JSONValue($0).canonicalText }, principalID])
+    }
+
     func setPrincipalActive(_ principalID: String, _ isActive: Bool) throws {
         try db.execute(
             sql: "UPDATE principals SET status = ? WHERE principal_id = ?",
