@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         /// The raw sqlite3 C API, used only by the benchmark's baseline.
@@ -36,6 +38,17 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        /// The wire endpoints: TraceMem's MCP (JSON-RPC over HTTP); Membrane's gRPC comes next.
+        .target(
+            name: "VigilServer",
+            dependencies: [
+                "VigilCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "VigilBench",
             dependencies: ["VigilCore", "CSQLite"],
@@ -46,6 +59,7 @@ let package = Package(
             dependencies: [
                 "VigilCore",
                 "VigilBench",
+                "VigilServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -58,6 +72,11 @@ let package = Package(
         .testTarget(
             name: "VigilCoreTests",
             dependencies: ["VigilCore", "VigilTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "VigilServerTests",
+            dependencies: ["VigilCore", "VigilServer", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -3,7 +3,7 @@ import Foundation
 import VigilCore
 
 @main
-struct Vigil: ParsableCommand {
+struct Vigil: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Watch what your AI agents decide and remember; approve what needs a human.",
@@ -20,7 +20,7 @@ struct Vigil: ParsableCommand {
         version: VigilVersion.current,
         subcommands: [
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, MemoryCommand.self,
-            BenchCommand.self, PathsCommand.self,
+            ServeCommand.self, BenchCommand.self, PathsCommand.self,
         ]
     )
 }

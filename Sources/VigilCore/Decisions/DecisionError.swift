@@ -32,6 +32,8 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
     case commitFailed(String, detail: String)
     case alreadySuperseded(String, by: String)
     case toolNotFound(String)
+    /// Too many calls: the endpoint answers HTTP 429 with `Retry-After`.
+    case rateLimited
     /// The store failed; the reference is also logged.
     case internalFailure(reference: String)
 
@@ -49,6 +51,7 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
     public var httpStatus: Int {
         switch self {
         case .unauthorized: return 401
+        case .rateLimited: return 429
         case .operatorRoleRequired, .operatorCannotCallAgentTools, .overrideNotAllowed: return 403
         default: return 200
         }
@@ -91,6 +94,7 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
         case .commitFailed(let id, let detail): return "Commit failed for Decision '\(id)': \(detail); decision aborted"
         case .alreadySuperseded(let id, let by): return "Decision '\(id)' is already superseded by '\(by)'"
         case .toolNotFound(let name): return "Tool '\(name)' not found"
+        case .rateLimited: return "Rate limit exceeded"
         case .internalFailure(let reference): return "Internal error (ref \(reference))"
         }
     }

@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Serves an ``MCPService`` over HTTP/1.1 with Hummingbird.
+public enum MCPServer {
+    /// Runs until the task is cancelled (or, with `handleSignals`, until SIGINT/SIGTERM), finishing in-flight
+    /// requests.
+    /// - Parameter onListening: called with the bound port once the server accepts connections.
+    public static func run(
+        service: MCPService, host: String, port: Int, handleSignals: Bool = false,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            var bytes: [UInt8] = []
+            var tooLarge = false
+            do {
+                let buffer = try await request.body.collect(upTo: service.maxBodyBytes + 1)
+                bytes = Array(buffer.readableBytesView)
+                tooLarge = bytes.count > service.maxBodyBytes
+            } catch {
+                tooLarge = true
+            }
+            let reply = service.handle(
+                MCPHTTPRequest(
+                    method: request.method.rawValue, path: request.uri.path,
+                    headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: bytes,
+                    bodyTooLarge: tooLarge))
+            var fields = HTTPFields()
+            for (name, value) in reply.headers {
+                if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+            }
+            return Response(
+                status: .init(code: reply.status), headers: fields,
+                body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        }
+        for method in [HTTPRequest.Method.get, .post, .delete, .put, .patch, .head, .options] {
+            router.on("/", method: method, use: handler)
+            router.on("**", method: method, use: handler)
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
+        if handleSignals {
+            try await app.runService()
+        } else {
+            try await app.run()
+        }
+    }
+}
