@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+/// Whether python3 with the official MCP SDK is installed (`.ci/run` installs it).
+let pythonMCPAvailable: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import mcp.client.streamable_http"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()
+
+@Suite("Interop: the official MCP Python SDK against vigil serve", .enabled(if: VigilProcess.isAvailable && pythonMCPAvailable),
+       .timeLimit(.minutes(3)))
+struct InteropTests {
+    @Test("the TraceMem approval workflow, approved through the CLI, commits and its receipt verifies")
+    func approvalWorkflow() async throws {
+        let home = try TemporaryDirectory()
+        let db = home.file("vigil.db")
+        let config = home.file("config.toml")
+        try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
+        let common = ["--db", db, "--config", config]
+        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + common, home: home.path).stdout)
+        let key = try #require(agent["api_key"]?.stringValue)
+        #expect(try VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
+
+        let environment = ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let server = try RunningProcess(VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0"] + common, environment: environment)
+        defer { server.terminate() }
+        let listening = try #require(await server.waitForLine(timeout: 30) { $0.contains("MCP endpoint listening on http://") }, "\(server.text)")
+        let url = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("interop/tracemem_approval_workflow.py").path
+        let receipt = home.file("receipt.json")
+        let agentProcess = try RunningProcess(
+            "/usr/bin/env", ["python3", script],
+            environment: environment.merging(["TRACEMEM_MCP_URL": url, "TRACEMEM_API_KEY": key, "RECEIPT_FILE": receipt]) { $1 })
+        defer { agentProcess.terminate() }
+        let approvalLine = try #require(await agentProcess.waitForLine(timeout: 60) { $0.hasPrefix("APPROVAL ") }, "\(agentProcess.text)")
+        let approvalID = String(approvalLine.dropFirst("APPROVAL ".count))
+
+        let approved = try VigilProcess.run(["approvals", "approve", approvalID, "--operator", "ops", "--rationale", "loyal customer"] + common, home: home.path)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        #expect(await agentProcess.waitForExit(timeout: 90), "\(agentProcess.text)")
+        #expect(agentProcess.exitCode == 0, "\(agentProcess.text)")
+        #expect(agentProcess.text.contains("COMMITTED TMEM_"))
+        let verified = try VigilProcess.run(["receipts", "verify", receipt] + common, home: home.path)
+        #expect(verified.status == 0, "\(verified.stderr)")
+        server.terminate()
+        #expect(await server.waitForExit(timeout: 10), "vigil serve stops on SIGTERM")
+    }
+}
