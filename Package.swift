@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         /// The raw sqlite3 C API, used only by the benchmark's baseline.
@@ -38,11 +42,24 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        /// The wire endpoints: TraceMem's MCP (JSON-RPC over HTTP); Membrane's gRPC comes next.
+        /// Generated protobuf and gRPC code for membrane.v1 (regenerate with scripts/generate-protos.sh).
+        .target(
+            name: "MembraneProto",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        /// The wire endpoints: TraceMem's MCP (JSON-RPC over HTTP) and Membrane's gRPC.
         .target(
             name: "VigilServer",
             dependencies: [
                 "VigilCore",
+                "MembraneProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +93,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilServerTests",
-            dependencies: ["VigilCore", "VigilServer", "VigilTestSupport"],
+            dependencies: [
+                "VigilCore", "VigilServer", "VigilTestSupport", "MembraneProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -23,14 +23,16 @@ struct ListenAddress: ExpressibleByArgument, CustomStringConvertible {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the TraceMem-compatible MCP endpoint so agents can report decisions.",
+        abstract: "Serve the TraceMem MCP endpoint and the Membrane gRPC endpoint so agents report into vigil.",
         discussion: """
-            Point a TraceMem client at it with TRACEMEM_MCP_URL=http://127.0.0.1:7420 and TRACEMEM_API_KEY=<a key from
-            `vigil agents add`>. Listens on loopback unless --allow-remote. Stops cleanly on Ctrl-C or SIGTERM.
+            Decisions: point a TraceMem client at TRACEMEM_MCP_URL=http://127.0.0.1:7420 with TRACEMEM_API_KEY=<a key
+            from `vigil agents add`>. Memories: point a Membrane client at 127.0.0.1:9090 with MEMBRANE_API_KEY (or any
+            agent key as the Bearer token). Listens on loopback unless --allow-remote. Stops cleanly on Ctrl-C or SIGTERM.
             """)
 
     @OptionGroup var common: CommonOptions
     @Option(help: ArgumentHelp("Where the MCP endpoint listens.", valueName: "host:port")) var mcp: ListenAddress?
+    @Option(help: ArgumentHelp("Where the Membrane gRPC endpoint listens.", valueName: "host:port")) var grpc: ListenAddress?
     @Flag(help: "Allow listening on a non-loopback address.") var allowRemote = false
 
     func run() async throws {
@@ -43,30 +45,65 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(failure.exitCode)
         }
         let address = mcp ?? ListenAddress(argument: runtime.config.tracemem.listenAddress)!
-        if !address.isLoopback, !(allowRemote || runtime.config.allowRemote) {
-            FileHandle.standardError.write(Data(
-                "error: \(address) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there\n".utf8))
-            throw ExitCode(2)
+        let grpcAddress = grpc ?? ListenAddress(argument: runtime.config.memory.listenAddress)!
+        let environment = ProcessInfo.processInfo.environment
+        if let encryption = environment["MEMBRANE_ENCRYPTION_KEY"], !encryption.isEmpty {
+            try fail("MEMBRANE_ENCRYPTION_KEY is set, but vigil does not encrypt at rest and will not store memories unencrypted; unset it", 2)
         }
-        if !address.isLoopback {
-            FileHandle.standardError.write(Data("warning: serving plaintext HTTP on \(address); API keys cross the network unencrypted\n".utf8))
+        let membraneKey = environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? runtime.config.memory.apiKey
+        let remoteAllowed = allowRemote || runtime.config.allowRemote
+        for (name, listen) in [("MCP", address), ("gRPC", grpcAddress)] where !listen.isLoopback {
+            if !remoteAllowed {
+                try fail("\(listen) (\(name)) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there", 2)
+            }
+            FileHandle.standardError.write(Data("warning: serving plaintext on \(listen) (\(name)); keys cross the network unencrypted\n".utf8))
+        }
+        if !grpcAddress.isLoopback, (membraneKey ?? "").isEmpty, !runtime.config.memory.requireAuth {
+            try fail("the gRPC endpoint on \(grpcAddress) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", 2)
         }
         let service = MCPService(engine: runtime.decisions, principals: runtime.principals)
+        let memory = MemoryEngine(store: runtime.store, settings: runtime.config.memory, inMemoryRelevance: true)
         let sweeper = Task.detached {
+            var lastMemorySweep = Date()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(runtime.config.approvals.sweepIntervalSeconds))
                 _ = try? runtime.decisions.sweepExpiredApprovals()
+                if Date().timeIntervalSince(lastMemorySweep) >= runtime.config.memory.pruneIntervalSeconds {
+                    lastMemorySweep = Date()
+                    _ = try? memory.sweep()
+                }
             }
         }
         defer { sweeper.cancel() }
+        let database = runtime.paths.database
         do {
-            try await MCPServer.run(service: service, host: address.host, port: address.port, handleSignals: true) { port in
-                print("MCP endpoint listening on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(runtime.paths.database))")
-                fflush(nil)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await MCPServer.run(service: service, host: address.host, port: address.port, handleSignals: true) { port in
+                        print("MCP endpoint listening on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(database))")
+                        fflush(nil)
+                    }
+                }
+                group.addTask {
+                    try await MembraneServer.run(
+                        engine: memory, principals: runtime.principals, host: grpcAddress.host, port: grpcAddress.port,
+                        membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth
+                    ) { port in
+                        print("Membrane gRPC endpoint listening on \(grpcAddress.host):\(port)")
+                        fflush(nil)
+                    }
+                }
+                // The MCP server returns on SIGINT/SIGTERM; then the gRPC server stops too.
+                try await group.next()
+                group.cancelAll()
             }
         } catch {
-            FileHandle.standardError.write(Data("error: cannot serve on \(address): \(error). Is the port taken? Pick another with --mcp HOST:PORT\n".utf8))
-            throw ExitCode(3)
+            try fail("cannot serve (MCP \(address), gRPC \(grpcAddress)): \(error). Is a port taken? Pick others with --mcp / --grpc HOST:PORT", 3)
         }
+    }
+
+    private func fail(_ message: String, _ code: Int32) throws -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        throw ExitCode(code)
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import VigilCore
+
+/// Serves the Membrane gRPC API over HTTP/2 (plaintext h2c) with grpc-swift-2.
+public enum MembraneServer {
+    /// The largest request message accepted (spec §2.1: 10 MiB + 1 MiB).
+    public static let maximumReceivedMessageSize = 11_534_336
+
+    /// Runs until the task is cancelled.
+    /// - Parameters:
+    ///   - membraneKey: `MEMBRANE_API_KEY` or `membrane.api_key`; with `requireAuth`, authentication is on.
+    ///   - onListening: called with the bound port.
+    public static func run(
+        engine: MemoryEngine, principals: PrincipalRegistry, host: String, port: Int, membraneKey: String?,
+        requireAuth: Bool, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let authOn = requireAuth || !(membraneKey ?? "").isEmpty
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = maximumReceivedMessageSize
+        let server = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config),
+            services: [MembraneService(engine: engine)],
+            interceptors: authOn ? [MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)] : [])
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await server.serve() }
+            if let address = try await server.listeningAddress?.ipv4 {
+                await onListening(address.port)
+            }
+            try await withTaskCancellationHandler {
+                try await Task.sleep(for: .seconds(365 * 86400))
+            } onCancel: {
+                server.beginGracefulShutdown()
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import MembraneProto
+import SwiftProtobuf
+import Testing
+import VigilCore
+import VigilServer
+import VigilTestSupport
+
+/// A Membrane gRPC server on 127.0.0.1 over a ``MemoryFixture``, with Membrane key `K`.
+final class MembraneTestServer: Sendable {
+    let fixture: MemoryFixture
+    let principals: PrincipalRegistry
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    init(membraneKey: String? = "K") async throws {
+        let fixture = try MemoryFixture()
+        self.fixture = fixture
+        let principals = PrincipalRegistry(store: fixture.store, clock: fixture.clock)
+        self.principals = principals
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        task = Task {
+            try await MembraneServer.run(
+                engine: fixture.engine, principals: principals, host: "127.0.0.1", port: 0, membraneKey: membraneKey,
+                requireAuth: false) { continuation.yield($0) }
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw POSIXError(.EADDRNOTAVAIL) }
+        self.port = port
+    }
+
+    deinit { task.cancel() }
+
+    /// Runs `body` with a client connected to the server.
+    func withClient<T: Sendable>(_ body: @Sendable (Membrane_V1_MembraneService.Client<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+        ) { client in
+            try await body(Membrane_V1_MembraneService.Client(wrapping: client))
+        }
+    }
+}
+
+/// The gRPC status code of what `body` throws, or `nil` if it succeeds.
+func statusCode(_ body: () async throws -> Void) async -> RPCError.Code? {
+    do {
+        try await body()
+        return nil
+    } catch let error as RPCError {
+        return error.code
+    } catch {
+        return .unknown
+    }
+}
+
+@Suite("The Membrane gRPC endpoint on loopback", .timeLimit(.minutes(2)))
+struct MembraneEndpointTests {
+    let auth: Metadata = ["authorization": "Bearer K"]
+
+    @Test("3–4: Bearer auth with the Membrane key or an agent key; nothing else")
+    func authentication() async throws {
+        let server = try await MembraneTestServer()
+        let (_, agentKey) = try server.principals.add(name: "mem", kind: .agent)
+        let (_, operatorKey) = try server.principals.add(name: "ops", kind: .operator)
+        let event = Membrane_V1_IngestEventRequest.with { $0.source = "python-client"; $0.eventKind = "m"; $0.ref = "r" }
+        try await server.withClient { client in
+            #expect(await statusCode { _ = try await client.ingestEvent(event) } == .unauthenticated)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer wrong"]) } == .unauthenticated)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "bearer K"]) } == .unauthenticated)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer K"]) } == nil)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer \(agentKey)"]) } == nil)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer \(operatorKey)"]) } == .unauthenticated)
+        }
+    }
+
+    @Test("ingest all kinds, retrieve with trust, revise, reinforce and read the metrics over the wire")
+    func workflow() async throws {
+        let server = try await MembraneTestServer()
+        let auth = self.auth
+        try await server.withClient { client in
+            let event = try await client.ingestEvent(.with {
+                $0.source = "python-client"; $0.eventKind = "user_message"; $0.ref = "m1"; $0.summary = "prefers dark mode"
+            }, metadata: auth)
+            let record = try JSONParser.parse(bytes: event.record)
+            #expect(record["type"] == "episodic" && record["confidence"] == 0.8)
+            let id = try #require(record["id"]?.stringValue)
+            _ = try await client.ingestToolOutput(.with {
+                $0.source = "c"; $0.toolName = "grep"; $0.args = Data(#"{"q":"x"}"#.utf8); $0.result = Data("[1]".utf8)
+            }, metadata: auth)
+            let fact = try await client.ingestObservation(.with {
+                $0.source = "c"; $0.subject = "db"; $0.predicate = "uses"; $0.object = Data(#""postgres""#.utf8); $0.sensitivity = "medium"
+            }, metadata: auth)
+            let factID = try #require(try JSONParser.parse(bytes: fact.record)["id"]?.stringValue)
+            _ = try await client.ingestWorkingState(.with { $0.source = "c"; $0.threadID = "t"; $0.state = "planning" }, metadata: auth)
+            let outcome = try await client.ingestOutcome(.with { $0.source = "c"; $0.targetRecordID = id; $0.outcomeStatus = "success" }, metadata: auth)
+            #expect(try JSONParser.parse(bytes: outcome.record)["payload"]?["outcome"] == "success")
+
+            let low = try await client.retrieve(.with {
+                $0.taskDescriptor = "dark mode"; $0.trust = .with { $0.maxSensitivity = "low" }; $0.limit = 10
+            }, metadata: auth)
+            let records = try low.records.map { try JSONParser.parse(bytes: $0) }
+            #expect(records.count == 4 && records[0]["id"]?.stringValue == id)
+            #expect(records.first { $0["id"]?.stringValue == factID }?["payload"] == JSONValue.null, "one level above: redacted")
+            #expect(low.selection.isEmpty)
+            #expect(await statusCode { _ = try await client.retrieve(.with { $0.limit = 1 }, metadata: auth) } == .invalidArgument)
+            #expect(await statusCode {
+                _ = try await client.retrieveByID(.with { $0.id = factID; $0.trust = .with { $0.maxSensitivity = "low" } }, metadata: auth)
+            } == .permissionDenied)
+            #expect(await statusCode {
+                _ = try await client.retrieveByID(.with { $0.id = "nope"; $0.trust = .with { $0.maxSensitivity = "low" } }, metadata: auth)
+            } == .notFound)
+
+            let replacement = Data(MemoryFixture.suppliedRecord())
+            let superseding = try await client.supersede(.with { $0.oldID = factID; $0.newRecord = replacement; $0.actor = "op" }, metadata: auth)
+            #expect(try JSONParser.parse(bytes: superseding.record)["relations"]?.arrayValue?.first?["predicate"] == "supersedes")
+            #expect(await statusCode { _ = try await client.retract(.with { $0.id = id }, metadata: auth) } == .failedPrecondition)
+            _ = try await client.reinforce(.with { $0.id = id; $0.actor = "op" }, metadata: auth)
+            #expect(await statusCode { _ = try await client.penalize(.with { $0.id = id; $0.amount = -1 }, metadata: auth) } == .invalidArgument)
+            let metrics = try JSONParser.parse(bytes: try await client.getMetrics(.init(), metadata: auth).snapshot)
+            #expect(metrics["total_records"] == 5 && metrics["records_by_type"]?["episodic"] == 2)
+        }
+    }
+}
