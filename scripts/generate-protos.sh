@@ -13,5 +13,5 @@ protoc \
   -I Protos \
   --swift_out=Sources/MembraneProto --swift_opt=Visibility=Public \
   --grpc-swift-2_out=Sources/MembraneProto --grpc-swift-2_opt=Visibility=Public \
-  Protos/membrane/v1/membrane.proto
+  Protos/membrane/v1/membrane.proto Protos/grpc/health/v1/health.proto
 echo "generated: $(ls Sources/MembraneProto)"

@@ -123,3 +123,20 @@ struct MembraneEndpointTests {
         }
     }
 }
+
+@Suite("gRPC health on the Membrane endpoint")
+struct HealthTests {
+    @Test("2: health reports SERVING without auth for the Membrane service and \"\", NOT_FOUND otherwise")
+    func health() async throws {
+        let server = try await MembraneTestServer()
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: server.port), transportSecurity: .plaintext)
+        ) { client in
+            let health = Grpc_Health_V1_Health.Client(wrapping: client)
+            let membrane = try await health.check(.with { $0.service = "membrane.v1.MembraneService" })
+            let all = try await health.check(.with { $0.service = "" })
+            #expect(membrane.status == .serving && all.status == .serving)
+            #expect(await statusCode { _ = try await health.check(.with { $0.service = "foo" }) } == .notFound)
+        }
+    }
+}

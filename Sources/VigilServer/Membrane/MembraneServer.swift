@@ -22,7 +22,7 @@ public enum MembraneServer {
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config),
-            services: [MembraneService(engine: engine)],
+            services: [MembraneService(engine: engine), HealthService()],
             interceptors: authOn ? [MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)] : [])
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
