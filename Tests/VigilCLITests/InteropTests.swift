@@ -15,6 +15,46 @@ let pythonMCPAvailable: Bool = {
     return process.terminationStatus == 0
 }()
 
+/// Whether python3 with grpcio and grpcio-tools is installed (`.ci/run` installs them).
+let pythonGRPCAvailable: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import grpc, grpc_tools.protoc"]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()
+
+@Suite("Interop: a Python grpcio client against vigil serve", .enabled(if: VigilProcess.isAvailable && pythonGRPCAvailable),
+       .timeLimit(.minutes(3)))
+struct GRPCInteropTests {
+    @Test("ingest all five kinds, retrieve with trust, revise, reinforce and read the metrics")
+    func membraneSession() async throws {
+        let home = try TemporaryDirectory()
+        let common = ["--db", home.file("vigil.db")]
+        let environment = [
+            "HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "MEMBRANE_API_KEY": "K",
+        ]
+        let server = try RunningProcess(
+            VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"] + common, environment: environment)
+        defer { server.terminate() }
+        let listening = try #require(await server.waitForLine(timeout: 30) { $0.contains("Membrane gRPC endpoint listening on ") }, "\(server.text)")
+        let address = try #require(listening.split(separator: " ").last.map(String.init))
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let client = try RunningProcess(
+            "/usr/bin/env", ["python3", repository.appendingPathComponent("Tests/interop/membrane_grpc_workflow.py").path],
+            environment: environment.merging([
+                "MEMBRANE_ADDR": address, "PROTO_ROOT": repository.appendingPathComponent("Protos").path,
+            ]) { $1 })
+        defer { client.terminate() }
+        #expect(await client.waitForExit(timeout: 120), "\(client.text)")
+        #expect(client.exitCode == 0, "\(client.text)")
+        #expect(client.text.contains("OK"), "\(client.text)")
+    }
+}
+
 @Suite("Interop: the official MCP Python SDK against vigil serve", .enabled(if: VigilProcess.isAvailable && pythonMCPAvailable),
        .timeLimit(.minutes(3)))
 struct InteropTests {
