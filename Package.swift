@@ -78,6 +78,7 @@ let package = Package(
                 "VigilBench",
                 "VigilServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import VigilCore
 import VigilServer
 
@@ -34,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the MCP endpoint listens.", valueName: "host:port")) var mcp: ListenAddress?
     @Option(help: ArgumentHelp("Where the Membrane gRPC endpoint listens.", valueName: "host:port")) var grpc: ListenAddress?
     @Flag(help: "Allow listening on a non-loopback address.") var allowRemote = false
+    @Flag(help: "Log one line per request (method, path, status, sizes; never a key).") var verbose = false
 
     func run() async throws {
         let runtime: VigilRuntime
@@ -79,7 +81,11 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await MCPServer.run(service: service, host: address.host, port: address.port, handleSignals: true) { port in
+                    var logger = Logger(label: "vigil.mcp")
+                    logger.logLevel = verbose ? .debug : .info
+                    try await MCPServer.run(
+                        service: service, host: address.host, port: address.port, handleSignals: true, logger: logger
+                    ) { port in
                         print("MCP endpoint listening on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(database))")
                         fflush(nil)
                     }
@@ -87,7 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
                 group.addTask {
                     try await MembraneServer.run(
                         engine: memory, principals: runtime.principals, host: grpcAddress.host, port: grpcAddress.port,
-                        membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth
+                        membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth,
+                        ratePerSecond: runtime.config.memory.ratePerSecond
                     ) { port in
                         print("Membrane gRPC endpoint listening on \(grpcAddress.host):\(port)")
                         fflush(nil)

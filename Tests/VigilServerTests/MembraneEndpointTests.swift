@@ -15,7 +15,7 @@ final class MembraneTestServer: Sendable {
     let port: Int
     private let task: Task<Void, any Error>
 
-    init(membraneKey: String? = "K") async throws {
+    init(membraneKey: String? = "K", ratePerSecond: Double = 100) async throws {
         let fixture = try MemoryFixture()
         self.fixture = fixture
         let principals = PrincipalRegistry(store: fixture.store, clock: fixture.clock)
@@ -24,7 +24,7 @@ final class MembraneTestServer: Sendable {
         task = Task {
             try await MembraneServer.run(
                 engine: fixture.engine, principals: principals, host: "127.0.0.1", port: 0, membraneKey: membraneKey,
-                requireAuth: false) { continuation.yield($0) }
+                requireAuth: false, ratePerSecond: ratePerSecond, clock: fixture.clock) { continuation.yield($0) }
         }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw POSIXError(.EADDRNOTAVAIL) }
@@ -138,5 +138,20 @@ struct HealthTests {
             #expect(membrane.status == .serving && all.status == .serving)
             #expect(await statusCode { _ = try await health.check(.with { $0.service = "foo" }) } == .notFound)
         }
+    }
+}
+
+@Suite("gRPC rate limiting")
+struct MembraneRateLimitTests {
+    @Test("7: at 5 per second, the 6th call on one connection at one instant is refused; a new connection is not")
+    func perConnection() async throws {
+        let server = try await MembraneTestServer(ratePerSecond: 5)
+        let metadata: Metadata = ["authorization": "Bearer K"]
+        try await server.withClient { client in
+            for _ in 0..<5 { _ = try await client.getMetrics(.init(), metadata: metadata) }
+            #expect(await statusCode { _ = try await client.getMetrics(.init(), metadata: metadata) } == .resourceExhausted)
+        }
+        let fresh = try await server.withClient { client in try await client.getMetrics(.init(), metadata: metadata) }
+        #expect(!fresh.snapshot.isEmpty)
     }
 }

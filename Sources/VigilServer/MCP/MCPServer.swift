@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Serves an ``MCPService`` over HTTP/1.1 with Hummingbird.
@@ -10,7 +11,7 @@ public enum MCPServer {
     /// - Parameter onListening: called with the bound port once the server accepts connections.
     public static func run(
         service: MCPService, host: String, port: Int, handleSignals: Bool = false,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        logger: Logger = Logger(label: "vigil.mcp"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let router = Router()
         let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
@@ -28,6 +29,11 @@ public enum MCPServer {
                     method: request.method.rawValue, path: request.uri.path,
                     headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: bytes,
                     bodyTooLarge: tooLarge))
+            // One line per request at debug level: never a header value, so never a key.
+            logger.debug("mcp request", metadata: [
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(reply.status)",
+                "bytes_in": "\(bytes.count)", "bytes_out": "\(reply.body.count)",
+            ])
             var fields = HTTPFields()
             for (name, value) in reply.headers {
                 if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
@@ -42,7 +48,8 @@ public enum MCPServer {
         }
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger)
         if handleSignals {
             try await app.runService()
         } else {

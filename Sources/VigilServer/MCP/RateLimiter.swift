@@ -4,7 +4,7 @@ import VigilCore
 
 /// Token buckets per key (TraceMem spec §13: refill 10/s, burst 20) and a sliding 60 s window per decision for
 /// `decision_get`. Time comes from the injected clock, so tests control it.
-final class RateLimiter: Sendable {
+public final class RateLimiter: Sendable {
     private struct Bucket { var tokens: Double; var updated: Date }
     private struct State {
         var buckets: [String: Bucket] = [:]
@@ -24,10 +24,21 @@ final class RateLimiter: Sendable {
         self.clock = clock
     }
 
+    /// At most this many buckets are kept; idle ones (5 min) go first, then the least recently used.
+    static let maximumBuckets = 4096
+
     /// Takes a token for `key`; `nil` when allowed, else the seconds to wait (at least 1).
     func admit(key: String) -> Int? {
         let now = clock.now()
         return state.withLock { s in
+            if s.buckets[key] == nil, s.buckets.count >= Self.maximumBuckets {
+                s.buckets = s.buckets.filter { now.timeIntervalSince($0.value.updated) < 300 }
+                if s.buckets.count >= Self.maximumBuckets,
+                    let oldest = s.buckets.min(by: { $0.value.updated < $1.value.updated })?.key
+                {
+                    s.buckets.removeValue(forKey: oldest)
+                }
+            }
             var bucket = s.buckets[key] ?? Bucket(tokens: burst, updated: now)
             bucket.tokens = min(burst, bucket.tokens + max(0, now.timeIntervalSince(bucket.updated)) * perSecond)
             bucket.updated = now

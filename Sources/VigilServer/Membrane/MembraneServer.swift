@@ -14,16 +14,20 @@ public enum MembraneServer {
     ///   - onListening: called with the bound port.
     public static func run(
         engine: MemoryEngine, principals: PrincipalRegistry, host: String, port: Int, membraneKey: String?,
-        requireAuth: Bool, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        requireAuth: Bool, ratePerSecond: Double = 100, clock: any WallClock = SystemClock(),
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let authOn = requireAuth || !(membraneKey ?? "").isEmpty
+        var interceptors: [any ServerInterceptor] = []
+        if authOn { interceptors.append(MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)) }
+        if ratePerSecond > 0 { interceptors.append(MembraneRateLimitInterceptor(perSecond: ratePerSecond, clock: clock)) }
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = maximumReceivedMessageSize
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config),
             services: [MembraneService(engine: engine), HealthService()],
-            interceptors: authOn ? [MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)] : [])
+            interceptors: interceptors)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             if let address = try await server.listeningAddress?.ipv4 {
