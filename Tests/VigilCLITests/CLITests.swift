@@ -135,3 +135,19 @@ struct CLITests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 }
+
+@Suite("vigil serve refuses unsafe starts", .enabled(if: VigilProcess.isAvailable))
+struct ServeSafetyTests {
+    @Test("5, 6, 10: non-loopback needs --allow-remote, remote gRPC needs a key, an encryption key is refused")
+    func refusals() throws {
+        let home = try TemporaryDirectory()
+        let db = ["--db", home.file("vigil.db")]
+        let remote = try VigilProcess.run(["serve", "--mcp", "0.0.0.0:0", "--grpc", "127.0.0.1:0"] + db, home: home.path)
+        #expect(remote.status == 2 && remote.stderr.contains("--allow-remote"))
+        let unauthenticated = try VigilProcess.run(["serve", "--mcp", "127.0.0.1:0", "--grpc", "0.0.0.0:0", "--allow-remote"] + db, home: home.path)
+        #expect(unauthenticated.status == 2 && unauthenticated.stderr.contains("needs authentication"))
+        #expect(unauthenticated.stderr.contains("warning: serving plaintext"))
+        let encrypted = try VigilProcess.run(["serve"] + db, home: home.path, extraEnvironment: ["MEMBRANE_ENCRYPTION_KEY": "x"])
+        #expect(encrypted.status == 2 && encrypted.stderr.contains("MEMBRANE_ENCRYPTION_KEY"))
+    }
+}

