@@ -4,28 +4,22 @@ import VigilCore
 import VigilTestSupport
 
 /// Whether python3 with the official MCP SDK is installed (`.ci/run` installs it).
-let pythonMCPAvailable: Bool = {
+let pythonMCPAvailable = pythonCanImport("mcp.client.streamable_http")
+
+/// Whether `python3 -c "import <modules>"` succeeds.
+func pythonCanImport(_ modules: String) -> Bool {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import mcp.client.streamable_http"]
+    process.arguments = ["python3", "-c", "import \(modules)"]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     guard (try? process.run()) != nil else { return false }
     process.waitUntilExit()
     return process.terminationStatus == 0
-}()
+}
 
 /// Whether python3 with grpcio and grpcio-tools is installed (`.ci/run` installs them).
-let pythonGRPCAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import grpc, grpc_tools.protoc"]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
-    return process.terminationStatus == 0
-}()
+let pythonGRPCAvailable = pythonCanImport("grpc, grpc_tools.protoc")
 
 @Suite("Interop: a Python grpcio client against vigil serve", .enabled(if: VigilProcess.isAvailable && pythonGRPCAvailable),
        .timeLimit(.minutes(3)))

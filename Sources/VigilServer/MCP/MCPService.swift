@@ -66,10 +66,6 @@ public final class MCPService: Sendable {
         guard Self.endpointPaths.contains(path) else { return json(404, [:]) }
         switch request.method {
         case "POST": return post(request)
-        case "GET":
-            var response = json(405, ["error": "method not allowed"])
-            response.headers.append(("Allow", "POST, DELETE"))
-            return response
         case "DELETE":
             guard authenticate(request) != nil else { return unauthorized() }
             return MCPHTTPResponse(status: 204, headers: [], body: [])
