@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the MCP endpoint listens.", valueName: "host:port")) var mcp: ListenAddress?
     @Option(help: ArgumentHelp("Where the Membrane gRPC endpoint listens.", valueName: "host:port")) var grpc: ListenAddress?
     @Flag(help: "Allow listening on a non-loopback address.") var allowRemote = false
+    @Option(help: ArgumentHelp(
+        "A PEM certificate chain; with --tls-key, both endpoints serve TLS (else tracemem./membrane.tls_cert_file).",
+        valueName: "path")) var tlsCert: String?
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path")) var tlsKey: String?
     @Flag(help: "Log one line per request (method, path, status, sizes; never a key).") var verbose = false
 
     func run() async throws {
@@ -53,12 +57,27 @@ struct ServeCommand: AsyncParsableCommand {
             try fail("MEMBRANE_ENCRYPTION_KEY is set, but vigil does not encrypt at rest and will not store memories unencrypted; unset it", 2)
         }
         let membraneKey = environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? runtime.config.memory.apiKey
+        let mcpTLS: TLSFiles?
+        let grpcTLS: TLSFiles?
+        do {
+            let flagsGiven = tlsCert != nil || tlsKey != nil
+            mcpTLS = try TLSFiles.load(
+                certificate: flagsGiven ? tlsCert : runtime.config.tracemem.tlsCertFile,
+                key: flagsGiven ? tlsKey : runtime.config.tracemem.tlsKeyFile, endpoint: flagsGiven ? nil : "tracemem")
+            grpcTLS = try TLSFiles.load(
+                certificate: flagsGiven ? tlsCert : runtime.config.memory.tlsCertFile,
+                key: flagsGiven ? tlsKey : runtime.config.memory.tlsKeyFile, endpoint: flagsGiven ? nil : "membrane")
+        } catch {
+            try fail(error.description, 4)
+        }
         let remoteAllowed = allowRemote || runtime.config.allowRemote
-        for (name, listen) in [("MCP", address), ("gRPC", grpcAddress)] where !listen.isLoopback {
+        for (name, listen, tls) in [("MCP", address, mcpTLS), ("gRPC", grpcAddress, grpcTLS)] where !listen.isLoopback {
             if !remoteAllowed {
                 try fail("\(listen) (\(name)) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there", 2)
             }
-            FileHandle.standardError.write(Data("warning: serving plaintext on \(listen) (\(name)); keys cross the network unencrypted\n".utf8))
+            if tls == nil {
+                FileHandle.standardError.write(Data("warning: serving plaintext on \(listen) (\(name)); keys cross the network unencrypted. Pass --tls-cert and --tls-key\n".utf8))
+            }
         }
         if !grpcAddress.isLoopback, (membraneKey ?? "").isEmpty, !runtime.config.memory.requireAuth {
             try fail("the gRPC endpoint on \(grpcAddress) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", 2)
@@ -84,19 +103,20 @@ struct ServeCommand: AsyncParsableCommand {
                     var logger = Logger(label: "vigil.mcp")
                     logger.logLevel = verbose ? .debug : .info
                     try await MCPServer.run(
-                        service: service, host: address.host, port: address.port, handleSignals: true, logger: logger
+                        service: service, host: address.host, port: address.port, tls: mcpTLS, handleSignals: true,
+                        logger: logger
                     ) { port in
-                        print("MCP endpoint listening on http://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(database))")
+                        print("MCP endpoint listening on \(mcpTLS == nil ? "http" : "https")://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(database))")
                         fflush(nil)
                     }
                 }
                 group.addTask {
                     try await MembraneServer.run(
                         engine: memory, principals: runtime.principals, host: grpcAddress.host, port: grpcAddress.port,
-                        membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth,
+                        tls: grpcTLS, membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth,
                         ratePerSecond: runtime.config.memory.ratePerSecond
                     ) { port in
-                        print("Membrane gRPC endpoint listening on \(grpcAddress.host):\(port)")
+                        print("Membrane gRPC endpoint listening on \(grpcAddress.host):\(port)\(grpcTLS == nil ? "" : "  (TLS)")")
                         fflush(nil)
                     }
                 }

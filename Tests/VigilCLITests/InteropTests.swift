@@ -90,3 +90,96 @@ struct InteropTests {
         #expect(await server.waitForExit(timeout: 10), "vigil serve stops on SIGTERM")
     }
 }
+
+/// A CA and a server certificate for 127.0.0.1, made with the openssl command-line tool.
+struct TestCertificates {
+    let ca: String
+    let certificate: String
+    let key: String
+
+    init(in directory: TemporaryDirectory) throws {
+        ca = directory.file("ca.pem")
+        certificate = directory.file("server.pem")
+        key = directory.file("server.key")
+        let extensions = directory.file("san.ext")
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: extensions, atomically: true, encoding: .utf8)
+        let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try Self.openssl(["req", "-x509"] + curve + ["-keyout", directory.file("ca.key"), "-out", ca, "-subj", "/CN=vigil test CA", "-days", "1"])
+        try Self.openssl(["req"] + curve + ["-keyout", key, "-out", directory.file("server.csr"), "-subj", "/CN=127.0.0.1"])
+        try Self.openssl([
+            "x509", "-req", "-in", directory.file("server.csr"), "-CA", ca, "-CAkey", directory.file("ca.key"),
+            "-CAcreateserial", "-out", certificate, "-days", "1", "-extfile", extensions,
+        ])
+    }
+
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
+
+    private static func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+    }
+}
+
+@Suite("TLS: vigil serve with a certificate and key", .enabled(if: VigilProcess.isAvailable && TestCertificates.isAvailable),
+       .timeLimit(.minutes(3)))
+struct TLSServeTests {
+    @Test("both endpoints speak TLS with the given certificate: HTTPS initialize, gRPC health and Retrieve verify against the CA",
+          .enabled(if: pythonGRPCAvailable))
+    func bothEndpointsServeTLS() async throws {
+        let home = try TemporaryDirectory()
+        let certificates = try TestCertificates(in: home)
+        let common = ["--db", home.file("vigil.db")]
+        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "tls", "--json"] + common, home: home.path).stdout)
+        let key = try #require(agent["api_key"]?.stringValue)
+        let environment = [
+            "HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "MEMBRANE_API_KEY": "K",
+        ]
+        let server = try RunningProcess(
+            VigilProcess.binary,
+            ["serve", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0", "--tls-cert", certificates.certificate,
+             "--tls-key", certificates.key] + common,
+            environment: environment)
+        defer { server.terminate() }
+        let mcpLine = try #require(await server.waitForLine(timeout: 30) { $0.contains("MCP endpoint listening on https://") }, "\(server.text)")
+        let grpcLine = try #require(await server.waitForLine(timeout: 30) { $0.contains("Membrane gRPC endpoint listening on ") }, "\(server.text)")
+        #expect(grpcLine.hasSuffix("(TLS)"))
+        let url = try #require(mcpLine.split(separator: " ").first { $0.hasPrefix("https://") }.map(String.init))
+        let address = try #require(grpcLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }.map(String.init))
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let client = try RunningProcess(
+            "/usr/bin/env", ["python3", repository.appendingPathComponent("Tests/interop/tls_check.py").path],
+            environment: environment.merging([
+                "MCP_URL": url, "MEMBRANE_ADDR": address, "CA_FILE": certificates.ca, "TRACEMEM_API_KEY": key,
+                "PROTO_ROOT": repository.appendingPathComponent("Protos").path,
+            ]) { $1 })
+        defer { client.terminate() }
+        #expect(await client.waitForExit(timeout: 120), "\(client.text)")
+        #expect(client.exitCode == 0, "\(client.text)")
+        #expect(client.text.contains("OK"), "\(client.text)")
+    }
+
+    @Test("half a pair or a file that is not PEM stops start-up with exit 4 and names the problem")
+    func badTLSFilesAreRefused() throws {
+        let home = try TemporaryDirectory()
+        let certificates = try TestCertificates(in: home)
+        let common = ["--db", home.file("vigil.db"), "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"]
+        let half = try VigilProcess.run(["serve", "--tls-cert", certificates.certificate] + common, home: home.path)
+        #expect(half.status == 4)
+        #expect(half.stderr.contains("TLS needs both --tls-cert and --tls-key"), "\(half.stderr)")
+        let notPEM = try VigilProcess.run(
+            ["serve", "--tls-cert", certificates.certificate, "--tls-key", home.file("san.ext")] + common, home: home.path)
+        #expect(notPEM.status == 4)
+        #expect(notPEM.stderr.contains("san.ext") && notPEM.stderr.contains("not a PEM private key"), "\(notPEM.stderr)")
+        let config = home.file("config.toml")
+        try "[membrane]\ntls_key_file = \"\(certificates.key)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let configHalf = try VigilProcess.run(["serve", "--config", config] + common, home: home.path)
+        #expect(configHalf.status == 4)
+        #expect(configHalf.stderr.contains("membrane.tls_cert_file"), "\(configHalf.stderr)")
+    }
+}

@@ -1,16 +1,18 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
-/// Serves an ``MCPService`` over HTTP/1.1 with Hummingbird.
+/// Serves an ``MCPService`` over HTTP/1.1 with Hummingbird, in plaintext or, given ``TLSFiles``, over TLS.
 public enum MCPServer {
     /// Runs until the task is cancelled (or, with `handleSignals`, until SIGINT/SIGTERM), finishing in-flight
     /// requests.
     /// - Parameter onListening: called with the bound port once the server accepts connections.
     public static func run(
-        service: MCPService, host: String, port: Int, handleSignals: Bool = false,
+        service: MCPService, host: String, port: Int, tls: TLSFiles? = nil, handleSignals: Bool = false,
         logger: Logger = Logger(label: "vigil.mcp"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let router = Router()
@@ -46,8 +48,11 @@ public enum MCPServer {
             router.on("/", method: method, use: handler)
             router.on("**", method: method, use: handler)
         }
+        let server: HTTPServerBuilder =
+            if let tls { try .tls(.http1(), tlsConfiguration: tls.serverConfiguration()) } else { .http1() }
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
+            router: router, server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "vigil"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         if handleSignals {

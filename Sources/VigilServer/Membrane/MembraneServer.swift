@@ -3,7 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import VigilCore
 
-/// Serves the Membrane gRPC API over HTTP/2 (plaintext h2c) with grpc-swift-2.
+/// Serves the Membrane gRPC API over HTTP/2 with grpc-swift-2: plaintext h2c, or TLS given ``TLSFiles``.
 public enum MembraneServer {
     /// The largest request message accepted (spec §2.1: 10 MiB + 1 MiB).
     public static let maximumReceivedMessageSize = 11_534_336
@@ -13,7 +13,8 @@ public enum MembraneServer {
     ///   - membraneKey: `MEMBRANE_API_KEY` or `membrane.api_key`; with `requireAuth`, authentication is on.
     ///   - onListening: called with the bound port.
     public static func run(
-        engine: MemoryEngine, principals: PrincipalRegistry, host: String, port: Int, membraneKey: String?,
+        engine: MemoryEngine, principals: PrincipalRegistry, host: String, port: Int, tls: TLSFiles? = nil,
+        membraneKey: String?,
         requireAuth: Bool, ratePerSecond: Double = 100, clock: any WallClock = SystemClock(),
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
@@ -23,9 +24,16 @@ public enum MembraneServer {
         if ratePerSecond > 0 { interceptors.append(MembraneRateLimitInterceptor(perSecond: ratePerSecond, clock: clock)) }
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.rpc.maxRequestPayloadSize = maximumReceivedMessageSize
+        let security: HTTP2ServerTransport.Posix.TransportSecurity =
+            if let tls {
+                .tls(
+                    certificateChain: [.file(path: tls.certificatePath, format: .pem)],
+                    privateKey: .file(path: tls.keyPath, format: .pem))
+            } else {
+                .plaintext
+            }
         let server = GRPCServer(
-            transport: .http2NIOPosix(
-                address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config),
+            transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: security, config: config),
             services: [MembraneService(engine: engine), HealthService()],
             interceptors: interceptors)
         try await withThrowingDiscardingTaskGroup { group in
