@@ -175,44 +175,13 @@ public enum MemoryBench {
         let vocabulary = Vocabulary(size: 3000)
         var rng = Random(state: 42)
         let target = sizes.max() ?? 0
-        let sensitivities = ["public", "low", "low", "low", "low", "medium", "medium", "high", "high", "hyper"]
         let step = week / Double(max(1, target))
         var steps: [Step] = []
         var count = 0
         for size in sizes.sorted() {
             let start = DispatchTime.now()
             let before = count
-            while count < size {
-                var batch: [MemoryIngestRequest] = []
-                for _ in 0..<min(1000, size - count) {
-                    let sensitivity = sensitivities[rng.int(0...9)]
-                    let summary = vocabulary.phrase(&rng, 5...30)
-                    switch rng.int(0...9) {
-                    case 0...4:
-                        var r = IngestEventRequest()
-                        (r.source, r.eventKind, r.ref, r.summary, r.sensitivity) = ("bench", "user_message", "m\(count)", summary, sensitivity)
-                        batch.append(.event(r))
-                    case 5, 6:
-                        var r = IngestObservationRequest()
-                        (r.source, r.subject, r.predicate, r.sensitivity) = ("bench", vocabulary.sample(&rng), "relates_to", sensitivity)
-                        r.object = JSONValue.string(summary).canonicalBytes
-                        batch.append(.observation(r))
-                    case 7, 8:
-                        var r = IngestToolOutputRequest()
-                        (r.source, r.toolName, r.sensitivity) = ("bench", vocabulary.sample(&rng), sensitivity)
-                        r.args = JSONValue.object(["query": .string(summary)]).canonicalBytes
-                        batch.append(.toolOutput(r))
-                    default:
-                        var r = IngestWorkingStateRequest()
-                        (r.source, r.threadID, r.state, r.contextSummary, r.sensitivity) = ("bench", "t\(count % 500)", "executing", summary, sensitivity)
-                        batch.append(.workingState(r))
-                    }
-                    count += 1
-                }
-                clock.advance(by: step * Double(batch.count))
-                _ = try engine.ingest(batch)
-                if count % 50_000 == 0 { progress("ingested \(count) records") }
-            }
+            try fill(engine, upTo: size, count: &count, clock: clock, step: step, vocabulary: vocabulary, rng: &rng, progress: progress)
             let ingestSeconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             clock.set(end)
             let (warmUpSeconds, _, latencies) = try timeQueries(
@@ -225,5 +194,45 @@ public enum MemoryBench {
             progress(String(format: "%d records: p95 %.2f ms", size, steps.last!.p95))
         }
         return Report(steps: steps, queries: queries)
+    }
+
+    /// Ingests realistic records (see the type's comment) in batches of 1,000 until `count` reaches `size`, moving
+    /// `clock` forward `step` seconds per record when one is given.
+    static func fill(
+        _ engine: MemoryEngine, upTo size: Int, count: inout Int, clock: ManualClock?, step: Double,
+        vocabulary: Vocabulary, rng: inout Random, progress: (String) -> Void
+    ) throws {
+        let sensitivities = ["public", "low", "low", "low", "low", "medium", "medium", "high", "high", "hyper"]
+        while count < size {
+            var batch: [MemoryIngestRequest] = []
+            for _ in 0..<min(1000, size - count) {
+                let sensitivity = sensitivities[rng.int(0...9)]
+                let summary = vocabulary.phrase(&rng, 5...30)
+                switch rng.int(0...9) {
+                case 0...4:
+                    var r = IngestEventRequest()
+                    (r.source, r.eventKind, r.ref, r.summary, r.sensitivity) = ("bench", "user_message", "m\(count)", summary, sensitivity)
+                    batch.append(.event(r))
+                case 5, 6:
+                    var r = IngestObservationRequest()
+                    (r.source, r.subject, r.predicate, r.sensitivity) = ("bench", vocabulary.sample(&rng), "relates_to", sensitivity)
+                    r.object = JSONValue.string(summary).canonicalBytes
+                    batch.append(.observation(r))
+                case 7, 8:
+                    var r = IngestToolOutputRequest()
+                    (r.source, r.toolName, r.sensitivity) = ("bench", vocabulary.sample(&rng), sensitivity)
+                    r.args = JSONValue.object(["query": .string(summary)]).canonicalBytes
+                    batch.append(.toolOutput(r))
+                default:
+                    var r = IngestWorkingStateRequest()
+                    (r.source, r.threadID, r.state, r.contextSummary, r.sensitivity) = ("bench", "t\(count % 500)", "executing", summary, sensitivity)
+                    batch.append(.workingState(r))
+                }
+                count += 1
+            }
+            clock?.advance(by: step * Double(batch.count))
+            _ = try engine.ingest(batch)
+            if count % 50_000 == 0 { progress("ingested \(count) records") }
+        }
     }
 }

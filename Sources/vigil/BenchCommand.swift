@@ -3,10 +3,10 @@ import Foundation
 import VigilBench
 import VigilCore
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure vigil's engines on a temporary store and print the figures.",
-        subcommands: [Decisions.self, Memory.self])
+        subcommands: [Decisions.self, Memory.self, Serve.self])
 
     struct Decisions: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,48 @@ struct BenchCommand: ParsableCommand {
                 let report = try queriesOn.map { try MemoryBench.runQueries(path: $0, queries: queries, progress: progress) }
                     ?? MemoryBench.run(sizes: sizes, queries: queries, keepAt: keep, progress: progress)
                 print(json ? report.json.prettyText : report.text)
+            }
+        }
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start both endpoints on loopback and load them: MCP tools/call, gRPC IngestEvent, gRPC Retrieve.",
+            discussion: """
+                Each phase runs CLIENTS keep-alive connections back to back for SECONDS (after 1 s of warm-up) against a \
+                temporary store; Retrieve runs once the store holds RECORDS memories. The load generator shares the \
+                machine with the server. Targets on 2 cores: MCP ≥ 5,000 calls/s with p99 ≤ 20 ms; IngestEvent ≥ \
+                5,000/s; Retrieve p95 ≤ 20 ms.
+                """)
+        @Option(help: "Concurrent clients per phase.") var clients = 16
+        @Option(help: "Measured seconds per phase.") var seconds = 10.0
+        @Option(help: "Memories in the store for the Retrieve phase.") var records = 100_000
+        @Option(help: ArgumentHelp("Run only these phases (mcp, ingest, retrieve); repeatable.", valueName: "phase"))
+        var phase: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard clients > 0, seconds > 0, records >= 0 else {
+                throw ValidationError("--clients and --seconds must be positive and --records not negative")
+            }
+            var only = Set(ServeBench.PhaseKind.allCases)
+            if !phase.isEmpty {
+                only = []
+                for name in phase {
+                    guard let kind = ServeBench.PhaseKind(rawValue: name) else {
+                        throw ValidationError("unknown phase '\(name)'; expected mcp, ingest or retrieve")
+                    }
+                    only.insert(kind)
+                }
+            }
+            do {
+                let report = try await ServeBench.run(clients: clients, seconds: seconds, records: records, only: only) { message in
+                    FileHandle.standardError.write(Data("  \(message)\n".utf8))
+                }
+                print(json ? report.json.prettyText : report.text)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(1)
             }
         }
     }

@@ -183,3 +183,33 @@ struct TLSServeTests {
         #expect(configHalf.stderr.contains("membrane.tls_cert_file"), "\(configHalf.stderr)")
     }
 }
+
+@Suite("vigil bench serve", .enabled(if: VigilProcess.isAvailable), .timeLimit(.minutes(3)))
+struct ServeBenchTests {
+    @Test("a short run loads both endpoints over loopback and reports every phase without errors")
+    func shortRun() throws {
+        let home = try TemporaryDirectory()
+        let run = try VigilProcess.run(
+            ["bench", "serve", "--clients", "2", "--seconds", "0.5", "--records", "300", "--json"], home: home.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONParser.parse(run.stdout)
+        let phases = try #require(report["phases"]?.arrayValue)
+        #expect(phases.compactMap { $0["name"]?.stringValue }.count == 3)
+        for phase in phases {
+            #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
+            #expect(phase["errors"]?.integerValue == 0, "\(phase)")
+        }
+        #expect((report["records"]?.integerValue ?? 0) >= 300)
+        // Every call that wrote went through the store's group commit.
+        #expect((report["writes"]?.integerValue ?? 0) >= (report["write_transactions"]?.integerValue ?? 1))
+        #expect(run.stderr.contains("MCP on 127.0.0.1:"))
+    }
+
+    @Test("an unknown phase is a usage error")
+    func unknownPhase() throws {
+        let home = try TemporaryDirectory()
+        let run = try VigilProcess.run(["bench", "serve", "--phase", "http3"], home: home.path)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("unknown phase 'http3'"), "\(run.stderr)")
+    }
+}

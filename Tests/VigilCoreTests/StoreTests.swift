@@ -206,3 +206,43 @@ struct PolicyTests {
         #expect(result.ruleID == (matches ? "hit" : "default"))
     }
 }
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test("many threads writing at once: each failure undoes only its own work, every success is committed")
+    func failuresAreIsolated() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.file("vigil.db"))
+        let registry = PrincipalRegistry(store: store)
+        // Every name is added twice at once: exactly one of each pair succeeds, the other throws alreadyExists
+        // inside a transaction it may share with other threads' successful writes.
+        let outcomes = await withTaskGroup(of: (String, Bool).self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        Thread.detachNewThread {
+                            let name = "agent\(i / 2)"
+                            do {
+                                _ = try registry.add(name: name, kind: .agent)
+                                continuation.resume(returning: (name, true))
+                            } catch {
+                                continuation.resume(returning: (name, false))
+                            }
+                        }
+                    }
+                }
+            }
+            var all: [(String, Bool)] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        let successes = Dictionary(grouping: outcomes.filter(\.1), by: \.0)
+        #expect(successes.count == 32)
+        #expect(successes.values.allSatisfy { $0.count == 1 })
+        let stored = try registry.list().map(\.principal.name).sorted()
+        #expect(stored == (0..<32).map { "agent\($0)" }.sorted())
+        let statistics = store.writeStatistics
+        #expect(statistics.jobs == 64)
+        #expect(statistics.transactions >= 1 && statistics.transactions <= 64)
+    }
+}

@@ -36,7 +36,8 @@ extension StoreTransaction {
     }
 
     func principal(_ id: String) throws -> Principal? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM principals WHERE principal_id = ?", arguments: [id])
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM principals WHERE principal_id = ?"), arguments: [id])
         else { return nil }
         return try makePrincipal(row)
     }
@@ -48,7 +49,7 @@ extension StoreTransaction {
     private func makePrincipal(_ row: Row) throws -> Principal {
         let id: String = row["principal_id"]
         let grants = try String.fetchAll(
-            db, sql: "SELECT product_id FROM product_grants WHERE principal_id = ? ORDER BY product_id",
+            db.cachedStatement(sql: "SELECT product_id FROM product_grants WHERE principal_id = ? ORDER BY product_id"),
             arguments: [id])
         let policyGrants = (row["policy_grants"] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?
             .compactMap(\.stringValue)
@@ -86,7 +87,7 @@ extension StoreTransaction {
     func activeKey(hash: String) throws -> (String, PrincipalKind)? {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT principal_id, role FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                db.cachedStatement(sql: "SELECT principal_id, role FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"),
                 arguments: [hash])
         else { return nil }
         return (row["principal_id"], PrincipalKind(rawValue: row["role"]) ?? .agent)

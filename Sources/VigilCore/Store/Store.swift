@@ -12,6 +12,7 @@ public final class Store: Sendable {
 
     public let path: String
     let pool: DatabasePool
+    let group = WriteGroup()
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws(StoreError) {
@@ -43,16 +44,31 @@ public final class Store: Sendable {
         }
     }
 
-    /// Runs `body` in one IMMEDIATE write transaction; any thrown error rolls everything back.
+    /// Runs `body` atomically in a write transaction; any error it throws undoes everything it wrote.
     ///
-    /// Errors thrown by `body` itself pass through unchanged; SQLite failures become ``StoreError``.
+    /// Concurrent writers share transactions (group commit): the first thread to find no batch running becomes the
+    /// leader, runs every queued body, each in its own savepoint, and commits them together; the others wait for the
+    /// commit and return their own result. A body that throws rolls back only its savepoint, so one failed request
+    /// never undoes another's, and no caller returns before its work is committed. Under load this turns many small
+    /// commits into few, which is what lets the endpoints keep up with many agents at once.
+    ///
+    /// Errors thrown by `body` itself pass through unchanged; SQLite failures become ``StoreError``. `body` must not
+    /// call `write` again (GRDB forbids that anyway).
     func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        do {
-            return try pool.write { db in try body(StoreTransaction(db: db)) }
-        } catch let error as DatabaseError {
-            throw StoreError.from(error, path: path)
+        try withoutActuallyEscaping(body) { body in
+            var value: T?
+            let job = WriteGroup.Job { db in value = try body(StoreTransaction(db: db)) }
+            if let error = group.perform(job, pool: pool) {
+                if let error = error as? DatabaseError { throw StoreError.from(error, path: path) }
+                throw error
+            }
+            return value!
         }
     }
+
+    /// Write transactions this process has run and the ``write(_:)`` calls they carried (group commit folds many
+    /// calls into one transaction under load).
+    public var writeStatistics: (transactions: Int, jobs: Int) { group.statistics }
 
     /// Runs `body` in one read transaction on a snapshot of the database.
     func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {

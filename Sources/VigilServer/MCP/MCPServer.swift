@@ -26,11 +26,11 @@ public enum MCPServer {
             } catch {
                 tooLarge = true
             }
-            let reply = service.handle(
-                MCPHTTPRequest(
-                    method: request.method.rawValue, path: request.uri.path,
-                    headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: bytes,
-                    bodyTooLarge: tooLarge))
+            let mcpRequest = MCPHTTPRequest(
+                method: request.method.rawValue, path: request.uri.path,
+                headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }, body: bytes,
+                bodyTooLarge: tooLarge)
+            let reply = try await BlockingWork.run { service.handle(mcpRequest) }
             // One line per request at debug level: never a header value, so never a key.
             logger.debug("mcp request", metadata: [
                 "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(reply.status)",

@@ -20,8 +20,14 @@ public struct MCPHTTPRequest: Sendable {
         self.bodyTooLarge = bodyTooLarge
     }
 
+    private static func asciiLower(_ c: UInt8) -> UInt8 { (65...90).contains(c) ? c | 0x20 : c }
+
+    /// The first header named `name`, compared ASCII case-insensitively without allocating.
     func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { header in
+            header.name.utf8.count == name.utf8.count
+                && zip(header.name.utf8, name.utf8).allSatisfy { a, b in Self.asciiLower(a) == Self.asciiLower(b) }
+        }?.value
     }
 }
 
