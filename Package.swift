@@ -89,9 +89,27 @@ let package = Package(
                 "VigilCore",
                 "VigilBench",
                 "VigilServer",
+                "VigilTUI",
+                "VigilTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: upcoming
+        ),
+        /// ncursesw through a system-library shim; only VigilTerminal imports it.
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        /// libc's wcwidth, which ncurses uses too, so the cell grid and the terminal agree.
+        .target(name: "CDisplayWidth", path: "Sources/CDisplayWidth"),
+        /// The dashboard's pure parts: state and reducer, keymap, themes, the cell grid and the views.
+        .target(
+            name: "VigilTUI",
+            dependencies: ["VigilCore", "CDisplayWidth"],
+            swiftSettings: upcoming
+        ),
+        /// The only code that calls curses, and the dashboard's run loop.
+        .target(
+            name: "VigilTerminal",
+            dependencies: ["VigilTUI", "VigilCore", "CNcursesw", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
         .target(
@@ -112,6 +130,11 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "VigilTUITests",
+            dependencies: ["VigilTUI", "VigilCore", "VigilTestSupport", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -8,6 +8,10 @@ struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Watch what your AI agents decide and remember; approve what needs a human.",
         discussion: """
+            With no subcommand, vigil opens the dashboard on the store and serves the agent endpoints on loopback
+            (MCP 127.0.0.1:7420, gRPC 127.0.0.1:9090; --no-serve to skip). In the dashboard: 1–4 switch screens,
+            j/k move, Enter opens, a/x approve or reject a pending request, ? lists every key, q quits.
+
             vigil records agents' decisions (TraceMem-compatible) and memories (Membrane-compatible) in one SQLite
             store. Every command takes --db PATH (or VIGIL_DB) and --json.
 
@@ -20,8 +24,9 @@ struct Vigil: AsyncParsableCommand {
         version: VigilVersion.current,
         subcommands: [
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, MemoryCommand.self,
-            ServeCommand.self, BenchCommand.self, PathsCommand.self,
-        ]
+            ServeCommand.self, BenchCommand.self, PathsCommand.self, DashboardCommand.self,
+        ],
+        defaultSubcommand: DashboardCommand.self
     )
 }
 

@@ -32,3 +32,10 @@ enum TOMLConversion {
         }
     }
 }
+
+/// TOML files other modules read (themes, the keymap) as JSON trees, with the same errors as `config.toml`.
+public enum TOMLFile {
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> JSONValue {
+        try TOMLConversion.json(fromTOML: text, path: path)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import VigilCore
+
+public enum Screen: Int, CaseIterable, Sendable {
+    case decisions, pending, memory, agents
+
+    public var title: String {
+        switch self {
+        case .decisions: "Decisions"
+        case .pending: "Pending"
+        case .memory: "Memory"
+        case .agents: "Agents"
+        }
+    }
+}
+
+/// One row of the memory browser.
+public struct MemoryRow: Sendable, Equatable, Identifiable {
+    public var id: String
+    public var type: String
+    public var salience: Double
+    public var sensitivity: String
+    public var state: String
+    public var summary: String
+
+    public init(id: String, type: String, salience: Double, sensitivity: String, state: String, summary: String) {
+        (self.id, self.type, self.salience, self.sensitivity, self.state, self.summary) = (id, type, salience, sensitivity, state, summary)
+    }
+}
+
+/// The memory detail: the record's fields as display lines, its relations (navigable) and audit log.
+public struct MemoryDetail: Sendable, Equatable {
+    public struct Relation: Sendable, Equatable {
+        public var predicate: String
+        public var targetID: String
+        public var inStore: Bool
+        public init(predicate: String, targetID: String, inStore: Bool) { (self.predicate, self.targetID, self.inStore) = (predicate, targetID, inStore) }
+    }
+    public var row: MemoryRow
+    public var confidence: Double
+    public var scope: String
+    public var tags: [String]
+    public var createdAt: String
+    public var provenance: [String]
+    public var payload: [String]
+    public var relations: [Relation]
+    public var audit: [String]
+    public var decisions: [String]
+
+    public init(row: MemoryRow, confidence: Double, scope: String, tags: [String], createdAt: String, provenance: [String],
+                payload: [String], relations: [Relation], audit: [String], decisions: [String]) {
+        (self.row, self.confidence, self.scope, self.tags, self.createdAt) = (row, confidence, scope, tags, createdAt)
+        (self.provenance, self.payload, self.relations, self.audit, self.decisions) = (provenance, payload, relations, audit, decisions)
+    }
+}
+
+public enum Detail: Sendable, Equatable {
+    case decision(DecisionDetail)
+    case memory(MemoryDetail)
+    case missing(String)
+}
+
+/// A list's rows and where the cursor is. The selection is an id, so refreshes never move it.
+public struct ListState<Row: Identifiable & Equatable & Sendable>: Sendable, Equatable where Row.ID == String {
+    public var rows: [Row] = []
+    public var selectedID: String?
+    /// The first row on screen.
+    public var top = 0
+    public var loaded = false
+    public var error: String?
+    /// Rows that arrived above the view while the operator was scrolled away or paused.
+    public var newCount = 0
+    /// More rows exist after the last loaded one.
+    public var hasMore = false
+
+    public init() {}
+
+    public var selectedIndex: Int? { selectedID.flatMap { id in rows.firstIndex { $0.id == id } } }
+    public var selected: Row? { selectedIndex.map { rows[$0] } }
+}
+
+public enum DialogKind: Sendable, Equatable {
+    case approve, reject
+    case reinforce, penalize, retract, contest
+
+    public var verb: String {
+        switch self {
+        case .approve: "Approve"
+        case .reject: "Reject"
+        case .reinforce: "Reinforce"
+        case .penalize: "Penalize"
+        case .retract: "Retract"
+        case .contest: "Contest"
+        }
+    }
+}
+
+public enum DialogFocus: Sendable, Equatable { case field, cancel, confirm }
+
+/// A confirm dialog, bound to one request or record id whatever happens to the list behind it.
+public struct ConfirmDialog: Sendable, Equatable {
+    public var kind: DialogKind
+    public var targetID: String
+    public var lines: [String]
+    public var rationale = ""
+    public var requireRationale: Bool
+    public var focus: DialogFocus
+    /// After a refusal (already resolved, expired…) the dialog shows this and no confirm button.
+    public var notice: String?
+    public var busy = false
+    /// For approvals: when the request expires (confirm turns off then).
+    public var expiresAt: Date?
+
+    public var canConfirm: Bool {
+        notice == nil && !busy && !(requireRationale && rationale.trimmingCharacters(in: .whitespaces).isEmpty)
+    }
+}
+
+public enum Prompt: Sendable, Equatable {
+    case filter(String)
+    case palette(String)
+}
+
+public struct StatusMessage: Sendable, Equatable {
+    public enum Severity: Sendable { case info, warning, error }
+    public var text: String
+    public var severity: Severity
+    public var until: Date
+}
+
+/// Options fixed at start-up.
+public struct DashboardOptions: Sendable, Equatable {
+    public var operatorName: String
+    public var databaseName: String
+    public var readOnly = false
+    public var bell = false
+    public var monochrome = false
+    public var endpoints: [String] = []
+
+    public init(operatorName: String, databaseName: String, readOnly: Bool = false, bell: Bool = false, monochrome: Bool = false, endpoints: [String] = []) {
+        (self.operatorName, self.databaseName, self.readOnly, self.bell, self.monochrome, self.endpoints) = (operatorName, databaseName, readOnly, bell, monochrome, endpoints)
+    }
+}
+
+/// Everything the dashboard shows. Only ``reduce(_:_:)`` changes it.
+public struct AppState: Sendable, Equatable {
+    public var options: DashboardOptions
+    public var keymap: Keymap
+    public var size: Size
+    public var now: Date
+    public var screen: Screen = .decisions
+    public var detailFocused = false
+    /// The narrow layout shows the detail instead of the list.
+    public var detailPushed = false
+    public var decisions = ListState<DecisionRow>()
+    public var approvals = ListState<ApprovalRow>()
+    public var memory = ListState<MemoryRow>()
+    public var agents = ListState<AgentRow>()
+    public var detail: Detail?
+    /// Memory ids followed through relations, for Esc to come back.
+    public var trail: [String] = []
+    public var detailScroll = 0
+    public var filters: [Screen: String] = [:]
+    public var prompt: Prompt?
+    public var dialog: ConfirmDialog?
+    public var helpVisible = false
+    public var paused = false
+    public var pendingCount = 0
+    public var seenPending: Set<String>? = nil
+    public var pendingFlashUntil: Date?
+    public var lastBell: Date?
+    public var lastUpdate: Date?
+    public var pollError: String?
+    public var message: StatusMessage?
+    public var shouldQuit = false
+
+    public init(options: DashboardOptions, keymap: Keymap = .defaults, size: Size, now: Date) {
+        (self.options, self.keymap, self.size, self.now) = (options, keymap, size, now)
+    }
+
+    /// The minimum size (tui.md §2.1).
+    public static let minimumSize = Size(columns: 60, rows: 16)
+    public var tooSmall: Bool { size.columns < Self.minimumSize.columns || size.rows < Self.minimumSize.rows }
+
+    /// Rows the list pane shows at the current size.
+    public var listHeight: Int {
+        let body = size.rows - 2  // status and hint bars
+        if size.columns >= 120 || size.columns < 80 { return max(1, body - 3) }
+        return max(1, (body - 3) / 2 - 1)
+    }
+
+    public func contexts() -> [KeyContext] {
+        var contexts: [KeyContext] = detailFocused ? [.detail] : []
+        switch screen {
+        case .decisions, .pending: contexts += [.list, .approvals]
+        case .memory: contexts += [.list, .memory]
+        case .agents: contexts += [.list]
+        }
+        return contexts
+    }
+}

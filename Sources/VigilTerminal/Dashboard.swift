@@ -1,0 +1,254 @@
+import Foundation
+import Synchronization
+import VigilCore
+import VigilTUI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The dashboard's run loop: curses on one dedicated thread that also owns the state, store work in tasks whose
+/// results come back through an inbox, and a watcher polling `PRAGMA data_version` every 250 ms.
+public final class Dashboard: Sendable {
+    public struct Engines: Sendable {
+        public var store: Store
+        /// `nil` in read-only mode (opening the decision engine registers the receipt key: a write).
+        public var decisions: DecisionEngine?
+        public var memory: MemoryEngine
+        public init(store: Store, decisions: DecisionEngine?, memory: MemoryEngine) {
+            (self.store, self.decisions, self.memory) = (store, decisions, memory)
+        }
+    }
+
+    let engines: Engines
+    let reader: DashboardReader
+    let inbox = Mutex<[Action]>([])
+    let pollInterval: Duration
+
+    public init(engines: Engines, pollInterval: Duration = .milliseconds(250)) {
+        self.engines = engines
+        reader = DashboardReader(store: engines.store)
+        self.pollInterval = pollInterval
+    }
+
+    func post(_ action: Action) { inbox.withLock { $0.append(action) } }
+
+    /// Runs until the operator quits (q, Ctrl-c, SIGINT or SIGTERM). The terminal is restored on every exit path.
+    public func run(options: DashboardOptions, theme: Theme, keymap: Keymap, forceMono: Bool) async throws {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let signals = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in post(.quitRequested) }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let watcher = Task.detached { [self] in await watch() }
+        defer { watcher.cancel() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread { [self] in
+                do {
+                    try loop(options: options, theme: theme, keymap: keymap, forceMono: forceMono)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.name = "vigil-curses"
+            thread.start()
+        }
+    }
+
+    private func loop(options: DashboardOptions, theme: Theme, keymap: Keymap, forceMono: Bool) throws {
+        let terminal = try Terminal(theme: theme, forceMono: forceMono)
+        defer { terminal.end() }
+        var state = AppState(options: options, keymap: keymap, size: terminal.size, now: Date())
+        state.options.monochrome = terminal.depth == .mono
+        perform(reduce(&state, .dataChanged), state: state, terminal: terminal)
+        var needsDraw = true
+        var lastSecond = Int(Date().timeIntervalSince1970)
+        while !state.shouldQuit {
+            var (key, resized, got) = terminal.readKey()
+            while got {
+                if resized {
+                    perform(reduce(&state, .resized(terminal.size)), state: state, terminal: terminal)
+                    needsDraw = true
+                }
+                if let key {
+                    perform(reduce(&state, .key(key)), state: state, terminal: terminal)
+                    needsDraw = true
+                }
+                terminal.setBlocking(false)
+                (key, resized, got) = terminal.readKey()
+            }
+            terminal.setBlocking(true)
+            let actions = inbox.withLock { actions in
+                defer { actions.removeAll() }
+                return actions
+            }
+            for action in actions {
+                perform(reduce(&state, action), state: state, terminal: terminal)
+                needsDraw = true
+            }
+            let now = Date()
+            if Int(now.timeIntervalSince1970) != lastSecond {
+                lastSecond = Int(now.timeIntervalSince1970)
+                _ = reduce(&state, .tick(now))
+                needsDraw = true
+            }
+            if needsDraw, !state.shouldQuit {
+                terminal.draw(render(state))
+                needsDraw = false
+            }
+        }
+    }
+
+    /// Executes effects: terminal ones here, store ones in tasks that answer through the inbox.
+    private func perform(_ effects: [Effect], state: AppState, terminal: Terminal) {
+        for effect in effects {
+            switch effect {
+            case .bell: terminal.bell()
+            case .quit: break
+            default:
+                let operatorName = state.options.operatorName
+                Task.detached { [self] in
+                    let action = execute(effect, operatorName: operatorName)
+                    post(action)
+                }
+            }
+        }
+    }
+
+    /// Runs one store effect and returns what it found.
+    func execute(_ effect: Effect, operatorName: String) -> Action {
+        let now = Date()
+        do {
+            switch effect {
+            case .loadDecisions(let after, let filterText):
+                var filter = DecisionFilter()
+                if let filterText, case .success(let parsed) = DecisionFilter.parse(filterText) { filter = parsed }
+                let limit = 200
+                let rows = try reader.decisions(after: after, limit: limit, statuses: filter.statuses, agent: filter.agent, text: filter.text)
+                return .decisionsLoaded(rows, appended: after != nil, hasMore: rows.count == limit)
+            case .loadApprovals:
+                return .approvalsLoaded(try reader.pendingApprovals(limit: 500, now: now))
+            case .loadPending:
+                let rows = try reader.pendingApprovals(limit: 500, now: now)
+                return .pendingLoaded(count: try reader.pendingCount(now: now), ids: Set(rows.map(\.id)))
+            case .loadAgents:
+                return .agentsLoaded(try reader.agents())
+            case .loadMemory(let query):
+                var request = RetrieveRequest()
+                request.taskDescriptor = query.text
+                request.trust = TrustContextRequest(maxSensitivity: query.maxSensitivity)
+                request.memoryTypes = query.types
+                request.minSalience = query.minSalience
+                request.limit = 200
+                request.includeInactive = true
+                let result = try engines.memory.retrieve(request)
+                return .memoryLoaded(result.records.map { Self.memoryRow($0.record, engines.memory) })
+            case .loadDecisionDetail(let id):
+                return .detailLoaded(try reader.decisionDetail(id).map(Detail.decision) ?? .missing(id))
+            case .loadMemoryDetail(let id):
+                guard let record = try engines.memory.record(id) else { return .detailLoaded(.missing(id)) }
+                return .detailLoaded(.memory(try memoryDetail(record)))
+            case .resolveApproval(let id, let approve, let rationale):
+                guard let decisions = engines.decisions else {
+                    return .actionFinished(targetID: id, refusal: "read-only mode: nothing was decided", message: "")
+                }
+                var arguments: JSONObject = ["approval_id": .string(id), "resolution": .string(approve ? "approve" : "reject")]
+                if let rationale { arguments["rationale"] = .string(rationale) }
+                do {
+                    let result = try decisions.resolveApproval(arguments, operatorID: operatorName)
+                    let status = result["status"]?.stringValue ?? (approve ? "approved" : "rejected")
+                    return .actionFinished(targetID: id, refusal: nil, message: "\(DisplayWidth.middle(id, 16)) \(status) by \(operatorName)")
+                } catch let error as DecisionError {
+                    return .actionFinished(targetID: id, refusal: Self.refusal(error, id: id, reader: reader), message: "")
+                } catch let error as StoreError {
+                    return .actionFinished(targetID: id, refusal: "error: \(error); nothing was decided. Try again.", message: "")
+                }
+            case .memoryAction(let kind, let id, let rationale):
+                let actor = RevisionActor(actor: operatorName, rationale: rationale)
+                do {
+                    switch kind {
+                    case .reinforce: _ = try engines.memory.reinforce(id: id, by: actor)
+                    case .penalize: _ = try engines.memory.penalize(id: id, amount: 0.1, by: actor)
+                    case .retract: try engines.memory.retract(id: id, by: actor)
+                    case .contest: try engines.memory.contest(id: id, contestingRef: "operator:\(operatorName)", by: actor)
+                    case .approve, .reject: break
+                    }
+                    return .actionFinished(targetID: id, refusal: nil, message: "\(kind.verb.lowercased())d \(DisplayWidth.middle(id, 16))".replacingOccurrences(of: "ed", with: "ed"))
+                } catch let error as MemoryError {
+                    return .actionFinished(targetID: id, refusal: "error: \(error.message)", message: "")
+                }
+            case .bell, .quit:
+                return .tick(now)
+            }
+        } catch {
+            return .loadFailed("\(error)")
+        }
+    }
+
+    /// The notice a refused resolution shows, from the request's current state.
+    static func refusal(_ error: DecisionError, id: String, reader: DashboardReader) -> String {
+        if let current = try? reader.approval(id), current.status != "pending" {
+            if current.status == "expired" { return "Expired at \(current.expiresAt). Nothing was decided." }
+            return "Already \(current.status)\(current.status == "expired" ? "" : " by someone else"). Nothing was decided."
+        }
+        return "error: \(error.data). Nothing was decided."
+    }
+
+    static func memoryRow(_ record: MemoryRecord, _ engine: MemoryEngine) -> MemoryRow {
+        let payload = record.payload
+        let summary = payload["summary"]?.stringValue ?? payload["context_summary"]?.stringValue
+            ?? [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
+                .compactMap { $0 }.joined(separator: " ")
+        return MemoryRow(
+            id: record.id, type: record.type.rawValue, salience: engine.currentSalience(of: record),
+            sensitivity: record.sensitivity.rawValue, state: record.status.rawValue, summary: summary)
+    }
+
+    func memoryDetail(_ record: MemoryRecord) throws -> MemoryDetail {
+        let engine = engines.memory
+        var relations: [MemoryDetail.Relation] = []
+        for relation in record.relations {
+            relations.append(.init(predicate: relation.predicate, targetID: relation.targetID, inStore: try engine.record(relation.targetID) != nil))
+        }
+        let masked = record.sensitivity.rawValue == "high" || record.sensitivity.rawValue == "hyper"
+        let payload: [String] = masked
+            ? ["•••••• \(record.sensitivity.rawValue) · masked (reveal is not available yet)"]
+            : JSONValue.object(record.payload).prettyText.split(separator: "\n").map(String.init)
+        return MemoryDetail(
+            row: Self.memoryRow(record, engine), confidence: record.confidence, scope: record.scope, tags: record.tags,
+            createdAt: MemoryTime.format(record.createdAt),
+            provenance: record.provenance.sources.map { "\($0.kind) \($0.ref)\($0.createdBy.isEmpty ? "" : " by " + $0.createdBy)" },
+            payload: payload, relations: relations,
+            audit: record.auditLog.map { "\(MemoryTime.format($0.timestamp)) \($0.action) by \($0.actor)\($0.rationale.isEmpty ? "" : " · " + $0.rationale)" },
+            decisions: try engine.decisions(linkedFrom: record.id))
+    }
+
+    /// Polls `data_version` every `pollInterval`; posts `.dataChanged` when another commit landed and
+    /// `.pollSucceeded` either way, backing off while the database is unreadable.
+    private func watch() async {
+        var signal: ChangeSignal?
+        var last: Int?
+        var backoff = 1.0
+        while !Task.isCancelled {
+            do {
+                if signal == nil { signal = try ChangeSignal(store: engines.store) }
+                let version = try signal!.version()
+                if let last, last != version { post(.dataChanged) }
+                last = version
+                post(.pollSucceeded(Date()))
+                backoff = 1
+                try? await Task.sleep(for: pollInterval)
+            } catch {
+                post(.pollFailed("\(error), retrying every \(Int(backoff))s"))
+                signal = nil
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(10, backoff * 2)
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VigilCore
+import VigilServer
+import VigilTerminal
+import VigilTUI
+
+/// The dashboard's options: `vigil [--db PATH] [--operator NAME] [--theme NAME] …` with no subcommand.
+struct DashboardOptionsGroup: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
+    var db: String?
+    @Option(name: .long, help: ArgumentHelp("The configuration file. Default: $VIGIL_CONFIG, else ~/.config/vigil/config.toml.", valueName: "path"))
+    var config: String?
+    @Option(name: .customLong("operator"), help: ArgumentHelp("Who approves and rejects. Default: config `operator`, else $USER.", valueName: "name"))
+    var operatorName: String?
+    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, monochrome, or one in ~/.config/vigil/themes.", valueName: "name"))
+    var theme: String?
+    @Option(help: ArgumentHelp("auto (NO_COLOR and the terminal decide), never, 16 or 256.", valueName: "mode"))
+    var color = "auto"
+    @Option(help: ArgumentHelp("A keymap file. Default: ~/.config/vigil/keymap.toml when it exists.", valueName: "path"))
+    var keymap: String?
+    @Flag(help: "Ignore any keymap file.") var defaultKeys = false
+    @Flag(help: "Hide every action that writes (approve, reject, memory actions).") var readOnly = false
+    @Flag(help: "Ring the terminal bell when a new approval request arrives (at most every 10 s).") var bell = false
+    @Flag(help: "Do not serve the MCP and gRPC endpoints from the dashboard.") var noServe = false
+    @Option(help: ArgumentHelp("Where the dashboard's MCP endpoint listens (loopback).", valueName: "host:port")) var mcp: ListenAddress?
+    @Option(help: ArgumentHelp("Where the dashboard's gRPC endpoint listens (loopback).", valueName: "host:port")) var grpc: ListenAddress?
+}
+
+/// `vigil` alone (or `vigil dashboard`): the operator console.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Open the operator dashboard (the default when vigil runs with no subcommand).",
+        discussion: """
+            Shows decisions live, the approvals queue, the memory browser and the agents, and serves the agent
+            endpoints on loopback unless --no-serve. Keys: 1–4 screens · j/k move · Enter open · Tab switch pane ·
+            / filter · a approve · x reject · p pause · r refresh · ? help · q quit.
+            Themes: themes/*.toml in the checkout, or ~/.config/vigil/themes. NO_COLOR forces monochrome.
+            """)
+
+    @OptionGroup var options: DashboardOptionsGroup
+
+    func run() async throws {
+        try await runDashboard(options)
+    }
+
+    func runDashboard(_ options: DashboardOptionsGroup) async throws {
+        func fail(_ message: String, _ code: Int32) -> ExitCode {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            return ExitCode(code)
+        }
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw fail(TerminalError.notATerminal.description, 64)
+        }
+        guard let term = ProcessInfo.processInfo.environment["TERM"], !term.isEmpty, term != "dumb" else {
+            throw fail("TERM is not set (or is dumb): the dashboard needs a terminal type, e.g. TERM=xterm-256color", 64)
+        }
+        let paths = VigilPaths.resolve(database: options.db, config: options.config)
+        let environment = ProcessInfo.processInfo.environment
+        let config: VigilConfig
+        do { config = try VigilConfig.load(path: paths.config) } catch { throw fail(error.description, 4) }
+        let operatorName: String
+        do { operatorName = try resolveOperator(options.operatorName, config: config) } catch { throw fail("\(error)", 64) }
+
+        // Theme: NO_COLOR (unless --color says otherwise) forces monochrome.
+        let forceMono: Bool
+        switch options.color {
+        case "never": forceMono = true
+        case "16", "256": forceMono = false
+        case "auto": forceMono = !(environment["NO_COLOR"] ?? "").isEmpty
+        default: throw fail("--color must be auto, never, 16 or 256", 64)
+        }
+        let searchPath = Theme.searchPath(environment: environment, executable: CommandLine.arguments[0])
+        let themeName = forceMono ? "monochrome" : (options.theme ?? config.theme ?? "default")
+        let theme: Theme
+        do { theme = try Theme.load(named: themeName, searchPath: searchPath) } catch { throw fail("\(error)", 4) }
+
+        var keymap = Keymap.defaults
+        if !options.defaultKeys {
+            let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+            let path = options.keymap ?? configHome + "/vigil/keymap.toml"
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                do { keymap = try Keymap.load(text: text, path: path) } catch { throw fail("\(error) (or start with --default-keys)", 4) }
+            } else if options.keymap != nil {
+                throw fail("cannot read the keymap file \(path)", 4)
+            }
+        }
+
+        let store: Store
+        do { store = try Store(path: paths.database) } catch { throw fail(error.description + " (pass --db PATH to open another store)", 3) }
+        let decisions: DecisionEngine?
+        if options.readOnly {
+            decisions = nil
+        } else {
+            do { decisions = try DecisionEngine(store: store, config: config) } catch { throw fail("\(CLIError(error).description)", 3) }
+        }
+        let memory = MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: false)
+
+        // The endpoints, on loopback, unless --no-serve. A taken port is reported and that endpoint skipped.
+        var endpoints: [String] = []
+        var servers: [Task<Void, Never>] = []
+        if !options.noServe, let decisions {
+            let principals = PrincipalRegistry(store: store)
+            var quiet = Logger(label: "vigil.dashboard")
+            quiet.logLevel = .critical
+            let logger = quiet
+            let mcpAddress = options.mcp ?? ListenAddress(argument: config.tracemem.listenAddress)!
+            let grpcAddress = options.grpc ?? ListenAddress(argument: config.memory.listenAddress)!
+            for address in [mcpAddress, grpcAddress] where !address.isLoopback {
+                throw fail("the dashboard serves on loopback only (\(address)); use `vigil serve --allow-remote` for remote agents", 2)
+            }
+            let service = MCPService(engine: decisions, principals: principals, logger: logger)
+            let serverMemory = MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true)
+            let membraneKey = environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.memory.apiKey
+            let (started, continuation) = AsyncStream.makeStream(of: String.self)
+            servers.append(Task {
+                do {
+                    try await MCPServer.run(service: service, host: mcpAddress.host, port: mcpAddress.port, logger: logger) { port in
+                        continuation.yield("MCP http://\(mcpAddress.host):\(port)")
+                    }
+                } catch {
+                    continuation.yield("MCP \(mcpAddress) unavailable (port taken?)")
+                }
+            })
+            servers.append(Task {
+                do {
+                    try await MembraneServer.run(
+                        engine: serverMemory, principals: principals, host: grpcAddress.host, port: grpcAddress.port,
+                        membraneKey: membraneKey, requireAuth: config.memory.requireAuth, ratePerSecond: config.memory.ratePerSecond
+                    ) { port in continuation.yield("gRPC \(grpcAddress.host):\(port)") }
+                } catch {
+                    continuation.yield("gRPC \(grpcAddress) unavailable (port taken?)")
+                }
+            })
+            // Both endpoints report within a moment: listening, or why not.
+            var reported: [String] = []
+            let deadline = Task { try? await Task.sleep(for: .seconds(3)); continuation.finish() }
+            for await line in started {
+                reported.append(line)
+                if reported.count == 2 { break }
+            }
+            deadline.cancel()
+            endpoints = reported.sorted()
+        }
+        defer { servers.forEach { $0.cancel() } }
+
+        let dashboardOptions = DashboardOptions(
+            operatorName: operatorName, databaseName: (paths.database as NSString).lastPathComponent, readOnly: options.readOnly,
+            bell: options.bell, monochrome: forceMono, endpoints: endpoints)
+        let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: memory))
+        do {
+            try await dashboard.run(options: dashboardOptions, theme: theme, keymap: keymap, forceMono: forceMono)
+        } catch let error as TerminalError {
+            throw fail(error.description, 64)
+        }
+    }
+}

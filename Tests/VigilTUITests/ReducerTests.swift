@@ -1,0 +1,238 @@
+import Foundation
+import Testing
+import VigilCore
+@testable import VigilTUI
+
+let t0 = Date(timeIntervalSince1970: 1_767_780_000)
+
+func pendingApproval(_ id: String = "appr_1", requireRationale: Bool = false, expiresIn: TimeInterval = 600) -> ApprovalRow {
+    ApprovalRow(
+        id: id, decisionID: "TMEM_\(id)", agentID: "agent_builder", intent: "deploy.release.execute", title: "Roll out api v2.3",
+        requestedAt: Timestamp.format(t0 - 30), expiresAt: Timestamp.format(t0 + expiresIn), requireRationale: requireRationale,
+        policy: "release-gate", policyMessage: "prod deploys need a human")
+}
+
+func decision(_ n: Int, status: String = "open") -> DecisionRow {
+    DecisionRow(id: "TMEM_\(String(format: "%04d", n))", agentID: "agent_a", intent: "data.change.apply", status: status,
+                mode: "autonomous", createdAt: Timestamp.format(t0 - TimeInterval(n)))
+}
+
+func pendingState(_ approval: ApprovalRow = pendingApproval(), readOnly: Bool = false) -> AppState {
+    var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly),
+                         size: Size(columns: 120, rows: 40), now: t0)
+    _ = reduce(&state, .key(.char("2")))
+    _ = reduce(&state, .approvalsLoaded([approval]))
+    return state
+}
+
+@Suite("Reducer: approving and rejecting")
+struct ApprovalDialogTests {
+    @Test("a opens the dialog with focus on Cancel; Enter straight away cancels and decides nothing")
+    func enterAfterACancels() {
+        var state = pendingState()
+        #expect(reduce(&state, .key(.char("a"))).isEmpty)
+        #expect(state.dialog?.focus == .cancel)
+        #expect(state.dialog?.kind == .approve)
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        #expect(state.dialog == nil)
+    }
+
+    @Test("confirming takes a deliberate move to the confirm button")
+    func tabThenEnterApproves() {
+        var state = pendingState()
+        _ = reduce(&state, .key(.char("a")))
+        _ = reduce(&state, .key(.tab))
+        #expect(state.dialog?.focus == .confirm)
+        #expect(reduce(&state, .key(.enter)) == [.resolveApproval(id: "appr_1", approve: true, rationale: nil)])
+        #expect(state.dialog?.busy == true)
+    }
+
+    @Test("reject requires a rationale: focus starts in the field and confirm stays off until it is not blank")
+    func rejectNeedsRationale() {
+        var state = pendingState()
+        _ = reduce(&state, .key(.char("x")))
+        #expect(state.dialog?.focus == .field)
+        #expect(state.dialog?.canConfirm == false)
+        _ = reduce(&state, .key(.enter))  // Enter in the field moves to Cancel
+        #expect(state.dialog?.focus == .cancel)
+        _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)).isEmpty, "confirm is disabled while the rationale is blank")
+        _ = reduce(&state, .key(.tab))  // back to the field
+        for c in "too risky" { _ = reduce(&state, .key(.char(c))) }
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)) == [.resolveApproval(id: "appr_1", approve: false, rationale: "too risky")])
+    }
+
+    @Test("Esc never decides, whatever has been typed")
+    func escapeCancels() {
+        var state = pendingState()
+        _ = reduce(&state, .key(.char("x")))
+        for c in "no" { _ = reduce(&state, .key(.char(c))) }
+        #expect(reduce(&state, .key(.esc)).isEmpty)
+        #expect(state.dialog == nil)
+    }
+
+    @Test("a route that requires a rationale starts approve in the field; S-Tab from Cancel goes back to it")
+    func approveWithRequiredRationale() {
+        var state = pendingState(pendingApproval(requireRationale: true))
+        _ = reduce(&state, .key(.char("a")))
+        #expect(state.dialog?.focus == .field)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .key(.backTab))
+        #expect(state.dialog?.focus == .field)
+    }
+
+    @Test("read-only mode: a opens nothing and says why")
+    func readOnly() {
+        var state = pendingState(readOnly: true)
+        #expect(reduce(&state, .key(.char("a"))).isEmpty)
+        #expect(state.dialog == nil)
+        #expect(state.message?.text.contains("read-only") == true)
+    }
+
+    @Test("expiry while the dialog is open turns confirm off with a notice")
+    func expiryDuringDialog() {
+        var state = pendingState(pendingApproval(expiresIn: 5))
+        _ = reduce(&state, .key(.char("a")))
+        _ = reduce(&state, .tick(t0 + 6))
+        #expect(state.dialog?.notice?.contains("expired") == true)
+        #expect(state.dialog?.canConfirm == false)
+        _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+    }
+
+    @Test("a refusal from the store turns the dialog into a notice; success closes it and refreshes")
+    func storeAnswers() {
+        var state = pendingState()
+        _ = reduce(&state, .key(.char("a")))
+        _ = reduce(&state, .actionFinished(targetID: "appr_1", refusal: "Already approved by bob.", message: ""))
+        #expect(state.dialog?.notice == "Already approved by bob.")
+        _ = reduce(&state, .key(.enter))
+        #expect(state.dialog == nil)
+        _ = reduce(&state, .key(.char("a")))
+        let effects = reduce(&state, .actionFinished(targetID: "appr_1", refusal: nil, message: "appr_1 approved by alice"))
+        #expect(state.dialog == nil)
+        #expect(effects.contains(.loadApprovals))
+        #expect(state.message?.text == "appr_1 approved by alice")
+    }
+}
+
+@Suite("Reducer: live lists")
+struct LiveListTests {
+    func decisionsState() -> AppState {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .decisionsLoaded((1...20).map { decision($0) }, appended: false, hasMore: false))
+        return state
+    }
+
+    @Test("rows arriving above the cursor keep the selected id on the same screen line and count as new")
+    func rowsNeverJump() {
+        var state = decisionsState()
+        for _ in 0..<5 { _ = reduce(&state, .key(.char("j"))) }
+        let selected = state.decisions.selectedID
+        let line = state.decisions.selectedIndex! - state.decisions.top
+        _ = reduce(&state, .decisionsLoaded([decision(-2), decision(-1), decision(0)] + (1...20).map { decision($0) }, appended: false, hasMore: false))
+        #expect(state.decisions.selectedID == selected)
+        #expect(state.decisions.selectedIndex! - state.decisions.top == line)
+        #expect(state.decisions.newCount == 3)
+        _ = reduce(&state, .key(.char("g")))
+        #expect(state.decisions.newCount == 0)
+        #expect(state.decisions.selectedIndex == 0)
+    }
+
+    @Test("when the selected row leaves, the cursor stays on its line, now holding the next row")
+    func selectedRowLeaves() {
+        var state = decisionsState()
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .decisionsLoaded([decision(1)] + (3...20).map { decision($0) }, appended: false, hasMore: false))
+        #expect(state.decisions.selectedID == decision(3).id)
+    }
+
+    @Test("while paused lists do not change, but the pending count and the bell still do")
+    func pause() {
+        var state = decisionsState()
+        state.options.bell = true
+        _ = reduce(&state, .key(.char("p")))
+        #expect(state.paused)
+        _ = reduce(&state, .decisionsLoaded([decision(0)] + (1...20).map { decision($0) }, appended: false, hasMore: false))
+        #expect(state.decisions.rows.count == 20)
+        #expect(state.decisions.newCount == 1)
+        _ = reduce(&state, .pendingLoaded(count: 0, ids: []))
+        #expect(reduce(&state, .pendingLoaded(count: 1, ids: ["appr_9"])) == [.bell])
+        #expect(state.pendingCount == 1)
+        #expect(reduce(&state, .pendingLoaded(count: 2, ids: ["appr_9", "appr_10"])).isEmpty, "the bell rings at most every 10 s")
+        state.now = t0 + 11
+        #expect(reduce(&state, .pendingLoaded(count: 3, ids: ["appr_9", "appr_10", "appr_11"])) == [.bell])
+    }
+
+    @Test("requests already pending at start-up do not ring")
+    func noBellAtStartup() {
+        var state = decisionsState()
+        state.options.bell = true
+        #expect(reduce(&state, .pendingLoaded(count: 2, ids: ["a", "b"])).isEmpty)
+        #expect(state.pendingFlashUntil == nil)
+    }
+
+    @Test("moving near the end of what is loaded fetches the next page after the last row")
+    func keysetPaging() {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .decisionsLoaded((1...40).map { decision($0) }, appended: false, hasMore: true))
+        var effects: [Effect] = []
+        for _ in 0..<30 { effects += reduce(&state, .key(.down)) }
+        let last = decision(40)
+        #expect(effects.contains(.loadDecisions(after: .init(createdAt: last.createdAt, id: last.id), filter: nil)))
+    }
+}
+
+@Suite("Filters and keymap")
+struct FilterAndKeymapTests {
+    @Test("memory filter syntax", arguments: [
+        ("type:semantic sens:<=medium sal:>0.5 deploy window", true),
+        ("deploy", true),
+        ("type:nonsense", false),
+        ("sens:secret", false),
+        ("colour:red", false),
+    ])
+    func memoryFilter(input: String, valid: Bool) {
+        let result = MemoryQuery.parse(input)
+        if valid {
+            guard case .success = result else { Issue.record("\(input) should parse"); return }
+        } else {
+            guard case .failure = result else { Issue.record("\(input) should be refused"); return }
+        }
+    }
+
+    @Test("a parsed memory filter carries its parts")
+    func memoryFilterParts() throws {
+        let query = try MemoryQuery.parse("type:semantic sens:<=medium sal:>0.5 deploy window").get()
+        #expect(query.types == ["semantic"])
+        #expect(query.maxSensitivity == "medium")
+        #expect(query.minSalience == 0.5)
+        #expect(query.text == "deploy window")
+    }
+
+    @Test("a keymap file replaces an action's keys, and the user's key wins in its context")
+    func keymapRebinds() throws {
+        let keymap = try Keymap.load(text: "[approvals]\nreject = [\"R\"]\napprove = [\"x\"]\n", path: "keymap.toml")
+        #expect(keymap.keys(.reject) == [.char("R")])
+        #expect(keymap.action(for: .char("x"), in: [.list, .approvals]) == .approve)
+        #expect(keymap.changed == [.reject, .approve])
+    }
+
+    @Test("keymap errors name the file and suggest the nearest action", arguments: [
+        ("[approvals]\naprove = [\"a\"]\n", "did you mean \"approve\""),
+        ("[aprovals]\napprove = [\"a\"]\n", "did you mean [approvals]"),
+        ("[approvals]\napprove = [\"C-Enter\"]\n", "not bindable"),
+        ("[approvals]\napprove = [\"a\"]\nreject = [\"a\"]\n", "bound to both"),
+    ])
+    func keymapErrors(text: String, expected: String) {
+        do {
+            _ = try Keymap.load(text: text, path: "keymap.toml")
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect("\(error)".contains("keymap.toml"))
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+}
