@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestSupport
+
+/// The real `vigil` binary in tmux: a second process asks for approval, the operator approves with keys.
+@Suite("Dashboard end to end (tmux)", .enabled(if: VigilProcess.isAvailable && TmuxSession.isAvailable), .timeLimit(.minutes(3)))
+struct DashboardE2ETests {
+    struct Home {
+        let directory: TemporaryDirectory
+        let common: [String]
+        let environment: [String: String]
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            let config = directory.file("config.toml")
+            try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
+            common = ["--db", directory.file("vigil.db"), "--config", config]
+            environment = [
+                "HOME": directory.path, "XDG_CONFIG_HOME": directory.path + "/config", "XDG_DATA_HOME": directory.path + "/data",
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm-256color",
+                "LANG": "C.UTF-8", "VIGIL_THEME_DIR": repositoryRoot.appendingPathComponent("themes").path,
+            ]
+        }
+    }
+
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    var repositoryRoot: URL { Self.repositoryRoot }
+
+    @Test("an agent's request appears live; 2, a, a typed rationale, Enter, Tab, Enter approves it as that operator",
+          .enabled(if: pythonMCPAvailable))
+    func approveThroughTheKeys() async throws {
+        let home = try Home()
+        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + home.common, home: home.directory.path).stdout)
+        let key = try #require(agent["api_key"]?.stringValue)
+        let tmux = try TmuxSession(
+            [VigilProcess.binary] + home.common + ["--operator", "alice", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+            environment: home.environment)
+        // The dashboard serves the endpoints itself and shows where.
+        let first = await tmux.waitFor { $0.contains("MCP http://127.0.0.1:") && $0.contains("Pending 0") }
+        let screen = try #require(first, "\(tmux.lastScreen)")
+        let url = try #require(screen.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+
+        // A second process: the official MCP Python SDK runs the approval workflow against the dashboard's endpoint.
+        let agentProcess = try RunningProcess(
+            "/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tests/interop/tracemem_approval_workflow.py").path],
+            environment: home.environment.merging([
+                "TRACEMEM_MCP_URL": url, "TRACEMEM_API_KEY": key, "RECEIPT_FILE": home.directory.file("receipt.json"),
+            ]) { $1 })
+        defer { agentProcess.terminate() }
+        let approvalLine = try #require(await agentProcess.waitForLine(timeout: 60) { $0.hasPrefix("APPROVAL ") }, "\(agentProcess.text)")
+        let approvalID = String(approvalLine.dropFirst("APPROVAL ".count))
+
+        #expect(await tmux.waitFor("Pending 1"), "\(tmux.lastScreen)")
+        try tmux.send("2")
+        #expect(await tmux.waitFor("billing.discount.grant"), "\(tmux.lastScreen)")
+        try tmux.send("a")
+        #expect(await tmux.waitFor("Approve request"), "\(tmux.lastScreen)")
+        // The finance route requires a rationale: focus starts in the field.
+        try tmux.type("loyal customer since 2019")
+        #expect(await tmux.waitFor("loyal customer since 2019"), "\(tmux.lastScreen)")
+        try tmux.send("Enter")  // to Cancel
+        try tmux.send("Tab")  // to Approve
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("Pending 0"), "\(tmux.lastScreen)")
+
+        #expect(await agentProcess.waitForExit(timeout: 60), "\(agentProcess.text)")
+        #expect(agentProcess.exitCode == 0, "\(agentProcess.text)")
+        #expect(agentProcess.text.contains("COMMITTED TMEM_"))
+        let listed = try JSONParser.parse(
+            try VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + home.common, home: home.directory.path).stdout)
+        let approval = try #require(listed["approvals"]?.arrayValue?.first { $0["approval_id"]?.stringValue == approvalID })
+        #expect(approval["resolved_by"]?.stringValue == "alice")
+        #expect(approval["rationale"]?.stringValue == "loyal customer since 2019")
+
+        try tmux.send("q")
+        let ended = await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil }
+        #expect(ended != nil)
+        #expect(tmux.exitStatus() == 0)
+    }
+
+    @Test("too small shows the sizes, growing back restores the layout; read-only refuses a; q exits 0")
+    func resizeAndReadOnly() async throws {
+        let home = try Home()
+        let tmux = try TmuxSession([VigilProcess.binary] + home.common + ["--operator", "bob", "--read-only", "--no-serve"], environment: home.environment)
+        #expect(await tmux.waitFor("READ-ONLY"), "\(tmux.lastScreen)")
+        #expect(await tmux.waitFor("No decisions yet"), "\(tmux.lastScreen)")
+        try tmux.resize(columns: 52, rows: 14)
+        #expect(await tmux.waitFor("Terminal too small: 52 × 14"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("vigil needs at least 60 × 16."))
+        try tmux.resize(columns: 100, rows: 30)
+        #expect(await tmux.waitFor("1 Decisions"), "\(tmux.lastScreen)")
+        try tmux.send("2")
+        try tmux.send("a")
+        #expect(await tmux.waitFor("read-only mode"), "\(tmux.lastScreen)")
+        try tmux.send("3")
+        #expect(await tmux.waitFor("No memories yet"), "\(tmux.lastScreen)")
+        try tmux.send("q")
+        let ended = await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil }
+        #expect(ended != nil)
+        #expect(tmux.exitStatus() == 0)
+    }
+
+    @Test("without a terminal the dashboard refuses with a clear message")
+    func notATerminal() throws {
+        let home = try Home()
+        let run = try VigilProcess.run(home.common + ["--no-serve"], home: home.directory.path)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("needs a terminal"), "\(run.stderr)")
+    }
+}
