@@ -73,17 +73,19 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
         guard x < state.size.columns else { return }
         x += grid.put(text, row: 0, column: x, role: role)
     }
-    add(" vigil · \(state.options.databaseName)", .barStatus)
+    add(" \(state.options.databaseName)", .barStatus)
     if state.size.columns < 120 {
+        // Narrow: the screens fold into the status bar, the current one named, the others by number.
         for screen in Screen.allCases {
             add(" ", .barStatus)
-            add("\(screen.rawValue + 1) \(screen.title)", screen == state.screen ? .titleFocused : .barStatus)
+            add(screen == state.screen ? "[\(screen.rawValue + 1) \(screen.title)]" : "\(screen.rawValue + 1)",
+                screen == state.screen ? .titleFocused : .barStatus)
         }
     }
     add(" · ", .barStatus)
     let flashing = state.pendingFlashUntil.map { $0 > state.now } ?? false
     add("Pending \(state.pendingCount)", flashing ? .badgePending : (state.pendingCount > 0 ? .statusPending : .barStatus))
-    add(" · ", .barStatus)
+    add(" · op \(state.options.operatorName) · ", .barStatus)
     if let error = state.pollError {
         add("error: \(error)", .badgeStale)
     } else if let last = state.lastUpdate {
@@ -92,7 +94,6 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
     } else {
         add("loading…", .barStatus)
     }
-    add(" · operator \(state.options.operatorName)", .barStatus)
     if let filter = state.filters[state.screen] { add(" · filter \(filter)", .barStatus) }
     if state.paused { add(" PAUSED", .badgePaused) }
     if state.options.readOnly { add(" READ-ONLY", .badgeReadonly) }
