@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "VigilBench",
             dependencies: [
-                "VigilCore", "VigilServer", "MembraneProto", "CSQLite",
+                "VigilCore", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI", "VigilTerminal",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

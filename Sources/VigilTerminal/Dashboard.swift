@@ -121,7 +121,7 @@ public final class Dashboard: Sendable {
     }
 
     /// Runs one store effect and returns what it found.
-    func execute(_ effect: Effect, operatorName: String) -> Action {
+    public func execute(_ effect: Effect, operatorName: String) -> Action {
         let now = Date()
         do {
             switch effect {
@@ -139,15 +139,7 @@ public final class Dashboard: Sendable {
             case .loadAgents:
                 return .agentsLoaded(try reader.agents())
             case .loadMemory(let query):
-                var request = RetrieveRequest()
-                request.taskDescriptor = query.text
-                request.trust = TrustContextRequest(maxSensitivity: query.maxSensitivity)
-                request.memoryTypes = query.types
-                request.minSalience = query.minSalience
-                request.limit = 200
-                request.includeInactive = true
-                let result = try engines.memory.retrieve(request)
-                return .memoryLoaded(result.records.map { Self.memoryRow($0.record, engines.memory) })
+                return .memoryLoaded(try Self.memoryRows(query, reader: reader, engine: engines.memory))
             case .loadDecisionDetail(let id):
                 return .detailLoaded(try reader.decisionDetail(id).map(Detail.decision) ?? .missing(id))
             case .loadMemoryDetail(let id):
@@ -197,6 +189,14 @@ public final class Dashboard: Sendable {
             return "Already \(current.status)\(current.status == "expired" ? "" : " by someone else"). Nothing was decided."
         }
         return "error: \(error.data). Nothing was decided."
+    }
+
+    /// The browser's page for `query`: newest first, filtered by salience after the index walk.
+    public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 200) throws -> [MemoryRow] {
+        let records = try reader.memories(
+            text: query.text, types: query.types, maxSensitivity: query.maxSensitivity,
+            limit: query.minSalience > 0 ? limit * 4 : limit)
+        return records.map { memoryRow($0, engine) }.filter { $0.salience >= query.minSalience }.prefix(limit).map { $0 }
     }
 
     static func memoryRow(_ record: MemoryRecord, _ engine: MemoryEngine) -> MemoryRow {

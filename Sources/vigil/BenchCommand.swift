@@ -6,7 +6,7 @@ import VigilCore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure vigil's engines on a temporary store and print the figures.",
-        subcommands: [Decisions.self, Memory.self, Serve.self])
+        subcommands: [Decisions.self, Memory.self, Serve.self, TUI.self])
 
     struct Decisions: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -85,6 +85,30 @@ struct BenchCommand: AsyncParsableCommand {
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(1)
+            }
+        }
+    }
+
+    struct TUI: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tui",
+            abstract: "Build the dashboard's frames headlessly against a big store and print frame times and RSS.",
+            discussion: """
+                A frame is a key through the reducer, the store queries it asks for, and a render at 200×50. Defaults: \
+                1,000,000 decisions and 1,000,000 memories (several minutes to fill; --keep PATH reuses a filled \
+                store). Target: p99 ≤ 5 ms per frame, RSS ≤ 100 MB.
+                """)
+        @Option(help: "Decisions in the store.") var decisions = 1_000_000
+        @Option(help: "Memories in the store.") var memories = 1_000_000
+        @Option(help: ArgumentHelp("Fill and keep this database (or reuse it when already filled).", valueName: "path")) var keep: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try runReporting {
+                let report = try TUIBench.run(decisions: decisions, memories: memories, keep: keep) { message in
+                    FileHandle.standardError.write(Data("  \(message)\n".utf8))
+                }
+                print(json ? report.json.prettyText : report.text)
             }
         }
     }

@@ -281,4 +281,69 @@ public struct DashboardReader: Sendable {
             }
         }
     }
+
+    /// A page of memories for the browser, newest first (an index walk at any store size). `text` words must all
+    /// match (FTS5); records above `maxSensitivity` are left out.
+    public func memories(text: String, types: [String], maxSensitivity: String, includeInactive: Bool = true, limit: Int) throws -> [MemoryRecord] {
+        let level = Sensitivity(rawValue: maxSensitivity)?.level ?? Sensitivity.hyper.level
+        let words = text.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        return try store.read { tx in
+            try tx.memoryPage(
+                match: words.isEmpty ? nil : words.joined(separator: " "), maxSensitivity: level, types: types,
+                includeInactive: includeInactive, limit: limit)
+        }
+    }
+}
+
+/// Bulk rows for benchmarks of the dashboard: plain decision rows written straight into the store, far faster than
+/// running a million decisions through the engine (whose own speed `vigil bench decisions` measures).
+public enum DashboardBenchFixture {
+    /// Appends `count` decisions spread over `agents` agents, one minute apart and ending now; every 10,000th asks
+    /// for approval (a pending request expiring in a day).
+    public static func insertDecisions(into store: Store, count: Int, agents: Int = 20, progress: (Int) -> Void = { _ in }) throws {
+        let intents = ["deploy.release.execute", "data.change.apply", "secrets.change.propose", "billing.discount.grant", "content.translate"]
+        let statuses = ["committed", "committed", "committed", "aborted", "open", "rejected", "approved"]
+        let end = Date()
+        var done = 0
+        while done < count {
+            let batch = min(10_000, count - done)
+            try store.write { tx in
+                let insert = try tx.db.cachedStatement(sql: """
+                    INSERT INTO decisions (decision_id, agent_id, actor, intent, automation_mode, status, approval_status,
+                        approval_required, approval_id, created_at, head_hash, event_count, title, last_exception)
+                    VALUES (?, ?, ?, ?, 'autonomous', ?, ?, ?, ?, ?, '', 1, ?, ?)
+                    """)
+                let approval = try tx.db.cachedStatement(sql: """
+                    INSERT INTO approvals (approval_id, decision_id, agent_id, intent, status, title, require_rationale, requested_at, expires_at)
+                    VALUES (?, ?, ?, ?, 'pending', ?, 0, ?, ?)
+                    """)
+                for i in done..<(done + batch) {
+                    let id = String(format: "TMEM_BENCH%09d", i)
+                    let agent = "agent_bench\(i % agents)"
+                    let intent = intents[i % intents.count]
+                    let created = Timestamp.format(end.addingTimeInterval(-Double(count - i) * 60))
+                    let pending = i % 10_000 == 9_999
+                    let approvalID = pending ? String(format: "appr_BENCH%09d", i) : nil
+                    try insert.execute(arguments: [
+                        id, agent, agent, intent, pending ? "needs_approval" : statuses[i % statuses.count],
+                        pending ? "pending" : "none", pending, approvalID, created, "bench decision \(i) for \(intent)",
+                        pending ? #"{"policy_id":"bench-gate","message":"bench requests need a human"}"# : nil,
+                    ])
+                    if let approvalID {
+                        try approval.execute(arguments: [
+                            approvalID, id, agent, intent, "bench request \(i)", created,
+                            Timestamp.format(end.addingTimeInterval(86400)),
+                        ])
+                    }
+                }
+            }
+            done += batch
+            progress(done)
+        }
+    }
+
+    /// Rows in the decisions table.
+    public static func decisionCount(_ store: Store) throws -> Int {
+        try store.read { tx in try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM decisions") ?? 0 }
+    }
 }

@@ -149,6 +149,29 @@ extension StoreTransaction {
         return try makeRecord(row)
     }
 
+    /// A page of records for browsing, newest first: FTS5 matches of `match` when given (walked from the newest
+    /// rowid, so a common word costs no more than a rare one), at or below `maxSensitivity`, of `types` when given.
+    func memoryPage(match: String?, maxSensitivity: Int, types: [String], includeInactive: Bool, limit: Int) throws -> [MemoryRecord] {
+        var conditions = ["r.sensitivity <= ?"]
+        var arguments: StatementArguments = [maxSensitivity]
+        if !types.isEmpty {
+            conditions.append("r.type IN (\(types.map { _ in "?" }.joined(separator: ",")))")
+            arguments += StatementArguments(types)
+        }
+        if !includeInactive { conditions.append("r.live = 1") }
+        let sql: String
+        if let match {
+            sql = """
+                SELECT r.* FROM memory_search s JOIN memory_records r ON r.rowid = s.rowid
+                WHERE memory_search MATCH ? AND \(conditions.joined(separator: " AND ")) ORDER BY s.rowid DESC LIMIT ?
+                """
+            arguments = [match] + arguments
+        } else {
+            sql = "SELECT r.* FROM memory_records r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.rowid DESC LIMIT ?"
+        }
+        return try Row.fetchAll(db, sql: sql, arguments: arguments + [limit]).map(makeRecord)
+    }
+
     func memoryRecord(rowID: Int64) throws -> MemoryRecord? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memory_records WHERE rowid = ?"), arguments: [rowID])
         else { return nil }
