@@ -117,7 +117,7 @@ public enum TUIBench {
         screens.append(frames("decisions: filter status", [.char("/")] + "status:open".map { .char($0) } + [.enter] + Array(repeating: .char("j"), count: 100)))
         screens.append(frames("pending: scroll", [.char("2")] + Array(repeating: .char("j"), count: 100)))
         screens.append(frames("memory: scroll", [.char("3")] + Array(repeating: .char("j"), count: 200)))
-        screens.append(frames("memory: search as you type", [.char("/")] + "the deploy".map { .char($0) } + [.enter] + Array(repeating: .char("j"), count: 50)))
+        screens.append(frames("memory: search as you type", [.char("/")] + "lo ka mi".map { .char($0) } + [.enter] + Array(repeating: .char("j"), count: 50)))
         screens.append(frames("agents", [.char("4")] + Array(repeating: .char("j"), count: 19)))
         let (rss, peak) = residentMemory()
         return Report(decisions: decisions, memories: count, openMs: openMs, screens: screens, rssMB: rss, peakRSSMB: peak)

@@ -201,9 +201,15 @@ public final class Dashboard: Sendable {
 
     static func memoryRow(_ record: MemoryRecord, _ engine: MemoryEngine) -> MemoryRow {
         let payload = record.payload
+        let timeline = payload["timeline"]?.arrayValue?.first
+        let tool = payload["tool_graph"]?.arrayValue?.first
+        let fact = [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
+            .compactMap { $0 }.joined(separator: " ")
         let summary = payload["summary"]?.stringValue ?? payload["context_summary"]?.stringValue
-            ?? [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
-                .compactMap { $0 }.joined(separator: " ")
+            ?? (fact.isEmpty ? nil : fact)
+            ?? tool.map { t in "\(t["tool"]?.stringValue ?? "tool")(\(t["args"]?.canonicalText ?? ""))" }
+            ?? timeline?["summary"]?.stringValue
+            ?? payload["skill_name"]?.stringValue ?? payload["intent"]?.stringValue ?? ""
         return MemoryRow(
             id: record.id, type: record.type.rawValue, salience: engine.currentSalience(of: record),
             sensitivity: record.sensitivity.rawValue, state: record.status.rawValue, summary: summary)

@@ -12,7 +12,7 @@ public func render(_ state: AppState) -> CellGrid {
     let body = (top: 1, height: state.size.rows - 2)
     let columns = state.size.columns
     if columns >= 120 {
-        let nav = 14
+        let nav = 16
         let listWidth = (columns - nav) * 11 / 20
         drawNavigation(&grid, state, row: body.top, column: 0, width: nav, height: body.height)
         drawList(&grid, state, row: body.top, column: nav, width: listWidth, height: body.height, focused: !state.detailFocused)

@@ -145,6 +145,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         }
         apply(&state.decisions, rows, appended: appended, height: state.listHeight)
         state.decisions.hasMore = hasMore
+        if state.screen == .decisions, state.decisions.selectedID == nil { state.detail = nil }
         return detailEffects(state)
     case .approvalsLoaded(let rows):
         guard !state.paused else { return [] }
@@ -157,6 +158,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .memoryLoaded(let rows):
         guard !state.paused else { return [] }
         apply(&state.memory, rows, appended: false, height: state.listHeight)
+        if state.screen == .memory, state.memory.selectedID == nil, state.trail.isEmpty { state.detail = nil }
         return state.trail.isEmpty ? detailEffects(state) : []
     case .agentsLoaded(let rows):
         guard !state.paused else { return [] }
