@@ -3,6 +3,10 @@ import Testing
 import VigilCore
 import VigilTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The real `vigil` binary in tmux: a second process asks for approval, the operator approves with keys.
 @Suite("Dashboard end to end (tmux)", .enabled(if: VigilProcess.isAvailable && TmuxSession.isAvailable), .timeLimit(.minutes(3)))
 struct DashboardE2ETests {
@@ -53,7 +57,9 @@ struct DashboardE2ETests {
 
         #expect(await tmux.waitFor("Pending 1"), "\(tmux.lastScreen)")
         try tmux.send("2")
-        #expect(await tmux.waitFor("billing.discount.grant"), "\(tmux.lastScreen)")
+        // The queue itself, not the decision list behind it: its EXPIRES column and the request.
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("EXPIRES") && $0.contains("▶") && $0.contains("billing.discount.grant") } != nil,
+                "\(tmux.lastScreen)")
         try tmux.send("a")
         #expect(await tmux.waitFor("Approve request"), "\(tmux.lastScreen)")
         // The finance route requires a rationale: focus starts in the field.
@@ -107,5 +113,48 @@ struct DashboardE2ETests {
         let run = try VigilProcess.run(home.common + ["--no-serve"], home: home.directory.path)
         #expect(run.status == 64)
         #expect(run.stderr.contains("needs a terminal"), "\(run.stderr)")
+    }
+}
+
+extension DashboardE2ETests {
+    /// A TCP listener on 127.0.0.1 holding a port for the duration of a test.
+    final class HeldPort {
+        let socket: Int32
+        let port: Int
+
+        init() throws {
+            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            try #require(bound == 0 && listen(fd, 1) == 0)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            socket = fd
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { close(socket) }
+    }
+
+    @Test("a taken port is named in the status line and the dashboard goes on with the other endpoint")
+    func portTaken() async throws {
+        let home = try Home()
+        let held = try HeldPort()
+        let tmux = try TmuxSession(
+            [VigilProcess.binary] + home.common + ["--operator", "carol", "--mcp", "127.0.0.1:\(held.port)", "--grpc", "127.0.0.1:0"],
+            environment: home.environment, columns: 160, rows: 30)
+        #expect(await tmux.waitFor("MCP 127.0.0.1:\(held.port) unavailable (port taken?)"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("gRPC 127.0.0.1:"))
+        #expect(tmux.lastScreen.contains("No decisions yet"))
+        try tmux.send("q")
+        #expect(await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil } != nil)
+        #expect(tmux.exitStatus() == 0)
     }
 }
