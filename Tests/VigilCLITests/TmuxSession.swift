@@ -45,6 +45,7 @@ final class TmuxSession {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        Self.markDescriptorsCloseOnExec()
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
@@ -70,6 +71,18 @@ final class TmuxSession {
     }
 
     struct SpawnError: Error { var message: String }
+
+    /// Marks every descriptor above stderr close-on-exec. The tmux server lives for the whole test and would
+    /// otherwise inherit other tests' pipes (Foundation's `Pipe` does not set the flag), so their readers would never
+    /// see end-of-file. The test process itself is unaffected: the flag only matters in children.
+    static func markDescriptorsCloseOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for entry in entries {
+            guard let fd = Int32(entry), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
 
     func send(_ keys: String...) throws { try tmux(["send-keys"] + keys) }
     func type(_ text: String) throws { try tmux(["send-keys", "-l", text]) }
