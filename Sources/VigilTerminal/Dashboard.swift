@@ -138,6 +138,8 @@ public final class Dashboard: Sendable {
                 return .pendingLoaded(count: try reader.pendingCount(now: now), ids: Set(rows.map(\.id)))
             case .loadAgents:
                 return .agentsLoaded(try reader.agents())
+            case .loadMetrics:
+                return .metricsLoaded(try metricsLines(), at: now)
             case .loadMemory(let query):
                 return .memoryLoaded(try Self.memoryRows(query, reader: reader, engine: engines.memory))
             case .loadDecisionDetail(let id):
@@ -180,6 +182,28 @@ public final class Dashboard: Sendable {
         } catch {
             return .loadFailed("\(error)")
         }
+    }
+
+    /// The agents view's aggregates: decisions by status, pending requests, memory metrics, the file sizes.
+    func metricsLines() throws -> [String] {
+        let counts = try reader.decisionCounts()
+        var lines = ["Decisions"]
+        lines += counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
+        let m = try engines.memory.metrics()
+        lines.append("Memory")
+        lines.append("  records \(m["total_records"]?.integerValue ?? 0) · active \(m["active_records"]?.integerValue ?? 0) · audit entries \(m["total_audit_entries"]?.integerValue ?? 0)")
+        if let byType = m["records_by_type"]?.objectValue {
+            lines.append("  " + byType.keys.sorted().map { "\($0) \(byType[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
+        }
+        lines.append(String(format: "  avg salience %.2f · avg confidence %.2f", m["avg_salience"]?.numberValue ?? 0, m["avg_confidence"]?.numberValue ?? 0))
+        if let distribution = m["salience_distribution"]?.objectValue {
+            lines.append("  salience " + distribution.keys.sorted().map { "\($0): \(distribution[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
+        }
+        let path = engines.store.path
+        let size = { (suffix: String) in ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0) ?? 0 }
+        lines.append("Store")
+        lines.append(String(format: "  %@ · %.1f MB · WAL %.1f MB · polled every 250 ms", (path as NSString).lastPathComponent, Double(size("")) / 1_048_576, Double(size("-wal")) / 1_048_576))
+        return lines
     }
 
     /// The notice a refused resolution shows, from the request's current state.

@@ -236,3 +236,37 @@ struct FilterAndKeymapTests {
         }
     }
 }
+
+@Suite("Reducer: memory relations")
+struct RelationNavigationTests {
+    func detail(_ id: String, relations: [MemoryDetail.Relation]) -> Detail {
+        .memory(MemoryDetail(
+            row: MemoryRow(id: id, type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: id), confidence: 1,
+            scope: "", tags: [], createdAt: "", provenance: [], payload: [], relations: relations, audit: [], decisions: []))
+    }
+
+    @Test("j/k walk a record's relations, Enter follows the one under the cursor, Esc comes back, cycles pop the trail")
+    func followAndBack() {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .key(.char("3")))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "a")]))
+        _ = reduce(&state, .detailLoaded(detail("m1", relations: [
+            .init(predicate: "derived_from", targetID: "remote:x", inStore: false), .init(predicate: "supersedes", targetID: "m2", inStore: true),
+        ])))
+        _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)).isEmpty, "a target outside the store is not followed")
+        #expect(state.message?.text.contains("not in this store") == true)
+        _ = reduce(&state, .key(.char("j")))
+        #expect(state.relationIndex == 1)
+        #expect(reduce(&state, .key(.enter)) == [.loadMemoryDetail("m2")])
+        #expect(state.trail == ["m2"])
+        _ = reduce(&state, .detailLoaded(detail("m2", relations: [.init(predicate: "superseded_by", targetID: "m3", inStore: true)])))
+        _ = reduce(&state, .key(.enter))
+        #expect(state.trail == ["m2", "m3"])
+        _ = reduce(&state, .detailLoaded(detail("m3", relations: [.init(predicate: "related", targetID: "m2", inStore: true)])))
+        _ = reduce(&state, .key(.enter))
+        #expect(state.trail == ["m2"], "following a link to a record already on the trail pops back to it")
+        #expect(reduce(&state, .key(.esc)) == [.loadMemoryDetail("m1")])
+        #expect(state.trail.isEmpty)
+    }
+}

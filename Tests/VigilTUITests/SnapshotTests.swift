@@ -118,7 +118,10 @@ enum Fixture {
         case .memory:
             state.memory.selectedID = memories[2].id
             state.detail = .memory(memoryDetail)
-        case .agents: state.detail = nil
+        case .agents:
+            state.detail = nil
+            state.metrics = ["Decisions", "  committed: 1", "  pending: 1", "  rejected: 1", "Memory", "  records 5 · active 4 · audit entries 7",
+                             "Store", "  vigil.db · 1.2 MB · WAL 0.1 MB · polled every 250 ms"]
         }
         return state
     }

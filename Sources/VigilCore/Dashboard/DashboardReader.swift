@@ -261,6 +261,14 @@ public struct DashboardReader: Sendable {
         }
     }
 
+    /// Decisions per status (an index walk over `decisions_by_status`).
+    public func decisionCounts() throws -> [(status: String, count: Int)] {
+        try store.read { tx in
+            try Row.fetchAll(tx.db, sql: "SELECT status, count(*) AS n FROM decisions GROUP BY status ORDER BY status")
+                .map { (status: $0["status"], count: $0["n"]) }
+        }
+    }
+
     /// Every principal with its decision counts.
     public func agents() throws -> [AgentRow] {
         try store.read { tx in

@@ -363,6 +363,9 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
     var lines: [(String, ThemeRole)] = []
     var title = "Detail"
     switch state.detail {
+    case nil where state.screen == .agents:
+        title = "Metrics"
+        lines = state.metrics.isEmpty ? [("loading…", .textDim)] : state.metrics.map { ($0, ThemeRole.textNormal) }
     case nil:
         lines = [("Select a row to see its detail.", .textDim)]
     case .missing(let id):
@@ -399,8 +402,10 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
         lines += m.provenance.map { ("  " + $0, ThemeRole.textNormal) }
         lines.append(("Relations", .textEmphasis))
         if m.relations.isEmpty { lines.append(("  none", .textDim)) }
-        for r in m.relations {
-            lines.append(("  \(r.predicate) → \(r.targetID)\(r.inStore ? "  (Enter follows)" : "  not in this store")", r.inStore ? .textLink : .textDim))
+        for (i, r) in m.relations.enumerated() {
+            let cursor = focused && i == state.relationIndex
+            lines.append(((cursor ? "▶ " : "  ") + "\(r.predicate) → \(r.targetID)\(r.inStore ? (cursor ? "  (Enter follows, Esc comes back)" : "") : "  not in this store")",
+                          cursor ? .selectionFocused : (r.inStore ? .textLink : .textDim)))
         }
         if !m.decisions.isEmpty {
             lines.append(("Used by", .textEmphasis))

@@ -160,6 +160,11 @@ public struct AppState: Sendable, Equatable {
     /// Memory ids followed through relations, for Esc to come back.
     public var trail: [String] = []
     public var detailScroll = 0
+    /// The relation the cursor is on in a memory's detail (`Enter` follows it).
+    public var relationIndex = 0
+    /// Store and memory metrics for the agents view, recomputed at most every 5 s while it is visible.
+    public var metrics: [String] = []
+    public var metricsAt: Date?
     public var filters: [Screen: String] = [:]
     public var prompt: Prompt?
     public var dialog: ConfirmDialog?

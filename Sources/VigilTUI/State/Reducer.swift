@@ -14,6 +14,7 @@ public enum Action: Sendable, Equatable {
     case approvalsLoaded([ApprovalRow])
     case memoryLoaded([MemoryRow])
     case agentsLoaded([AgentRow])
+    case metricsLoaded([String], at: Date)
     case pendingLoaded(count: Int, ids: Set<String>)
     case detailLoaded(Detail)
     case loadFailed(String)
@@ -28,6 +29,7 @@ public enum Effect: Sendable, Equatable {
     case loadApprovals
     case loadMemory(query: MemoryQuery)
     case loadAgents
+    case loadMetrics
     case loadPending
     case loadDecisionDetail(String)
     case loadMemoryDetail(String)
@@ -164,6 +166,10 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         guard !state.paused else { return [] }
         apply(&state.agents, rows, appended: false, height: state.listHeight)
         return []
+    case .metricsLoaded(let lines, let time):
+        state.metrics = lines
+        state.metricsAt = time
+        return []
     case .pendingLoaded(let count, let ids):
         state.pendingCount = count
         var effects: [Effect] = []
@@ -240,7 +246,10 @@ func refresh(_ state: AppState, ordered: Bool) -> [Effect] {
     case .pending: effects.append(.loadApprovals)
     case .memory:
         if case .success(let query) = MemoryQuery.parse(state.filters[.memory] ?? "") { effects.append(.loadMemory(query: query)) }
-    case .agents: effects.append(.loadAgents)
+    case .agents:
+        effects.append(.loadAgents)
+        // The aggregates cost more than a page: at most every 5 s, and only while the view is visible.
+        if ordered || state.metricsAt.map({ state.now.timeIntervalSince($0) >= 5 }) ?? true { effects.append(.loadMetrics) }
     }
     return effects + detailEffects(state)
 }
@@ -314,6 +323,7 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
     case .back:
         if state.screen == .memory, !state.trail.isEmpty {
             state.trail.removeLast()
+            state.relationIndex = 0
             return detailEffects(state)
         }
         if state.detailPushed || state.detailFocused {
@@ -333,19 +343,32 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
             return [.loadDecisionDetail(approval.decisionID)]
         }
         if state.screen == .memory, case .memory(let detail) = state.detail, state.detailFocused,
-            let relation = detail.relations.first(where: \.inStore)
+            detail.relations.indices.contains(state.relationIndex)
         {
+            let relation = detail.relations[state.relationIndex]
+            guard relation.inStore else {
+                state.message = StatusMessage(text: "\(relation.targetID) is not in this store", severity: .info, until: state.now + 4)
+                return []
+            }
             // Follow a relation; cycle-safe: a target already on the trail pops back to it.
             if let index = state.trail.firstIndex(of: relation.targetID) {
                 state.trail.removeSubrange((index + 1)...)
             } else {
                 state.trail.append(relation.targetID)
             }
+            state.relationIndex = 0
             return [.loadMemoryDetail(relation.targetID)]
         }
         state.detailFocused = true
         return detailEffects(state)
     case .down, .up, .first, .last, .pageDown, .pageUp:
+        if state.detailFocused, state.screen == .memory, case .memory(let detail) = state.detail, !detail.relations.isEmpty,
+            action == .down || action == .up
+        {
+            // In a memory's detail the cursor walks its relations; Enter follows the one it is on.
+            state.relationIndex = max(0, min(detail.relations.count - 1, state.relationIndex + (action == .down ? 1 : -1)))
+            return []
+        }
         if state.detailFocused {
             switch action {
             case .down: state.detailScroll += 1
