@@ -34,9 +34,12 @@ struct DashboardCommand: AsyncParsableCommand {
         commandName: "dashboard",
         abstract: "Open the operator dashboard (the default when vigil runs with no subcommand).",
         discussion: """
-            Shows decisions live, the approvals queue, the memory browser and the agents, and serves the agent
-            endpoints on loopback unless --no-serve. Keys: 1–4 screens · j/k move · Enter open · Tab switch pane ·
-            / filter · a approve · x reject · p pause · r refresh · ? help · q quit.
+            Shows decisions live, the approvals queue, the memory browser and the agents, and serves the agent \
+            endpoints on loopback unless --no-serve.
+
+            Keys: 1–4 screens · j/k move · Enter open · Tab switch pane · / filter · a approve · x reject · \
+            p pause · r refresh · ? help · q quit. Rebind them in ~/.config/vigil/keymap.toml.
+
             Themes: themes/*.toml in the checkout, or ~/.config/vigil/themes. NO_COLOR forces monochrome.
             """)
 

@@ -8,11 +8,12 @@ struct Vigil: AsyncParsableCommand {
         commandName: "vigil",
         abstract: "Watch what your AI agents decide and remember; approve what needs a human.",
         discussion: """
-            With no subcommand, vigil opens the dashboard on the store and serves the agent endpoints on loopback
-            (MCP 127.0.0.1:7420, gRPC 127.0.0.1:9090; --no-serve to skip). In the dashboard: 1–4 switch screens,
-            j/k move, Enter opens, a/x approve or reject a pending request, ? lists every key, q quits.
+            With no subcommand, vigil opens the dashboard on the store and serves the agent endpoints on loopback \
+            (MCP 127.0.0.1:7420, gRPC 127.0.0.1:9090; --no-serve to skip). In the dashboard: 1–4 switch screens, \
+            j/k move, Enter opens, a/x approve or reject a pending request, ? lists every key, q quits. \
+            See `vigil dashboard --help` for its options (--db, --operator, --theme, --read-only, --bell…).
 
-            vigil records agents' decisions (TraceMem-compatible) and memories (Membrane-compatible) in one SQLite
+            vigil records agents' decisions (TraceMem-compatible) and memories (Membrane-compatible) in one SQLite \
             store. Every command takes --db PATH (or VIGIL_DB) and --json.
 
             Examples:
