@@ -126,19 +126,32 @@ struct LiveListTests {
         return state
     }
 
-    @Test("rows arriving above the cursor keep the selected id on the same screen line and count as new")
+    @Test("scrolled away, rows arriving above the cursor keep the selected id on the same screen line and count as new")
     func rowsNeverJump() {
-        var state = decisionsState()
-        for _ in 0..<5 { _ = reduce(&state, .key(.char("j"))) }
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 20), now: t0)
+        _ = reduce(&state, .decisionsLoaded((1...60).map { decision($0) }, appended: false, hasMore: false))
+        for _ in 0..<30 { _ = reduce(&state, .key(.char("j"))) }
+        #expect(state.decisions.top > 0)
         let selected = state.decisions.selectedID
         let line = state.decisions.selectedIndex! - state.decisions.top
-        _ = reduce(&state, .decisionsLoaded([decision(-2), decision(-1), decision(0)] + (1...20).map { decision($0) }, appended: false, hasMore: false))
+        _ = reduce(&state, .decisionsLoaded([decision(-2), decision(-1), decision(0)] + (1...60).map { decision($0) }, appended: false, hasMore: false))
         #expect(state.decisions.selectedID == selected)
         #expect(state.decisions.selectedIndex! - state.decisions.top == line)
         #expect(state.decisions.newCount == 3)
         _ = reduce(&state, .key(.char("g")))
         #expect(state.decisions.newCount == 0)
         #expect(state.decisions.selectedIndex == 0)
+    }
+
+    @Test("at the head, new decisions appear at the top and the selection keeps its id")
+    func headShowsNewRows() {
+        var state = decisionsState()
+        let selected = state.decisions.selectedID
+        _ = reduce(&state, .decisionsLoaded([decision(0)] + (1...20).map { decision($0) }, appended: false, hasMore: false))
+        #expect(state.decisions.top == 0)
+        #expect(state.decisions.rows.first?.id == decision(0).id)
+        #expect(state.decisions.selectedID == selected)
+        #expect(state.decisions.newCount == 0)
     }
 
     @Test("when the selected row leaves, the cursor stays on its line, now holding the next row")

@@ -223,8 +223,13 @@ func apply<Row>(_ list: inout ListState<Row>, _ rows: [Row], appended: Bool, hei
     list.loaded = true
     list.error = nil
     if let id = list.selectedID, let index = list.rows.firstIndex(where: { $0.id == id }) {
-        if !appended, let old = oldIndex, index > old, list.top > 0 || oldLine > 0 { list.newCount += index - old }
-        list.top = max(0, min(index - oldLine, index))
+        if !appended, list.top == 0 {
+            // At the head the viewport stays at the head: new rows appear above the selection, which keeps its id.
+        } else {
+            // Scrolled away: the selected row keeps its screen line and the rows that arrived above are counted.
+            if !appended, let old = oldIndex, index > old { list.newCount += index - old }
+            list.top = max(0, min(index - oldLine, index))
+        }
     } else if !list.rows.isEmpty {
         // The selected row left: the cursor stays on the same screen line, now holding the next row.
         let index = min(max(0, oldIndex ?? 0), list.rows.count - 1)
