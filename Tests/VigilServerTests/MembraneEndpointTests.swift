@@ -8,6 +8,10 @@ import VigilCore
 import VigilServer
 import VigilTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A Membrane gRPC server on 127.0.0.1 over a ``MemoryFixture``, with Membrane key `K`.
 final class MembraneTestServer: Sendable {
     let fixture: MemoryFixture
@@ -172,5 +176,48 @@ struct MembraneWireLimitTests {
             #expect(code == .resourceExhausted || code == .unavailable, "got \(String(describing: code))")
         }
         #expect(try server.fixture.engine.metrics()["total_records"] == 0)
+    }
+}
+
+@Suite("Membrane transport defaults")
+struct MembraneTransportDefaultTests {
+    /// This machine's IPv4 addresses outside 127.0.0.0/8.
+    static func externalAddresses() -> [String] {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return [] }
+        defer { freeifaddrs(list) }
+        var addresses: [String] = []
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
+            else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !text.hasPrefix("127.") { addresses.append(text) }
+        }
+        return addresses
+    }
+
+    /// Whether a TCP connection to `host:port` is accepted.
+    static func accepts(_ host: String, _ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    @Test("1: the default listen address is 127.0.0.1:9090, and a loopback listener accepts nothing on other interfaces")
+    func loopbackOnly() async throws {
+        #expect(VigilConfig().memory.listenAddress == "127.0.0.1:9090")
+        let server = try await MembraneTestServer()
+        #expect(Self.accepts("127.0.0.1", server.port))
+        for address in Self.externalAddresses() {
+            #expect(!Self.accepts(address, server.port), "\(address):\(server.port) accepted a connection")
+        }
     }
 }

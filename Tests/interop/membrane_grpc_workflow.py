@@ -76,4 +76,12 @@ stub.Contest(pb.ContestRequest(id=new["id"], contesting_ref="ticket-42", actor="
 metrics = json.loads(stub.GetMetrics(pb.GetMetricsRequest(), metadata=auth).snapshot)
 assert metrics["total_records"] == 5 and metrics["records_by_type"]["semantic"] == 2, metrics
 assert metrics["retrieval_usefulness"] > 0, metrics
+# Checklist 9: a method Membrane later added, which this legacy API does not have → UNIMPLEMENTED.
+capture = channel.unary_unary("/membrane.v1.MembraneService/CaptureMemory",
+                              request_serializer=lambda b: b, response_deserializer=lambda b: b)
+try:
+    capture(b"", metadata=auth, timeout=10)
+    sys.exit("CaptureMemory was answered")
+except grpc.RpcError as error:
+    assert error.code() == grpc.StatusCode.UNIMPLEMENTED, error
 print("OK", flush=True)
