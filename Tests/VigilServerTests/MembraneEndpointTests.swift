@@ -162,9 +162,7 @@ struct MembraneRateLimitTests {
 
 @Suite("Membrane wire limits")
 struct MembraneWireLimitTests {
-    /// The spec wants RESOURCE_EXHAUSTED; grpc-swift-nio-transport 2.9.2 resets the stream instead, which the client
-    /// reports as UNAVAILABLE. Until that is mapped, this holds the part that matters: refused, nothing stored.
-    @Test("8: a request message over 11 MiB is refused and stores nothing")
+    @Test("8: a request message over 11 MiB is refused with RESOURCE_EXHAUSTED and stores nothing; 11 MiB exactly is not refused for size")
     func messageSize() async throws {
         let server = try await MembraneTestServer()
         let metadata: Metadata = ["authorization": "Bearer K"]
@@ -173,7 +171,16 @@ struct MembraneWireLimitTests {
         }
         try await server.withClient { client in
             let code = await statusCode { _ = try await client.ingestEvent(huge, metadata: metadata) }
-            #expect(code == .resourceExhausted || code == .unavailable, "got \(String(describing: code))")
+            #expect(code == .resourceExhausted, "got \(String(describing: code))")
+        }
+        // At the limit the size check passes (the engine then refuses the oversized summary field on its own terms).
+        let atLimit = Membrane_V1_IngestEventRequest.with {
+            $0.source = "c"; $0.eventKind = "k"; $0.ref = "r"; $0.summary = String(repeating: "x", count: 11_534_336 - 20)
+        }
+        #expect(try (atLimit.serializedBytes() as [UInt8]).count <= MembraneServer.maximumReceivedMessageSize)
+        try await server.withClient { client in
+            let code = await statusCode { _ = try await client.ingestEvent(atLimit, metadata: metadata) }
+            #expect(code != .resourceExhausted && code != .unavailable, "got \(String(describing: code))")
         }
         #expect(try server.fixture.engine.metrics()["total_records"] == 0)
     }

@@ -7,6 +7,9 @@ import VigilCore
 public enum MembraneServer {
     /// The largest request message accepted (spec §2.1: 10 MiB + 1 MiB).
     public static let maximumReceivedMessageSize = 11_534_336
+    /// What the transport itself accepts: above Membrane's limit, so that limit is answered with the spec's
+    /// `RESOURCE_EXHAUSTED` by ``MembraneMessageSizeInterceptor`` rather than a stream reset (`UNAVAILABLE`).
+    static let transportPayloadLimit = 64 * 1_048_576
 
     /// Runs until the task is cancelled.
     /// - Parameters:
@@ -19,11 +22,11 @@ public enum MembraneServer {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let authOn = requireAuth || !(membraneKey ?? "").isEmpty
-        var interceptors: [any ServerInterceptor] = []
+        var interceptors: [any ServerInterceptor] = [MembraneMessageSizeInterceptor(limit: maximumReceivedMessageSize)]
         if authOn { interceptors.append(MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)) }
         if ratePerSecond > 0 { interceptors.append(MembraneRateLimitInterceptor(perSecond: ratePerSecond, clock: clock)) }
         var config = HTTP2ServerTransport.Posix.Config.defaults
-        config.rpc.maxRequestPayloadSize = maximumReceivedMessageSize
+        config.rpc.maxRequestPayloadSize = transportPayloadLimit
         let security: HTTP2ServerTransport.Posix.TransportSecurity =
             if let tls {
                 .tls(
