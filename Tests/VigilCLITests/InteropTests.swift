@@ -64,7 +64,7 @@ struct InteropTests {
         #expect(try VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
 
         let environment = ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let server = try RunningProcess(VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0"] + common, environment: environment)
+        let server = try RunningProcess(VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"] + common, environment: environment)
         defer { server.terminate() }
         let listening = try #require(await server.waitForLine(timeout: 30) { $0.contains("MCP endpoint listening on http://") }, "\(server.text)")
         let url = try #require(listening.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
