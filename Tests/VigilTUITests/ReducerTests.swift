@@ -283,3 +283,35 @@ struct RelationNavigationTests {
         #expect(state.trail.isEmpty)
     }
 }
+
+@Suite("Reducer: memory actions")
+struct MemoryActionTests {
+    func memoryState(readOnly: Bool = false) -> AppState {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly),
+                             size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .key(.char("3")))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "a")]))
+        return state
+    }
+
+    @Test("+ and - confirm first (focus on Cancel); x and c need a rationale", arguments: [
+        (KeyEvent.char("+"), DialogKind.reinforce, false), (.char("-"), .penalize, false), (.char("x"), .retract, true), (.char("c"), .contest, true),
+    ])
+    func confirmBeforeActing(key: KeyEvent, kind: DialogKind, needsRationale: Bool) {
+        var state = memoryState()
+        #expect(reduce(&state, .key(key)).isEmpty, "nothing happens before the confirmation")
+        #expect(state.dialog?.kind == kind)
+        #expect(state.dialog?.focus == (needsRationale ? .field : .cancel))
+        if needsRationale { for c in "stale" { _ = reduce(&state, .key(.char(c))) } ; _ = reduce(&state, .key(.enter)) }
+        _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)) == [.memoryAction(kind: kind, id: "m1", rationale: needsRationale ? "stale" : "")])
+    }
+
+    @Test("read-only mode refuses memory actions")
+    func readOnly() {
+        var state = memoryState(readOnly: true)
+        #expect(reduce(&state, .key(.char("+"))).isEmpty)
+        #expect(state.dialog == nil)
+        #expect(state.message?.text.contains("read-only") == true)
+    }
+}
