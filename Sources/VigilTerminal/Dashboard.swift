@@ -216,7 +216,7 @@ public final class Dashboard: Sendable {
     }
 
     /// The browser's page for `query`: newest first, filtered by salience after the index walk.
-    public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 200) throws -> [MemoryRow] {
+    public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 100) throws -> [MemoryRow] {
         let records = try reader.memories(
             text: query.text, types: query.types, maxSensitivity: query.maxSensitivity,
             limit: query.minSalience > 0 ? limit * 4 : limit)

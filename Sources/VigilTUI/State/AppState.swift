@@ -162,7 +162,7 @@ public struct AppState: Sendable, Equatable {
     public var detailScroll = 0
     /// The relation the cursor is on in a memory's detail (`Enter` follows it).
     public var relationIndex = 0
-    /// Store and memory metrics for the agents view, recomputed at most every 5 s while it is visible.
+    /// Store and memory metrics for the agents view: loaded on entering it and on `r`, else at most every 30 s.
     public var metrics: [String] = []
     public var metricsAt: Date?
     public var filters: [Screen: String] = [:]

@@ -253,8 +253,9 @@ func refresh(_ state: AppState, ordered: Bool) -> [Effect] {
         if case .success(let query) = MemoryQuery.parse(state.filters[.memory] ?? "") { effects.append(.loadMemory(query: query)) }
     case .agents:
         effects.append(.loadAgents)
-        // The aggregates cost more than a page: at most every 5 s, and only while the view is visible.
-        if ordered || state.metricsAt.map({ state.now.timeIntervalSince($0) >= 5 }) ?? true { effects.append(.loadMetrics) }
+        // The aggregates cost more than a page (seconds at a million memories): on entering the view and on `r`,
+        // else at most every 30 s while the view is visible.
+        if ordered || state.metricsAt.map({ state.now.timeIntervalSince($0) >= 30 }) ?? true { effects.append(.loadMetrics) }
     }
     return effects + detailEffects(state)
 }
