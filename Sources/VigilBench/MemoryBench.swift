@@ -19,9 +19,7 @@ public enum MemoryBench {
 
         public var ingestRate: Double { Double(ingested) / ingestSeconds }
         func percentile(_ p: Double) -> Double {
-            let sorted = latenciesMs.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+            latenciesMs.percentile(p)
         }
         public var p50: Double { percentile(0.50) }
         public var p95: Double { percentile(0.95) }

@@ -29,9 +29,7 @@ public enum ServeBench {
 
         public var throughput: Double { Double(calls) / seconds }
         public func percentile(_ p: Double) -> Double {
-            let sorted = latenciesMs.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+            latenciesMs.percentile(p)
         }
     }
 

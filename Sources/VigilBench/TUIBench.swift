@@ -14,9 +14,7 @@ public enum TUIBench {
         public var name: String
         public var frameMs: [Double]
         public func percentile(_ p: Double) -> Double {
-            let sorted = frameMs.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+            frameMs.percentile(p)
         }
     }
 

@@ -172,7 +172,7 @@ public final class Dashboard: Sendable {
                     case .contest: try engines.memory.contest(id: id, contestingRef: "operator:\(operatorName)", by: actor)
                     case .approve, .reject: break
                     }
-                    return .actionFinished(targetID: id, refusal: nil, message: "\(kind.verb.lowercased())d \(DisplayWidth.middle(id, 16))".replacingOccurrences(of: "ed", with: "ed"))
+                    return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
                 } catch let error as MemoryError {
                     return .actionFinished(targetID: id, refusal: "error: \(error.message)", message: "")
                 }
@@ -210,7 +210,7 @@ public final class Dashboard: Sendable {
     static func refusal(_ error: DecisionError, id: String, reader: DashboardReader) -> String {
         if let current = try? reader.approval(id), current.status != "pending" {
             if current.status == "expired" { return "Expired at \(current.expiresAt). Nothing was decided." }
-            return "Already \(current.status)\(current.status == "expired" ? "" : " by someone else"). Nothing was decided."
+            return "Already \(current.status) by someone else. Nothing was decided."
         }
         return "error: \(error.data). Nothing was decided."
     }

@@ -97,13 +97,7 @@ final class Terminal {
         previous = nil
     }
 
-    var size: Size {
-        var rows: Int32 = 0
-        var columns: Int32 = 0
-        rows = Int32(vigil_lines())
-        columns = Int32(vigil_cols())
-        return Size(columns: Int(columns), rows: Int(rows))
-    }
+    var size: Size { Size(columns: Int(vigil_cols()), rows: Int(vigil_lines())) }
 
     /// Waits up to the input timeout (50 ms) for a key; `nil` on timeout. `.resize` arrives as `nil` with `resized`.
     func readKey() -> (key: KeyEvent?, resized: Bool, got: Bool) {

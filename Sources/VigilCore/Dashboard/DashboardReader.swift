@@ -112,6 +112,24 @@ public struct DashboardReader: Sendable {
 
     public init(store: Store) { self.store = store }
 
+    /// The columns of a ``DecisionRow`` (plus `closed_at` for the detail), selected from `decisions`.
+    static let decisionSelect = """
+        SELECT decision_id, agent_id, intent, status, automation_mode, created_at, title, approval_id, approval_status,
+               closed_at, json_extract(last_exception, '$.policy_id') AS policy
+        FROM decisions
+        """
+
+    /// An approval with the policy that asked for it, selected from `approvals a` joined to its decision `d`.
+    static let approvalSelect = """
+        SELECT a.*, json_extract(d.last_exception, '$.policy_id') AS policy,
+               json_extract(d.last_exception, '$.message') AS policy_message
+        FROM approvals a JOIN decisions d ON d.decision_id = a.decision_id
+        """
+
+    static func approval(_ db: Database, _ id: String) throws -> ApprovalRow? {
+        try Row.fetchOne(db, sql: "\(approvalSelect) WHERE a.approval_id = ?", arguments: [id]).map(approvalRow)
+    }
+
     /// Where a decision window starts: after (older than) this row's sort key, or at the newest when `nil`.
     public struct DecisionCursor: Sendable, Equatable {
         public var createdAt: String
@@ -150,11 +168,8 @@ public struct DashboardReader: Sendable {
         return try store.read { tx in
             try Row.fetchAll(
                 tx.db,
-                sql: """
-                    SELECT decision_id, agent_id, intent, status, automation_mode, created_at, title, approval_id,
-                           approval_status, json_extract(last_exception, '$.policy_id') AS policy
-                    FROM decisions \(whereClause) ORDER BY created_at DESC, decision_id DESC LIMIT ?
-                    """, arguments: arguments + [limit]
+                sql: "\(Self.decisionSelect) \(whereClause) ORDER BY created_at DESC, decision_id DESC LIMIT ?",
+                arguments: arguments + [limit]
             ).map(Self.decisionRow)
         }
     }
@@ -183,10 +198,7 @@ public struct DashboardReader: Sendable {
             try Row.fetchAll(
                 tx.db,
                 sql: """
-                    SELECT a.*, json_extract(d.last_exception, '$.policy_id') AS policy,
-                           json_extract(d.last_exception, '$.message') AS policy_message
-                    FROM approvals a JOIN decisions d ON d.decision_id = a.decision_id
-                    WHERE a.status = 'pending' AND a.expires_at > ?
+                    \(Self.approvalSelect) WHERE a.status = 'pending' AND a.expires_at > ?
                     ORDER BY a.expires_at, a.requested_at, a.approval_id LIMIT ?
                     """, arguments: [Timestamp.format(now), limit]
             ).map(Self.approvalRow)
@@ -195,16 +207,7 @@ public struct DashboardReader: Sendable {
 
     /// One approval by id, whatever its status.
     public func approval(_ id: String) throws -> ApprovalRow? {
-        try store.read { tx in
-            try Row.fetchOne(
-                tx.db,
-                sql: """
-                    SELECT a.*, json_extract(d.last_exception, '$.policy_id') AS policy,
-                           json_extract(d.last_exception, '$.message') AS policy_message
-                    FROM approvals a JOIN decisions d ON d.decision_id = a.decision_id WHERE a.approval_id = ?
-                    """, arguments: [id]
-            ).map(Self.approvalRow)
-        }
+        try store.read { tx in try Self.approval(tx.db, id) }
     }
 
     static func approvalRow(_ row: Row) -> ApprovalRow {
@@ -218,13 +221,7 @@ public struct DashboardReader: Sendable {
     /// A decision with its timeline (the first `eventLimit` events), its latest approval and linked memories.
     public func decisionDetail(_ id: String, eventLimit: Int = 500) throws -> DecisionDetail? {
         try store.read { tx in
-            guard let row = try Row.fetchOne(
-                tx.db,
-                sql: """
-                    SELECT decision_id, agent_id, intent, status, automation_mode, created_at, title, approval_id,
-                           approval_status, closed_at, json_extract(last_exception, '$.policy_id') AS policy
-                    FROM decisions WHERE decision_id = ?
-                    """, arguments: [id])
+            guard let row = try Row.fetchOne(tx.db, sql: "\(Self.decisionSelect) WHERE decision_id = ?", arguments: [id])
             else { return nil }
             let events = try Row.fetchAll(
                 tx.db,
@@ -235,17 +232,7 @@ public struct DashboardReader: Sendable {
                     seq: e["seq"], type: e["type"], timestamp: e["timestamp"], actor: e["actor"],
                     body: (try? JSONParser.parse(e["body"] as String)) ?? .null)
             }
-            var approval: ApprovalRow?
-            if let approvalID: String = row["approval_id"] {
-                approval = try Row.fetchOne(
-                    tx.db,
-                    sql: """
-                        SELECT a.*, json_extract(d.last_exception, '$.policy_id') AS policy,
-                               json_extract(d.last_exception, '$.message') AS policy_message
-                        FROM approvals a JOIN decisions d ON d.decision_id = a.decision_id WHERE a.approval_id = ?
-                        """, arguments: [approvalID]
-                ).map(Self.approvalRow)
-            }
+            let approval = try (row["approval_id"] as String?).flatMap { try Self.approval(tx.db, $0) }
             let memories = try Row.fetchAll(
                 tx.db,
                 sql: """

@@ -83,6 +83,18 @@ public enum DialogKind: Sendable, Equatable {
     case approve, reject
     case reinforce, penalize, retract, contest
 
+    /// The outcome as a status message says it (`retracted m1`).
+    public var pastTense: String {
+        switch self {
+        case .approve: "approved"
+        case .reject: "rejected"
+        case .reinforce: "reinforced"
+        case .penalize: "penalized"
+        case .retract: "retracted"
+        case .contest: "contested"
+        }
+    }
+
     public var verb: String {
         switch self {
         case .approve: "Approve"
