@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         /// The raw sqlite3 C API, used only by the benchmark's baseline.
@@ -72,6 +73,32 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        /// Clients for remote endpoints: TraceMem's MCP over HTTP and Membrane's gRPC.
+        .target(
+            name: "VigilRemote",
+            dependencies: [
+                "VigilCore",
+                "MembraneProto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        /// `vigil demo`: a seeded store and simulated agents that speak the real protocols over loopback.
+        .target(
+            name: "VigilDemo",
+            dependencies: [
+                "VigilCore", "VigilRemote", "MembraneProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "VigilBench",
             dependencies: [
@@ -88,6 +115,7 @@ let package = Package(
             dependencies: [
                 "VigilCore",
                 "VigilBench",
+                "VigilDemo",
                 "VigilServer",
                 "VigilTUI",
                 "VigilTerminal",

@@ -33,6 +33,9 @@ public final class Dashboard: Sendable {
 
     func post(_ action: Action) { inbox.withLock { $0.append(action) } }
 
+    /// Asks the running dashboard to quit, as `q` would (for a demo that ends on its own).
+    public func requestQuit() { post(.quitRequested) }
+
     /// Runs until the operator quits (q, Ctrl-c, SIGINT or SIGTERM). The terminal is restored on every exit path.
     public func run(options: DashboardOptions, theme: Theme, keymap: Keymap, forceMono: Bool) async throws {
         signal(SIGINT, SIG_IGN)

@@ -54,12 +54,7 @@ struct DashboardCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             return ExitCode(code)
         }
-        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw fail(TerminalError.notATerminal.description, 64)
-        }
-        guard let term = ProcessInfo.processInfo.environment["TERM"], !term.isEmpty, term != "dumb" else {
-            throw fail("TERM is not set (or is dumb): the dashboard needs a terminal type, e.g. TERM=xterm-256color", 64)
-        }
+        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
         let paths = VigilPaths.resolve(database: options.db, config: options.config)
         let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
@@ -67,29 +62,12 @@ struct DashboardCommand: AsyncParsableCommand {
         let operatorName: String
         do { operatorName = try resolveOperator(options.operatorName, config: config) } catch { throw fail("\(error)", 64) }
 
-        // Theme: NO_COLOR (unless --color says otherwise) forces monochrome.
-        let forceMono: Bool
-        switch options.color {
-        case "never": forceMono = true
-        case "16", "256": forceMono = false
-        case "auto": forceMono = !(environment["NO_COLOR"] ?? "").isEmpty
-        default: throw fail("--color must be auto, never, 16 or 256", 64)
-        }
-        let searchPath = Theme.searchPath(environment: environment, executable: CommandLine.arguments[0])
-        let themeName = forceMono ? "monochrome" : (options.theme ?? config.theme ?? "default")
-        let theme: Theme
-        do { theme = try Theme.load(named: themeName, searchPath: searchPath) } catch { throw fail("\(error)", 4) }
-
-        var keymap = Keymap.defaults
-        if !options.defaultKeys {
-            let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
-            let path = options.keymap ?? configHome + "/vigil/keymap.toml"
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                do { keymap = try Keymap.load(text: text, path: path) } catch { throw fail("\(error) (or start with --default-keys)", 4) }
-            } else if options.keymap != nil {
-                throw fail("cannot read the keymap file \(path)", 4)
-            }
-        }
+        let looks: DashboardLooks
+        do {
+            looks = try DashboardLooks.resolve(
+                theme: options.theme ?? config.theme, color: options.color, keymap: options.keymap, defaultKeys: options.defaultKeys)
+        } catch { throw fail(error.message, error.code) }
+        let (theme, keymap, forceMono) = (looks.theme, looks.keymap, looks.forceMono)
 
         let store: Store
         do { store = try Store(path: paths.database) } catch { throw fail(error.description + " (pass --db PATH to open another store)", 3) }
@@ -103,51 +81,23 @@ struct DashboardCommand: AsyncParsableCommand {
 
         // The endpoints, on loopback, unless --no-serve. A taken port is reported and that endpoint skipped.
         var endpoints: [String] = []
-        var servers: [Task<Void, Never>] = []
+        var served: LoopbackEndpoints?
         if !options.noServe, let decisions {
-            let principals = PrincipalRegistry(store: store)
-            var quiet = Logger(label: "vigil.dashboard")
-            quiet.logLevel = .critical
-            let logger = quiet
             let mcpAddress = options.mcp ?? ListenAddress(argument: config.tracemem.listenAddress)!
             let grpcAddress = options.grpc ?? ListenAddress(argument: config.memory.listenAddress)!
             for address in [mcpAddress, grpcAddress] where !address.isLoopback {
                 throw fail("the dashboard serves on loopback only (\(address)); use `vigil serve --allow-remote` for remote agents", 2)
             }
-            let service = MCPService(engine: decisions, principals: principals, logger: logger)
-            let serverMemory = MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true)
-            let membraneKey = environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.memory.apiKey
-            let (started, continuation) = AsyncStream.makeStream(of: String.self)
-            servers.append(Task {
-                do {
-                    try await MCPServer.run(service: service, host: mcpAddress.host, port: mcpAddress.port, logger: logger) { port in
-                        continuation.yield("MCP http://\(mcpAddress.host):\(port)")
-                    }
-                } catch {
-                    continuation.yield("MCP \(mcpAddress) unavailable (port taken?)")
-                }
-            })
-            servers.append(Task {
-                do {
-                    try await MembraneServer.run(
-                        engine: serverMemory, principals: principals, host: grpcAddress.host, port: grpcAddress.port,
-                        membraneKey: membraneKey, requireAuth: config.memory.requireAuth, ratePerSecond: config.memory.ratePerSecond
-                    ) { port in continuation.yield("gRPC \(grpcAddress.host):\(port)") }
-                } catch {
-                    continuation.yield("gRPC \(grpcAddress) unavailable (port taken?)")
-                }
-            })
-            // Both endpoints report within a moment: listening, or why not.
-            var reported: [String] = []
-            let deadline = Task { try? await Task.sleep(for: .seconds(3)); continuation.finish() }
-            for await line in started {
-                reported.append(line)
-                if reported.count == 2 { break }
-            }
-            deadline.cancel()
-            endpoints = reported.sorted()
+            let started = await LoopbackEndpoints.start(
+                decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true),
+                principals: PrincipalRegistry(store: store), mcpHost: mcpAddress.host, mcpPort: mcpAddress.port,
+                grpcHost: grpcAddress.host, grpcPort: grpcAddress.port,
+                membraneKey: environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.memory.apiKey,
+                requireAuth: config.memory.requireAuth, ratePerSecond: config.memory.ratePerSecond)
+            served = started
+            endpoints = started.status
         }
-        defer { servers.forEach { $0.cancel() } }
+        defer { served?.stop() }
 
         let dashboardOptions = DashboardOptions(
             operatorName: operatorName, databaseName: (paths.database as NSString).lastPathComponent, readOnly: options.readOnly,
@@ -158,5 +108,59 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch let error as TerminalError {
             throw fail(error.description, 64)
         }
+    }
+}
+
+/// The dashboard's theme and keymap, as the flags, `NO_COLOR` and the user's files decide them.
+struct DashboardLooks {
+    struct Failure: Error {
+        var message: String
+        var code: Int32
+    }
+
+    var theme: Theme
+    var keymap: Keymap
+    var forceMono: Bool
+
+    /// Stops with exit code 64 unless standard input and output are a terminal with a usable `TERM`.
+    static func requireTerminal() throws(Failure) {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw Failure(message: TerminalError.notATerminal.description, code: 64)
+        }
+        guard let term = ProcessInfo.processInfo.environment["TERM"], !term.isEmpty, term != "dumb" else {
+            throw Failure(message: "TERM is not set (or is dumb): the dashboard needs a terminal type, e.g. TERM=xterm-256color", code: 64)
+        }
+    }
+
+    /// `--color never` or `NO_COLOR` (unless `--color 16|256`) forces monochrome; the keymap comes from `--keymap`,
+    /// else `~/.config/vigil/keymap.toml` when it exists, unless `--default-keys`.
+    static func resolve(theme requested: String?, color: String, keymap: String?, defaultKeys: Bool) throws(Failure) -> DashboardLooks {
+        let environment = ProcessInfo.processInfo.environment
+        let forceMono: Bool
+        switch color {
+        case "never": forceMono = true
+        case "16", "256": forceMono = false
+        case "auto": forceMono = !(environment["NO_COLOR"] ?? "").isEmpty
+        default: throw Failure(message: "--color must be auto, never, 16 or 256", code: 64)
+        }
+        let searchPath = Theme.searchPath(environment: environment, executable: CommandLine.arguments[0])
+        let theme: Theme
+        do {
+            theme = try Theme.load(named: forceMono ? "monochrome" : (requested ?? "default"), searchPath: searchPath)
+        } catch { throw Failure(message: "\(error)", code: 4) }
+
+        var loaded = Keymap.defaults
+        if !defaultKeys {
+            let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() + "/.config")
+            let path = keymap ?? configHome + "/vigil/keymap.toml"
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                do { loaded = try Keymap.load(text: text, path: path) } catch {
+                    throw Failure(message: "\(error) (or start with --default-keys)", code: 4)
+                }
+            } else if keymap != nil {
+                throw Failure(message: "cannot read the keymap file \(path)", code: 4)
+            }
+        }
+        return DashboardLooks(theme: theme, keymap: loaded, forceMono: forceMono)
     }
 }

@@ -56,16 +56,17 @@ extension StoreTransaction {
 
     /// Applies normalized row operations to the product's table inside a savepoint.
     ///
+    /// - Parameter keepExisting: inserts skip rows whose primary key is already present (seed data).
     /// - Returns: the number of affected rows.
     /// - Throws: ``ProductWriteFailure`` after rolling back the savepoint.
-    func applyProductWrite(_ table: TableDefinition, operation: ProductOperation, rows: [JSONValue]) throws -> Int {
+    func applyProductWrite(_ table: TableDefinition, operation: ProductOperation, rows: [JSONValue], keepExisting: Bool = false) throws -> Int {
         var affected = 0
         for row in rows {
             switch operation {
             case .insert:
                 let values = row["values"]?.objectValue ?? [:]
                 let names = values.keys.sorted()
-                let sql = "INSERT INTO \(quote(table.sqlName)) (\(names.map(quote).joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
+                let sql = "INSERT \(keepExisting ? "OR IGNORE " : "")INTO \(quote(table.sqlName)) (\(names.map(quote).joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
                 try db.execute(sql: sql, arguments: StatementArguments(names.map { databaseValue(values[$0]!, table.column($0)?.type ?? .json) }))
             case .update:
                 let match = row["match"]?.objectValue ?? [:]

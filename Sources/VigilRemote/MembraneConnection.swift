@@ -1,0 +1,79 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import MembraneProto
+import VigilCore
+
+/// One HTTP/2 connection to a Membrane gRPC endpoint (`vigil serve`, a Membrane daemon), with the Bearer key attached
+/// to every call and gRPC failures turned into ``RemoteError``s.
+///
+/// The connection runs in a background task from `init` until ``close()``.
+public final class MembraneConnection: Sendable {
+    public typealias Client = Membrane_V1_MembraneService.Client<HTTP2ClientTransport.Posix>
+
+    /// `host:port` as given.
+    public let address: String
+    /// The generated client; prefer ``call(_:)``, which adds the key and the timeout.
+    public let client: Client
+    private let grpc: GRPCClient<HTTP2ClientTransport.Posix>
+    private let runner: Task<Void, Never>
+    private let metadata: Metadata
+    private let options: CallOptions
+
+    /// - Parameters:
+    ///   - host: an IPv4 address or a host name.
+    ///   - apiKey: sent as `authorization: Bearer <key>`; `nil` sends none (a loopback server without keys).
+    ///   - timeout: seconds each call may take.
+    public init(host: String, port: Int, apiKey: String?, timeout: Double = 30) throws(RemoteError) {
+        address = "\(host):\(port)"
+        let target: any ResolvableTarget =
+            host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." })
+            ? .ipv4(address: host, port: port) : .dns(host: host, port: port)
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
+        } catch {
+            throw .network(endpoint: "\(host):\(port)", reason: String(describing: error))
+        }
+        let grpc = GRPCClient(transport: transport)
+        self.grpc = grpc
+        client = Client(wrapping: grpc)
+        runner = Task { try? await grpc.runConnections() }
+        var metadata = Metadata()
+        if let apiKey { metadata.addString("Bearer \(apiKey)", forKey: "authorization") }
+        self.metadata = metadata
+        var options = CallOptions.defaults
+        options.timeout = .milliseconds(Int64(timeout * 1000))
+        self.options = options
+    }
+
+    /// Runs one call with the key and timeout; a gRPC status other than OK becomes ``RemoteError/status(code:message:)``.
+    public func call<Result: Sendable>(
+        _ body: (Client, Metadata, CallOptions) async throws -> Result
+    ) async throws(RemoteError) -> Result {
+        do {
+            return try await body(client, metadata, options)
+        } catch let error as RPCError {
+            if error.code == .unavailable { throw .network(endpoint: address, reason: error.message) }
+            if error.code == .deadlineExceeded { throw .timeout(endpoint: address, seconds: Double(options.timeout?.components.seconds ?? 0)) }
+            throw .status(code: String(describing: error.code), message: error.message)
+        } catch {
+            throw .network(endpoint: address, reason: String(describing: error))
+        }
+    }
+
+    /// Stops the connection once in-flight calls finish.
+    public func close() async {
+        grpc.beginGracefulShutdown()
+        await runner.value
+    }
+
+    /// Parses a record (or selection, or metrics snapshot) carried as JSON bytes.
+    public static func json(_ bytes: Data) throws(RemoteError) -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes: bytes)
+        } catch {
+            throw .malformed("record bytes are not JSON: \(error)")
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilDemo
+import VigilServer
+import VigilTerminal
+import VigilTUI
+
+/// `vigil demo`: the dashboard on a seeded store, with simulated agents speaking the real protocols over loopback.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Open the dashboard on a demo store with simulated agents reporting live.",
+        discussion: """
+            The demo seeds a fresh temporary store with data products (customers, orders, deployments, secrets) and \
+            three policies, serves both endpoints on loopback (MCP on 7420 and gRPC on 9090, or free ports when those \
+            are taken) and starts simulated agents that use them exactly as real ones would: decision agents over MCP \
+            (some ask for approval and wait for you), memory agents and a curator over gRPC.
+
+            Try: 2 for the pending queue, a to approve (Tab to the button, Enter), x to reject with a reason, 3 for \
+            memory, ? for every key, q to quit. The agent you answered sees it within about a second.
+
+            The temporary store is removed when the demo ends; pass --db PATH to keep it and open it later with \
+            `vigil --db PATH`. --headless runs the agents without the dashboard (point your own `vigil --db PATH` or \
+            a remote tool at it).
+            """)
+
+    @Option(help: ArgumentHelp("Keep the demo store here (created and seeded if missing). Default: a temporary store.", valueName: "path"))
+    var db: String?
+    @Option(help: "How many simulated agents (1–64). The first is a decision agent that asks for approval at once.")
+    var agents = 5
+    @Option(help: ArgumentHelp("Calls per second, all agents together (0.1–200).", valueName: "calls"))
+    var rate = 3.0
+    @Option(help: ArgumentHelp("End the demo on its own after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+    @Option(name: .customLong("operator"), help: ArgumentHelp("Who approves and rejects. Default: $USER.", valueName: "name"))
+    var operatorName: String?
+    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, monochrome.", valueName: "name"))
+    var theme: String?
+    @Option(help: ArgumentHelp("auto (NO_COLOR and the terminal decide), never, 16 or 256.", valueName: "mode"))
+    var color = "auto"
+    @Option(help: ArgumentHelp("Where the MCP endpoint listens (loopback).", valueName: "host:port"))
+    var mcp = ListenAddress(argument: "127.0.0.1:7420")!
+    @Option(help: ArgumentHelp("Where the gRPC endpoint listens (loopback).", valueName: "host:port"))
+    var grpc = ListenAddress(argument: "127.0.0.1:9090")!
+    @Flag(help: "Run the agents without the dashboard, printing progress every 5 s.") var headless = false
+
+    func validate() throws {
+        guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64") }
+        guard (0.1...200).contains(rate) else { throw ValidationError("--rate must be between 0.1 and 200 calls per second") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        for address in [mcp, grpc] where !address.isLoopback {
+            throw ValidationError("the demo serves on loopback only (\(address))")
+        }
+    }
+
+    func run() async throws {
+        func fail(_ message: String, _ code: Int32) -> ExitCode {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            return ExitCode(code)
+        }
+        var looks: DashboardLooks?
+        if !headless {
+            do {
+                try DashboardLooks.requireTerminal()
+                looks = try DashboardLooks.resolve(theme: theme, color: color, keymap: nil, defaultKeys: false)
+            } catch {
+                throw fail(error.message + (error.code == 64 ? " (or run `vigil demo --headless`)" : ""), error.code)
+            }
+        }
+        let operatorName: String
+        do { operatorName = try resolveOperator(self.operatorName, config: VigilConfig()) } catch { throw fail("\(error)", 64) }
+
+        // The store: the one named, or a temporary one removed at the end.
+        let temporaryDirectory: String?
+        let path: String
+        if let db {
+            temporaryDirectory = nil
+            path = db
+        } else {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-demo-\(UUID().uuidString.prefix(8))").path
+            temporaryDirectory = directory
+            path = directory + "/demo.db"
+        }
+        defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
+        progress("seeding the demo store at \(path)")
+        let store: Store
+        let decisions: DecisionEngine
+        let principals: PrincipalRegistry
+        let cast: [DemoAgent]
+        do {
+            store = try Store(path: path)
+            decisions = try DecisionEngine(store: store, config: try DemoSetup.config())
+            try DemoSetup.seed(decisions)
+            principals = PrincipalRegistry(store: store)
+            cast = try DemoAgent.register(count: agents, principals: principals)
+        } catch {
+            throw fail("\(CLIError(error).description) (pass --db PATH to use another file)", 3)
+        }
+        let config = decisions.config
+
+        progress("starting the endpoints on loopback")
+        let endpoints = await LoopbackEndpoints.start(
+            decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true),
+            principals: principals, mcpHost: mcp.host, mcpPort: mcp.port, grpcHost: grpc.host, grpcPort: grpc.port,
+            membraneKey: nil, requireAuth: true, ratePerSecond: max(config.memory.ratePerSecond, rate * 4), fallbackToAnyPort: true)
+        defer { endpoints.stop() }
+        guard let mcpURL = endpoints.mcpURL, let grpcHost = endpoints.grpcHost, let grpcPort = endpoints.grpcPort else {
+            throw fail("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", 2)
+        }
+
+        let activity = DemoActivity()
+        let runner = DemoRunner(agents: cast, mcpURL: mcpURL + "/mcp", grpcHost: grpcHost, grpcPort: grpcPort, rate: rate, activity: activity)
+        let agentsTask = Task { try await runner.run() }
+        let started = Date()
+
+        if let looks {
+            let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: false)))
+            let timer = Task {
+                guard let duration else { return }
+                try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+                if !Task.isCancelled { dashboard.requestQuit() }
+            }
+            defer { timer.cancel() }
+            let options = DashboardOptions(
+                operatorName: operatorName, databaseName: "demo · \(cast.count) agents", monochrome: looks.forceMono,
+                endpoints: endpoints.status)
+            do {
+                try await dashboard.run(options: options, theme: looks.theme, keymap: looks.keymap, forceMono: looks.forceMono)
+            } catch let error as TerminalError {
+                agentsTask.cancel()
+                throw fail(error.description, 64)
+            }
+        } else {
+            say("demo: \(cast.count) agents · MCP \(mcpURL) · gRPC \(grpcHost):\(grpcPort) · store \(path)")
+            await headlessProgress(activity: activity, started: started)
+        }
+        agentsTask.cancel()
+        _ = await agentsTask.result
+        let seconds = Int(Date().timeIntervalSince(started).rounded())
+        say("demo ran \(seconds) s with \(cast.count) agents: \(activity.summary)")
+        say(temporaryDirectory == nil ? "store kept at \(path) (open it with `vigil --db \(path)`)" : "the temporary store was removed; pass --db PATH to keep one")
+    }
+
+    /// Prints what the agents did every 5 s until the duration ends or SIGINT/SIGTERM arrives.
+    private func headlessProgress(activity: DemoActivity, started: Date) async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let (stops, continuation) = AsyncStream.makeStream(of: Void.self)
+        let sources = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.finish() }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+        let ticker = Task {
+            let end = duration.map { started.addingTimeInterval($0) } ?? .distantFuture
+            while !Task.isCancelled {
+                let wait = min(5, end.timeIntervalSinceNow)
+                if wait < 0.05 { break }
+                try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                let c = activity.counts
+                say("\(Int(Date().timeIntervalSince(started).rounded())) s · \(c.decisionsOpened + c.recorded) decisions · \(c.approvalsRequested) approval requests · \(c.memoriesIngested) memories · \(c.errors) errors")
+            }
+            continuation.finish()
+        }
+        for await _ in stops {}
+        ticker.cancel()
+    }
+
+    /// Standard output, unbuffered, so progress lines and the summary keep their order.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    private func progress(_ line: String) {
+        FileHandle.standardError.write(Data("vigil demo: \(line)…\n".utf8))
+    }
+}
