@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilServer", "VigilTestSupport", "MembraneProto",
+                "VigilCore", "VigilServer", "VigilRemote", "VigilTestSupport", "MembraneProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
