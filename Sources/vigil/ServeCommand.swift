@@ -125,7 +125,13 @@ struct ServeCommand: AsyncParsableCommand {
                 group.cancelAll()
             }
         } catch {
-            try fail("cannot serve (MCP \(address), gRPC \(grpcAddress)): \(error). Is a port taken? Pick others with --mcp / --grpc HOST:PORT", 3)
+            let detail = "\(error)"
+            if detail.contains("Address already in use") {
+                try fail(
+                    "cannot listen: a port is taken (MCP \(address), gRPC \(grpcAddress)). Is another vigil running? "
+                        + "Stop it, or pick free ports with --mcp / --grpc HOST:PORT", 2)
+            }
+            try fail("cannot serve (MCP \(address), gRPC \(grpcAddress)): \(detail). Pick other addresses with --mcp / --grpc HOST:PORT", 2)
         }
     }
 

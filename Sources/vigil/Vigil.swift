@@ -17,6 +17,7 @@ struct Vigil: AsyncParsableCommand {
             store. Every command takes --db PATH (or VIGIL_DB) and --json.
 
             Examples:
+              vigil demo                                      see it live: simulated agents on a demo store
               vigil agents add builder --grant '*' --json     register an agent and print its key once
               vigil decisions list --status needs_approval    what is waiting for a human
               vigil approvals approve appr_… --rationale ok   let it proceed
