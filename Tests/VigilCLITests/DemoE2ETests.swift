@@ -28,9 +28,8 @@ struct DemoE2ETests {
         try tmux.send("2")
         #expect(await tmux.waitFor { $0.contains("EXPIRES") && $0.contains("▶") && $0.contains("agent_shopper") } != nil, "\(tmux.lastScreen)")
         try tmux.send("a")
-        #expect(await tmux.waitFor("Approve request"), "\(tmux.lastScreen)")
         // The finance route requires a rationale, so focus starts in the field.
-        #expect(tmux.lastScreen.contains("Rationale (required)"), "\(tmux.lastScreen)")
+        #expect(await tmux.waitFor { $0.contains("Approve request") && $0.contains("Rationale (required)") } != nil, "\(tmux.lastScreen)")
         try tmux.type("demo approval")
         #expect(await tmux.waitFor("demo approval"), "\(tmux.lastScreen)")
         try tmux.send("Enter")  // to Cancel
