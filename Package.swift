@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
+        .library(name: "VigilSDK", targets: ["VigilSDK"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -85,6 +86,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
+        /// The Swift SDK: `TraceMemClient` and `MembraneClient`, mirrors of the published Python clients, over the
+        /// engines in-process or remote endpoints.
+        .target(
+            name: "VigilSDK",
+            dependencies: [
+                "VigilCore", "VigilRemote", "MembraneProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: upcoming
         ),
