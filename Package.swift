@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["VigilCore", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilSDK", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
     ]

@@ -24,14 +24,23 @@ public final class MembraneConnection: Sendable {
     ///   - host: an IPv4 address or a host name.
     ///   - apiKey: sent as `authorization: Bearer <key>`; `nil` sends none (a loopback server without keys).
     ///   - timeout: seconds each call may take.
-    public init(host: String, port: Int, apiKey: String?, timeout: Double = 30) throws(RemoteError) {
+    ///   - tls: connect with TLS; `caCertificate` is a PEM file of the roots to trust (default: the system's).
+    public init(
+        host: String, port: Int, apiKey: String?, timeout: Double = 30, tls: Bool = false, caCertificate: String? = nil
+    ) throws(RemoteError) {
         address = "\(host):\(port)"
         let target: any ResolvableTarget =
             host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." })
             ? .ipv4(address: host, port: port) : .dns(host: host, port: port)
         let transport: HTTP2ClientTransport.Posix
         do {
-            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: .plaintext)
+            let security: HTTP2ClientTransport.Posix.TransportSecurity =
+                tls
+                ? .tls { config in
+                    if let caCertificate { config.trustRoots = .certificates([.file(path: caCertificate, format: .pem)]) }
+                }
+                : .plaintext
+            transport = try HTTP2ClientTransport.Posix(target: target, transportSecurity: security)
         } catch {
             throw .network(endpoint: "\(host):\(port)", reason: String(describing: error))
         }
@@ -56,11 +65,21 @@ public final class MembraneConnection: Sendable {
         } catch let error as RPCError {
             if error.code == .unavailable { throw .network(endpoint: address, reason: error.message) }
             if error.code == .deadlineExceeded { throw .timeout(endpoint: address, seconds: Double(options.timeout?.components.seconds ?? 0)) }
-            throw .status(code: String(describing: error.code), message: error.message)
+            throw .status(code: Self.statusName(error.code.rawValue), message: error.message)
         } catch {
             throw .network(endpoint: address, reason: String(describing: error))
         }
     }
+
+    /// gRPC's canonical status names, by code.
+    static let statusNames = [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+        "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    ]
+
+    /// `INVALID_ARGUMENT` for 3, and so on.
+    public static func statusName(_ code: Int) -> String { statusNames.indices.contains(code) ? statusNames[code] : "UNKNOWN" }
 
     /// Stops the connection once in-flight calls finish.
     public func close() async {

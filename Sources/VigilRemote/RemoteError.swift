@@ -5,7 +5,7 @@
 public enum RemoteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A JSON-RPC error object: the spec's `code`, `message` and `data` string, and the HTTP status it came with.
     case rpc(code: Int, message: String, data: String?, httpStatus: Int)
-    /// A gRPC call ended with a non-OK status (`code` is the gRPC status name, e.g. `permissionDenied`).
+    /// A gRPC call ended with a non-OK status (`code` is the canonical name, e.g. `PERMISSION_DENIED`).
     case status(code: String, message: String)
     /// An HTTP answer that is not JSON-RPC (a proxy's 502, a 404 from a wrong URL).
     case http(status: Int, body: String)

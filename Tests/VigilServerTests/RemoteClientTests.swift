@@ -90,7 +90,7 @@ struct RemoteClientTests {
             _ = try await wrong.call { try await $0.ingestEvent(ingest, metadata: $1, options: $2) }
             Issue.record("a wrong key was accepted")
         } catch {
-            guard case .status("unauthenticated", _) = error else { Issue.record("\(error)"); return }
+            guard case .status("UNAUTHENTICATED", _) = error else { Issue.record("\(error)"); return }
         }
         await wrong.close()
     }
