@@ -137,6 +137,10 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        /// The seeds' quick starts in Swift, run by the tests against `vigil serve` (see Examples/).
+        .executableTarget(name: "DecisionQuickStart", dependencies: ["VigilSDK"], path: "Examples/DecisionQuickStart", swiftSettings: upcoming),
+        .executableTarget(name: "SecretsApproval", dependencies: ["VigilSDK"], path: "Examples/SecretsApproval", swiftSettings: upcoming),
+        .executableTarget(name: "MemoryQuickStart", dependencies: ["VigilSDK"], path: "Examples/MemoryQuickStart", swiftSettings: upcoming),
         /// ncursesw through a system-library shim; only VigilTerminal imports it.
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", providers: [.apt(["libncurses-dev"])]),
         /// libc's wcwidth, which ncurses uses too, so the cell grid and the terminal agree.
@@ -180,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["VigilCore", "VigilSDK", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilSDK", "VigilDemo", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
     ]
