@@ -129,6 +129,7 @@ let package = Package(
                 "VigilCore",
                 "VigilBench",
                 "VigilDemo",
+                "VigilRemote",
                 "VigilServer",
                 "VigilTUI",
                 "VigilTerminal",
@@ -154,7 +155,11 @@ let package = Package(
         /// The only code that calls curses, and the dashboard's run loop.
         .target(
             name: "VigilTerminal",
-            dependencies: ["VigilTUI", "VigilCore", "CNcursesw", "CDisplayWidth"],
+            dependencies: [
+                "VigilTUI", "VigilCore", "VigilRemote", "MembraneProto", "CNcursesw", "CDisplayWidth",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: upcoming
         ),
         .target(

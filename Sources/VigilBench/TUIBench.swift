@@ -76,7 +76,7 @@ public enum TUIBench {
                 memory, upTo: memories, count: &count, clock: nil, step: 0, vocabulary: MemoryBench.Vocabulary(size: 3000), rng: &rng,
                 progress: progress)
         }
-        let dashboard = Dashboard(engines: .init(store: store, decisions: nil, memory: memory))
+        let dashboard = LocalDashboardSource(engines: .init(store: store, decisions: nil, memory: memory))
         var state = AppState(
             options: DashboardOptions(operatorName: "bench", databaseName: "tui.db", readOnly: true), size: Size(columns: 200, rows: 50),
             now: Date())
@@ -96,7 +96,7 @@ public enum TUIBench {
                     background.append(effect)
                     continue
                 }
-                queue += reduce(&state, dashboard.execute(effect, operatorName: "bench"))
+                queue += reduce(&state, dashboard.perform(effect, operatorName: "bench"))
             }
         }
         func elapsed(_ start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6 }
@@ -114,7 +114,7 @@ public enum TUIBench {
                 settle(reduce(&state, .key(key)))
                 _ = render(state)
                 times.append(elapsed(start))
-                for effect in background { _ = reduce(&state, dashboard.execute(effect, operatorName: "bench")) }
+                for effect in background { _ = reduce(&state, dashboard.perform(effect, operatorName: "bench")) }
                 background.removeAll()
             }
             return Screen(name: name, frameMs: times)

@@ -7,28 +7,22 @@ import VigilTUI
 import Glibc
 #endif
 
-/// The dashboard's run loop: curses on one dedicated thread that also owns the state, store work in tasks whose
-/// results come back through an inbox, and a watcher polling `PRAGMA data_version` every 250 ms.
+/// The dashboard's run loop: curses on one dedicated thread that also owns the state, data work in tasks whose
+/// results come back through an inbox, and a watcher that posts `.dataChanged` when the source changed.
 public final class Dashboard: Sendable {
-    public struct Engines: Sendable {
-        public var store: Store
-        /// `nil` in read-only mode (opening the decision engine registers the receipt key: a write).
-        public var decisions: DecisionEngine?
-        public var memory: MemoryEngine
-        public init(store: Store, decisions: DecisionEngine?, memory: MemoryEngine) {
-            (self.store, self.decisions, self.memory) = (store, decisions, memory)
-        }
+    public typealias Engines = LocalDashboardSource.Engines
+
+    let source: any DashboardSource
+    let inbox = Mutex<[Action]>([])
+
+    /// A dashboard on a local store (polling `PRAGMA data_version` every `pollInterval`).
+    public convenience init(engines: Engines, pollInterval: Duration = .milliseconds(250)) {
+        self.init(source: LocalDashboardSource(engines: engines, pollInterval: pollInterval))
     }
 
-    let engines: Engines
-    let reader: DashboardReader
-    let inbox = Mutex<[Action]>([])
-    let pollInterval: Duration
-
-    public init(engines: Engines, pollInterval: Duration = .milliseconds(250)) {
-        self.engines = engines
-        reader = DashboardReader(store: engines.store)
-        self.pollInterval = pollInterval
+    /// A dashboard on any source: the local store, or a remote vigil.
+    public init(source: any DashboardSource) {
+        self.source = source
     }
 
     func post(_ action: Action) { inbox.withLock { $0.append(action) } }
@@ -47,7 +41,7 @@ public final class Dashboard: Sendable {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
-        let watcher = Task.detached { [self] in await watch() }
+        let watcher = Task.detached { [self] in await source.watch { [self] in post($0) } }
         defer { watcher.cancel() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread { [self] in
@@ -116,171 +110,9 @@ public final class Dashboard: Sendable {
             default:
                 let operatorName = state.options.operatorName
                 Task.detached { [self] in
-                    let action = execute(effect, operatorName: operatorName)
+                    let action = await source.execute(effect, operatorName: operatorName)
                     post(action)
                 }
-            }
-        }
-    }
-
-    /// Runs one store effect and returns what it found.
-    public func execute(_ effect: Effect, operatorName: String) -> Action {
-        let now = Date()
-        do {
-            switch effect {
-            case .loadDecisions(let after, let filterText):
-                var filter = DecisionFilter()
-                if let filterText, case .success(let parsed) = DecisionFilter.parse(filterText) { filter = parsed }
-                let limit = 200
-                let rows = try reader.decisions(after: after, limit: limit, statuses: filter.statuses, agent: filter.agent, text: filter.text)
-                return .decisionsLoaded(rows, appended: after != nil, hasMore: rows.count == limit)
-            case .loadApprovals:
-                return .approvalsLoaded(try reader.pendingApprovals(limit: 500, now: now))
-            case .loadPending:
-                let rows = try reader.pendingApprovals(limit: 500, now: now)
-                return .pendingLoaded(count: try reader.pendingCount(now: now), ids: Set(rows.map(\.id)))
-            case .loadAgents:
-                return .agentsLoaded(try reader.agents())
-            case .loadMetrics:
-                return .metricsLoaded(try metricsLines(), at: now)
-            case .loadMemory(let query):
-                return .memoryLoaded(try Self.memoryRows(query, reader: reader, engine: engines.memory))
-            case .loadDecisionDetail(let id):
-                return .detailLoaded(try reader.decisionDetail(id).map(Detail.decision) ?? .missing(id))
-            case .loadMemoryDetail(let id):
-                guard let record = try engines.memory.record(id) else { return .detailLoaded(.missing(id)) }
-                return .detailLoaded(.memory(try memoryDetail(record)))
-            case .resolveApproval(let id, let approve, let rationale):
-                guard let decisions = engines.decisions else {
-                    return .actionFinished(targetID: id, refusal: "read-only mode: nothing was decided", message: "")
-                }
-                var arguments: JSONObject = ["approval_id": .string(id), "resolution": .string(approve ? "approve" : "reject")]
-                if let rationale { arguments["rationale"] = .string(rationale) }
-                do {
-                    let result = try decisions.resolveApproval(arguments, operatorID: operatorName)
-                    let status = result["status"]?.stringValue ?? (approve ? "approved" : "rejected")
-                    return .actionFinished(targetID: id, refusal: nil, message: "\(DisplayWidth.middle(id, 16)) \(status) by \(operatorName)")
-                } catch let error as DecisionError {
-                    return .actionFinished(targetID: id, refusal: Self.refusal(error, id: id, reader: reader), message: "")
-                } catch let error as StoreError {
-                    return .actionFinished(targetID: id, refusal: "error: \(error); nothing was decided. Try again.", message: "")
-                }
-            case .memoryAction(let kind, let id, let rationale):
-                let actor = RevisionActor(actor: operatorName, rationale: rationale)
-                do {
-                    switch kind {
-                    case .reinforce: _ = try engines.memory.reinforce(id: id, by: actor)
-                    case .penalize: _ = try engines.memory.penalize(id: id, amount: 0.1, by: actor)
-                    case .retract: try engines.memory.retract(id: id, by: actor)
-                    case .contest: try engines.memory.contest(id: id, contestingRef: "operator:\(operatorName)", by: actor)
-                    case .approve, .reject: break
-                    }
-                    return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
-                } catch let error as MemoryError {
-                    return .actionFinished(targetID: id, refusal: "error: \(error.message)", message: "")
-                }
-            case .bell, .quit:
-                return .tick(now)
-            }
-        } catch {
-            return .loadFailed("\(error)")
-        }
-    }
-
-    /// The agents view's aggregates: decisions by status, pending requests, memory metrics, the file sizes.
-    func metricsLines() throws -> [String] {
-        let counts = try reader.decisionCounts()
-        var lines = ["Decisions"]
-        lines += counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
-        let m = try engines.memory.metrics()
-        lines.append("Memory")
-        lines.append("  records \(m["total_records"]?.integerValue ?? 0) · active \(m["active_records"]?.integerValue ?? 0) · audit entries \(m["total_audit_entries"]?.integerValue ?? 0)")
-        if let byType = m["records_by_type"]?.objectValue {
-            lines.append("  " + byType.keys.sorted().map { "\($0) \(byType[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
-        }
-        lines.append(String(format: "  avg salience %.2f · avg confidence %.2f", m["avg_salience"]?.numberValue ?? 0, m["avg_confidence"]?.numberValue ?? 0))
-        if let distribution = m["salience_distribution"]?.objectValue {
-            lines.append("  salience " + distribution.keys.sorted().map { "\($0): \(distribution[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
-        }
-        let path = engines.store.path
-        let size = { (suffix: String) in ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0) ?? 0 }
-        lines.append("Store")
-        lines.append(String(format: "  %@ · %.1f MB · WAL %.1f MB · polled every 250 ms", (path as NSString).lastPathComponent, Double(size("")) / 1_048_576, Double(size("-wal")) / 1_048_576))
-        return lines
-    }
-
-    /// The notice a refused resolution shows, from the request's current state.
-    static func refusal(_ error: DecisionError, id: String, reader: DashboardReader) -> String {
-        if let current = try? reader.approval(id), current.status != "pending" {
-            if current.status == "expired" { return "Expired at \(current.expiresAt). Nothing was decided." }
-            return "Already \(current.status) by someone else. Nothing was decided."
-        }
-        return "error: \(error.data). Nothing was decided."
-    }
-
-    /// The browser's page for `query`: newest first, filtered by salience after the index walk.
-    public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 100) throws -> [MemoryRow] {
-        let records = try reader.memories(
-            text: query.text, types: query.types, maxSensitivity: query.maxSensitivity,
-            limit: query.minSalience > 0 ? limit * 4 : limit)
-        return records.map { memoryRow($0, engine) }.filter { $0.salience >= query.minSalience }.prefix(limit).map { $0 }
-    }
-
-    static func memoryRow(_ record: MemoryRecord, _ engine: MemoryEngine) -> MemoryRow {
-        let payload = record.payload
-        let timeline = payload["timeline"]?.arrayValue?.first
-        let tool = payload["tool_graph"]?.arrayValue?.first
-        let fact = [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
-            .compactMap { $0 }.joined(separator: " ")
-        let summary = payload["summary"]?.stringValue ?? payload["context_summary"]?.stringValue
-            ?? (fact.isEmpty ? nil : fact)
-            ?? tool.map { t in "\(t["tool"]?.stringValue ?? "tool")(\(t["args"]?.canonicalText ?? ""))" }
-            ?? timeline?["summary"]?.stringValue
-            ?? payload["skill_name"]?.stringValue ?? payload["intent"]?.stringValue ?? ""
-        return MemoryRow(
-            id: record.id, type: record.type.rawValue, salience: engine.currentSalience(of: record),
-            sensitivity: record.sensitivity.rawValue, state: record.status.rawValue, summary: summary)
-    }
-
-    func memoryDetail(_ record: MemoryRecord) throws -> MemoryDetail {
-        let engine = engines.memory
-        var relations: [MemoryDetail.Relation] = []
-        for relation in record.relations {
-            relations.append(.init(predicate: relation.predicate, targetID: relation.targetID, inStore: try engine.record(relation.targetID) != nil))
-        }
-        let masked = record.sensitivity.rawValue == "high" || record.sensitivity.rawValue == "hyper"
-        let payload: [String] = masked
-            ? ["•••••• \(record.sensitivity.rawValue) · masked (reveal is not available yet)"]
-            : JSONValue.object(record.payload).prettyText.split(separator: "\n").map(String.init)
-        return MemoryDetail(
-            row: Self.memoryRow(record, engine), confidence: record.confidence, scope: record.scope, tags: record.tags,
-            createdAt: MemoryTime.format(record.createdAt),
-            provenance: record.provenance.sources.map { "\($0.kind) \($0.ref)\($0.createdBy.isEmpty ? "" : " by " + $0.createdBy)" },
-            payload: payload, relations: relations,
-            audit: record.auditLog.map { "\(MemoryTime.format($0.timestamp)) \($0.action) by \($0.actor)\($0.rationale.isEmpty ? "" : " · " + $0.rationale)" },
-            decisions: try engine.decisions(linkedFrom: record.id))
-    }
-
-    /// Polls `data_version` every `pollInterval`; posts `.dataChanged` when another commit landed and
-    /// `.pollSucceeded` either way, backing off while the database is unreadable.
-    private func watch() async {
-        var signal: ChangeSignal?
-        var last: Int?
-        var backoff = 1.0
-        while !Task.isCancelled {
-            do {
-                if signal == nil { signal = try ChangeSignal(store: engines.store) }
-                let version = try signal!.version()
-                if let last, last != version { post(.dataChanged) }
-                last = version
-                post(.pollSucceeded(Date()))
-                backoff = 1
-                try? await Task.sleep(for: pollInterval)
-            } catch {
-                post(.pollFailed("\(error), retrying every \(Int(backoff))s"))
-                signal = nil
-                try? await Task.sleep(for: .seconds(backoff))
-                backoff = min(10, backoff * 2)
             }
         }
     }

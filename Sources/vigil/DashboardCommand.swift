@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VigilCore
+import VigilRemote
 import VigilServer
 import VigilTerminal
 import VigilTUI
@@ -26,6 +27,14 @@ struct DashboardOptionsGroup: ParsableArguments {
     @Flag(help: "Do not serve the MCP and gRPC endpoints from the dashboard.") var noServe = false
     @Option(help: ArgumentHelp("Where the dashboard's MCP endpoint listens (loopback).", valueName: "host:port")) var mcp: ListenAddress?
     @Option(help: ArgumentHelp("Where the dashboard's gRPC endpoint listens (loopback).", valueName: "host:port")) var grpc: ListenAddress?
+    @Option(help: ArgumentHelp(
+        "Watch a remote vigil instead of a local store: its MCP URL, e.g. http://10.0.0.5:7420 (needs an operator key).",
+        valueName: "url")) var remote: String?
+    @Option(help: ArgumentHelp(
+        "The remote's operator key (`vigil agents add NAME --operator` there). Default: $VIGIL_OPERATOR_KEY, which keeps it out of `ps`.",
+        valueName: "key")) var operatorKey: String?
+    @Option(help: ArgumentHelp("The remote's gRPC endpoint for memory. Default: the --remote host, port 9090.", valueName: "host:port"))
+    var remoteGrpc: ListenAddress?
 }
 
 /// `vigil` alone (or `vigil dashboard`): the operator console.
@@ -55,6 +64,10 @@ struct DashboardCommand: AsyncParsableCommand {
             return ExitCode(code)
         }
         do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
+        if let remote = options.remote {
+            try await runRemote(remote, options, fail: fail)
+            return
+        }
         let paths = VigilPaths.resolve(database: options.db, config: options.config)
         let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
@@ -105,6 +118,44 @@ struct DashboardCommand: AsyncParsableCommand {
         let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: memory))
         do {
             try await dashboard.run(options: dashboardOptions, theme: theme, keymap: keymap, forceMono: forceMono)
+        } catch let error as TerminalError {
+            throw fail(error.description, 64)
+        }
+    }
+}
+
+extension DashboardCommand {
+    /// `vigil --remote URL`: the same screens over the remote's operator tools and gRPC.
+    func runRemote(_ url: String, _ options: DashboardOptionsGroup, fail: (String, Int32) -> ExitCode) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let key = options.operatorKey ?? environment["VIGIL_OPERATOR_KEY"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw fail("--remote needs an operator key: --operator-key KEY or VIGIL_OPERATOR_KEY (create one on the remote with `vigil agents add NAME --operator`)", 64)
+        }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), let host = parsed.host else {
+            throw fail("--remote must be the remote's MCP URL, e.g. http://10.0.0.5:7420", 64)
+        }
+        let grpc = options.remoteGrpc ?? ListenAddress(argument: "\(host):9090")!
+        let looks: DashboardLooks
+        do {
+            looks = try DashboardLooks.resolve(theme: options.theme, color: options.color, keymap: options.keymap, defaultKeys: options.defaultKeys)
+        } catch { throw fail(error.message, error.code) }
+        let source: RemoteDashboardSource
+        do {
+            source = try RemoteDashboardSource(mcpURL: url, grpcHost: grpc.host, grpcPort: grpc.port, operatorKey: key)
+        } catch { throw fail("\(error)", 2) }
+        // A wrong or non-operator key is a mistake to fix now; an unreachable remote is shown in the dashboard,
+        // which keeps retrying.
+        do {
+            try await source.checkOperatorKey()
+        } catch {
+            if case .rpc = error { throw fail("the remote refused the key: \(error.data ?? error.description)", 1) }
+        }
+        let operatorName = options.operatorName ?? environment["USER"] ?? "operator"
+        let dashboardOptions = DashboardOptions(
+            operatorName: operatorName, databaseName: "remote \(host)", readOnly: options.readOnly, bell: options.bell,
+            monochrome: looks.forceMono, endpoints: [])
+        do {
+            try await Dashboard(source: source).run(options: dashboardOptions, theme: looks.theme, keymap: looks.keymap, forceMono: looks.forceMono)
         } catch let error as TerminalError {
             throw fail(error.description, 64)
         }

@@ -63,7 +63,7 @@ func statusCode(_ body: () async throws -> Void) async -> RPCError.Code? {
 struct MembraneEndpointTests {
     let auth: Metadata = ["authorization": "Bearer K"]
 
-    @Test("3–4: Bearer auth with the Membrane key or an agent key; nothing else")
+    @Test("3–4: Bearer auth with the Membrane key or an agent key; an operator key reads and curates but never ingests")
     func authentication() async throws {
         let server = try await MembraneTestServer()
         let (_, agentKey) = try server.principals.add(name: "mem", kind: .agent)
@@ -75,7 +75,10 @@ struct MembraneEndpointTests {
             #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "bearer K"]) } == .unauthenticated)
             #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer K"]) } == nil)
             #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer \(agentKey)"]) } == nil)
-            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer \(operatorKey)"]) } == .unauthenticated)
+            #expect(await statusCode { _ = try await client.ingestEvent(event, metadata: ["authorization": "Bearer \(operatorKey)"]) } == .permissionDenied)
+            let metrics = Membrane_V1_GetMetricsRequest()
+            #expect(await statusCode { _ = try await client.getMetrics(metrics, metadata: ["authorization": "Bearer \(operatorKey)"]) } == nil)
+            #expect(await statusCode { _ = try await client.getMetrics(metrics, metadata: ["authorization": "Bearer wrong"]) } == .unauthenticated)
         }
     }
 

@@ -3,7 +3,8 @@ import GRPCCore
 import VigilCore
 
 /// Bearer authentication for the Membrane service (spec §2.3): the Membrane key, compared in constant time, or any
-/// active vigil agent key. Operator keys are not accepted. Other services (health) pass through.
+/// active vigil agent key. An operator key (vigil's extension, for the remote dashboard) may read and curate memory
+/// but not ingest it: agents write memories, operators review them. Other services (health) pass through.
 public struct MembraneAuthInterceptor: ServerInterceptor {
     let membraneKey: String?
     let principals: PrincipalRegistry
@@ -21,18 +22,21 @@ public struct MembraneAuthInterceptor: ServerInterceptor {
             return try await next(request, context)
         }
         let header = request.metadata[stringValues: "authorization"].first(where: { _ in true })
-        guard let header, isValid(header) else {
+        guard let header, let role = role(header) else {
             throw RPCError(code: .unauthenticated, message: "invalid or missing API key")
+        }
+        if role == .operator, context.descriptor.method.hasPrefix("Ingest") {
+            throw RPCError(code: .permissionDenied, message: "operator keys cannot ingest memories; use an agent key")
         }
         return try await next(request, context)
     }
 
-    private func isValid(_ header: String) -> Bool {
-        guard header.hasPrefix("Bearer ") else { return false }
+    /// The role the header's key has (the Membrane key counts as an agent's), or `nil` when it is not valid.
+    private func role(_ header: String) -> PrincipalKind? {
+        guard header.hasPrefix("Bearer ") else { return nil }
         let token = String(header.dropFirst("Bearer ".count))
-        if let membraneKey, !membraneKey.isEmpty, constantTimeEqual(token, membraneKey) { return true }
-        guard let found = try? principals.authenticate(token) else { return false }
-        return found.role == .agent
+        if let membraneKey, !membraneKey.isEmpty, constantTimeEqual(token, membraneKey) { return .agent }
+        return (try? principals.authenticate(token))?.role
     }
 
     private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
