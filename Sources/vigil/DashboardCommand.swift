@@ -63,11 +63,11 @@ struct DashboardCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             return ExitCode(code)
         }
-        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
         if let remote = options.remote {
             try await runRemote(remote, options, fail: fail)
             return
         }
+        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
         let paths = VigilPaths.resolve(database: options.db, config: options.config)
         let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
@@ -150,6 +150,7 @@ extension DashboardCommand {
         } catch {
             if case .rpc = error { throw fail("the remote refused the key: \(error.data ?? error.description)", 1) }
         }
+        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
         let operatorName = options.operatorName ?? environment["USER"] ?? "operator"
         let dashboardOptions = DashboardOptions(
             operatorName: operatorName, databaseName: "remote \(host)", readOnly: options.readOnly, bell: options.bell,
