@@ -115,14 +115,8 @@ struct TestCertificates {
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
     private static func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+        let child = try SpawnedChild("/usr/bin/openssl", arguments, environment: ProcessInfo.processInfo.environment, stdin: "")
+        try #require(child.waitForExit() == 0, "openssl \(arguments.joined(separator: " ")): \(child.stderr)")
     }
 }
 

@@ -27,27 +27,12 @@ struct VigilProcess {
     static func run(
         _ arguments: [String], home: String, stdin: String? = nil, extraEnvironment: [String: String] = [:]
     ) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = [
+        let environment = [
             "HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config", "USER": "tester",
             "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
         ].merging(extraEnvironment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData, as: UTF8.self))
+        let child = try SpawnedChild(binary, arguments, environment: environment, stdin: stdin ?? "")
+        let status = child.waitForExit()
+        return Output(status: status, stdout: child.stdout, stderr: child.stderr)
     }
 }
