@@ -213,6 +213,11 @@ struct SDKBehaviourTests {
         try await memory.penalize(tool.id, amount: 0.2, actor: "sdk", rationale: "noisy")
         #expect(try await memory.retrieveByID(tool.id, trust: TrustContext(maxSensitivity: .hyper)).salience < 0.81)
         try await memory.contest(newer.id, contestingRef: "ticket-42", actor: "sdk", rationale: "customer says 15")
+        let variant = try await memory.fork(newer.id, forkedRecord: replacement, actor: "sdk", rationale: "staging runs 15")
+        #expect(variant.id != newer.id && variant.relations.contains { $0.targetID == newer.id })
+        let other = try await memory.ingestObservation(subject: "db", predicate: "hosted_on", object: "eu-west")
+        let merged = try await memory.merge([variant.id, other.id], mergedRecord: replacement, actor: "sdk", rationale: "one fact")
+        #expect(Set(merged.relations.map(\.targetID)) == [variant.id, other.id])
         try await memory.retract(working.id, actor: "sdk", rationale: "thread closed")
         #expect(try await memory.retrieve("dark mode", trust: TrustContext(maxSensitivity: .hyper), limit: 0).allSatisfy { $0.id != working.id })
         do {
@@ -222,7 +227,7 @@ struct SDKBehaviourTests {
             #expect(error.code == .failedPrecondition)
         }
         let metrics = try await memory.getMetrics()
-        #expect(metrics["total_records"]?.integerValue == 5, "\(metrics)")
+        #expect(metrics["total_records"]?.integerValue == 8, "\(metrics)")
         await memory.close()
     }
 }
