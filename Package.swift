@@ -9,6 +9,14 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// What a target needs to speak gRPC with the generated membrane.v1 code.
+let grpcClient: [Target.Dependency] = [
+    "MembraneProto",
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
 let package = Package(
     name: "vigil",
     platforms: [.macOS(.v15)],
@@ -77,13 +85,9 @@ let package = Package(
         /// Clients for remote endpoints: TraceMem's MCP over HTTP and Membrane's gRPC.
         .target(
             name: "VigilRemote",
-            dependencies: [
+            dependencies: grpcClient + [
                 "VigilCore",
-                "MembraneProto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
@@ -93,23 +97,13 @@ let package = Package(
         /// engines in-process or remote endpoints.
         .target(
             name: "VigilSDK",
-            dependencies: [
-                "VigilCore", "VigilRemote", "MembraneProto",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: grpcClient + ["VigilCore", "VigilRemote"],
             swiftSettings: upcoming
         ),
         /// `vigil demo`: a seeded store and simulated agents that speak the real protocols over loopback.
         .target(
             name: "VigilDemo",
-            dependencies: [
-                "VigilCore", "VigilRemote", "MembraneProto",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: grpcClient + ["VigilCore", "VigilRemote"],
             swiftSettings: upcoming
         ),
         .target(

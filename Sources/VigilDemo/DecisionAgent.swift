@@ -27,29 +27,21 @@ struct DecisionAgent: Sendable {
 
     private func lane(mayWait: Bool) async {
         var first = mayWait && opensWithApproval
-        while !Task.isCancelled {
-            do {
-                if first {
-                    first = false
-                    try await discount(percent: 15)
-                    continue
-                }
-                switch Int.random(in: 0..<(mayWait ? 10 : 6)) {
-                case 0...1: try await discount(percent: mayWait ? [4, 8, 12, 18, 25, 40].randomElement()! : [3, 5, 8, 10].randomElement()!)
-                case 2...3: try await lookup()
-                case 4: try await deploy(production: false)
-                case 5: try await record()
-                case 6...7: try await deploy(production: true)
-                default: try await rotateSecret()
-                }
-            } catch is CancellationError {
+        while await context.turn({
+            if first {
+                first = false
+                try await discount(percent: 15)
                 return
-            } catch {
-                if Task.isCancelled { return }
-                context.activity.failed(context.agent.name, error)
-                try? await context.pacer.pause(3)
             }
-        }
+            switch Int.random(in: 0..<(mayWait ? 10 : 6)) {
+            case 0...1: try await discount(percent: mayWait ? [4, 8, 12, 18, 25, 40].randomElement()! : [3, 5, 8, 10].randomElement()!)
+            case 2...3: try await lookup()
+            case 4: try await deploy(production: false)
+            case 5: try await record()
+            case 6...7: try await deploy(production: true)
+            default: try await rotateSecret()
+            }
+        }) {}
     }
 
     // MARK: Scenarios

@@ -64,6 +64,22 @@ struct AgentContext: Sendable {
     var pacer: Pacer
     var activity: DemoActivity
 
+    /// One turn of an agent's loop. A failure is counted and followed by a longer pause, and the agent goes on;
+    /// returns `false` once the demo is cancelled.
+    func turn(_ body: () async throws -> Void) async -> Bool {
+        do {
+            try await body()
+            return !Task.isCancelled
+        } catch is CancellationError {
+            return false
+        } catch {
+            if Task.isCancelled { return false }
+            activity.failed(agent.name, error)
+            try? await pacer.pause(3)
+            return !Task.isCancelled
+        }
+    }
+
     /// One call, then a pause.
     func tool(_ name: String, _ arguments: JSONObject) async throws -> JSONValue {
         let result = try await mcp.callTool(name, arguments)

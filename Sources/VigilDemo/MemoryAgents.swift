@@ -24,24 +24,16 @@ struct MemoryAgent: Sendable {
         // Outcomes may only target episodic records.
         var recent: [String] = []
         var turn = 0
-        while !Task.isCancelled {
-            do {
-                let record = try await ingest(turn: turn, recent: recent)
-                if let id = record["id"]?.stringValue, record["type"]?.stringValue == "episodic" {
-                    recent.append(id)
-                    if recent.count > 20 { recent.removeFirst() }
-                }
-                context.activity.count { $0.memoriesIngested += 1 }
-                turn += 1
-                try await context.pacer.pause()
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                context.activity.failed(context.agent.name, error)
-                try? await context.pacer.pause(3)
+        while await context.turn({
+            let record = try await ingest(turn: turn, recent: recent)
+            if let id = record["id"]?.stringValue, record["type"]?.stringValue == "episodic" {
+                recent.append(id)
+                if recent.count > 20 { recent.removeFirst() }
             }
-        }
+            context.activity.count { $0.memoriesIngested += 1 }
+            turn += 1
+            try await context.pacer.pause()
+        }) {}
     }
 
     private func ingest(turn: Int, recent: [String]) async throws -> JSONValue {
@@ -105,28 +97,20 @@ struct CuratorAgent: Sendable {
 
     func run() async {
         let tasks = ["dark mode", "postgres", "release", "discount", "rotate", "invoices", "incident", "deploy"]
-        while !Task.isCancelled {
-            do {
-                var request = Membrane_V1_RetrieveRequest()
-                request.taskDescriptor = tasks.randomElement()!
-                request.trust.maxSensitivity = "medium"
-                request.limit = 10
-                let found = try await context.memory.call { try await $0.retrieve(request, metadata: $1, options: $2).records }
-                try await context.pacer.pause()
-                let records = try found.map { try MembraneConnection.json($0) }
-                if let record = records.randomElement(), let id = record["id"]?.stringValue {
-                    try await revise(record, id: id)
-                    context.activity.count { $0.revisions += 1 }
-                }
-                try await context.pacer.pause()
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                context.activity.failed(context.agent.name, error)
-                try? await context.pacer.pause(3)
+        while await context.turn({
+            var request = Membrane_V1_RetrieveRequest()
+            request.taskDescriptor = tasks.randomElement()!
+            request.trust.maxSensitivity = "medium"
+            request.limit = 10
+            let found = try await context.memory.call { try await $0.retrieve(request, metadata: $1, options: $2).records }
+            try await context.pacer.pause()
+            let records = try found.map { try MembraneConnection.json($0) }
+            if let record = records.randomElement(), let id = record["id"]?.stringValue {
+                try await revise(record, id: id)
+                context.activity.count { $0.revisions += 1 }
             }
-        }
+            try await context.pacer.pause()
+        }) {}
     }
 
     private func revise(_ record: JSONValue, id: String) async throws {

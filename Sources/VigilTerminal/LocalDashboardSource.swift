@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VigilCore
 import VigilTUI
 
@@ -98,8 +99,17 @@ public struct LocalDashboardSource: DashboardSource {
         let counts = try reader.decisionCounts()
         var lines = ["Decisions"]
         lines += counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
-        let m = try engines.memory.metrics()
-        lines.append("Memory")
+        lines += Self.memoryMetricsLines(try engines.memory.metrics())
+        let path = engines.store.path
+        let size = { (suffix: String) in ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0) ?? 0 }
+        lines.append("Store")
+        lines.append(String(format: "  %@ · %.1f MB · WAL %.1f MB · polled every 250 ms", (path as NSString).lastPathComponent, Double(size("")) / 1_048_576, Double(size("-wal")) / 1_048_576))
+        return lines
+    }
+
+    /// The Memory block of the agents view, from a metrics snapshot (the engine's, or a remote's GetMetrics).
+    static func memoryMetricsLines(_ m: JSONValue) -> [String] {
+        var lines = ["Memory"]
         lines.append("  records \(m["total_records"]?.integerValue ?? 0) · active \(m["active_records"]?.integerValue ?? 0) · audit entries \(m["total_audit_entries"]?.integerValue ?? 0)")
         if let byType = m["records_by_type"]?.objectValue {
             lines.append("  " + byType.keys.sorted().map { "\($0) \(byType[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
@@ -108,10 +118,6 @@ public struct LocalDashboardSource: DashboardSource {
         if let distribution = m["salience_distribution"]?.objectValue {
             lines.append("  salience " + distribution.keys.sorted().map { "\($0): \(distribution[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
         }
-        let path = engines.store.path
-        let size = { (suffix: String) in ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0) ?? 0 }
-        lines.append("Store")
-        lines.append(String(format: "  %@ · %.1f MB · WAL %.1f MB · polled every 250 ms", (path as NSString).lastPathComponent, Double(size("")) / 1_048_576, Double(size("-wal")) / 1_048_576))
         return lines
     }
 
@@ -178,23 +184,17 @@ public struct LocalDashboardSource: DashboardSource {
     /// Polls `data_version` every `pollInterval`; posts `.dataChanged` when another commit landed and
     /// `.pollSucceeded` either way, backing off while the database is unreadable.
     public func watch(post: @escaping @Sendable (Action) -> Void) async {
-        var signal: ChangeSignal?
-        var last: Int?
-        var backoff = 1.0
-        while !Task.isCancelled {
+        // The signal is opened lazily and reopened after a failure (the file may come back).
+        let signal = Mutex<ChangeSignal?>(nil)
+        await pollForChanges(every: pollInterval, post: post, describe: { error, backoff in "\(error), retrying every \(backoff)s" }) {
             do {
-                if signal == nil { signal = try ChangeSignal(store: engines.store) }
-                let version = try signal!.version()
-                if let last, last != version { post(.dataChanged) }
-                last = version
-                post(.pollSucceeded(Date()))
-                backoff = 1
-                try? await Task.sleep(for: pollInterval)
+                return try signal.withLock { current in
+                    if current == nil { current = try ChangeSignal(store: engines.store) }
+                    return try current!.version()
+                }
             } catch {
-                post(.pollFailed("\(error), retrying every \(Int(backoff))s"))
-                signal = nil
-                try? await Task.sleep(for: .seconds(backoff))
-                backoff = min(10, backoff * 2)
+                signal.withLock { $0 = nil }
+                throw error
             }
         }
     }

@@ -130,30 +130,21 @@ public final class RemoteDashboardSource: DashboardSource {
     }
 
     public func watch(post: @escaping @Sendable (Action) -> Void) async {
-        var last: JSONValue?
-        var backoff = 1.0
-        while !Task.isCancelled {
-            do {
-                let decisions = try await poller.callTool("operator_decisions_list", ["limit": 1])
-                let pending = try await poller.callTool("operator_approvals_list", ["limit": 1])
-                let newest = decisions["decisions"]?.arrayValue?.first
-                let fingerprint: JSONValue = [
-                    "total": decisions["total"] ?? .null, "newest": newest?["decision_id"] ?? .null,
-                    "status": newest?["status"] ?? .null, "events": newest?["event_count"] ?? .null,
-                    "pending": pending["total"] ?? .null, "first": pending["approvals"]?.arrayValue?.first?["approval_id"] ?? .null,
-                ]
-                if let last, last != fingerprint { post(.dataChanged) }
-                last = fingerprint
-                post(.pollSucceeded(Date()))
-                backoff = 1
-                try? await Task.sleep(for: pollInterval)
-            } catch {
-                let reason: String
-                if case .rpc = error { reason = "refused: \(error.data ?? error.description)" } else { reason = "unreachable" }
-                post(.pollFailed("remote \(endpoint) \(reason), retrying in \(Int(backoff))s"))
-                try? await Task.sleep(for: .seconds(backoff))
-                backoff = min(10, backoff * 2)
-            }
+        let endpoint = endpoint
+        await pollForChanges(every: pollInterval, post: post, describe: { error, backoff in
+            let reason: String
+            if let error = error as? RemoteError, case .rpc = error { reason = "refused: \(error.data ?? error.description)" } else { reason = "unreachable" }
+            return "remote \(endpoint) \(reason), retrying in \(backoff)s"
+        }) {
+            let decisions = try await poller.callTool("operator_decisions_list", ["limit": 1])
+            let pending = try await poller.callTool("operator_approvals_list", ["limit": 1])
+            let newest = decisions["decisions"]?.arrayValue?.first
+            let fingerprint: JSONValue = [
+                "total": decisions["total"] ?? .null, "newest": newest?["decision_id"] ?? .null,
+                "status": newest?["status"] ?? .null, "events": newest?["event_count"] ?? .null,
+                "pending": pending["total"] ?? .null, "first": pending["approvals"]?.arrayValue?.first?["approval_id"] ?? .null,
+            ]
+            return fingerprint
         }
     }
 
@@ -190,13 +181,7 @@ public final class RemoteDashboardSource: DashboardSource {
             if total > 0 { lines.append("  \(status == "needs_approval" ? "pending" : status): \(total)") }
         }
         let snapshot = try await memory.call { try await $0.getMetrics(Membrane_V1_GetMetricsRequest(), metadata: $1, options: $2).snapshot }
-        let m = try MembraneConnection.json(snapshot)
-        lines.append("Memory")
-        lines.append("  records \(m["total_records"]?.integerValue ?? 0) · active \(m["active_records"]?.integerValue ?? 0) · audit entries \(m["total_audit_entries"]?.integerValue ?? 0)")
-        if let byType = m["records_by_type"]?.objectValue {
-            lines.append("  " + byType.keys.sorted().map { "\($0) \(byType[$0]?.integerValue ?? 0)" }.joined(separator: " · "))
-        }
-        lines.append(String(format: "  avg salience %.2f · avg confidence %.2f", m["avg_salience"]?.numberValue ?? 0, m["avg_confidence"]?.numberValue ?? 0))
+        lines += LocalDashboardSource.memoryMetricsLines(try MembraneConnection.json(snapshot))
         lines.append("Remote")
         lines.append("  \(endpoint) · gRPC \(memory.address) · polled every second")
         return lines
