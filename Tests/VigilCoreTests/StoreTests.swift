@@ -105,6 +105,24 @@ struct PrincipalTests {
         #expect(try f.principals.authenticate(f.keyB) == nil)
     }
 
+    @Test("a server's key cache: its own changes apply at once, another process's within the cache's lifetime")
+    func keyCache() async throws {
+        let f = try DecisionFixture()
+        let server = f.principals.cachingKeys(for: .milliseconds(200))
+        #expect(try server.authenticate(f.keyA)?.principal.principalID == "agent_a")
+        #expect(try server.authenticate(f.keyB) != nil)
+        // Through the caching registry itself: at once.
+        try server.revoke("agent_a")
+        #expect(try server.authenticate(f.keyA) == nil)
+        // Through another registry (as the CLI in another process would): once the cached entry expires, the store
+        // decides. (How long it serves meanwhile is timing, which tests do not assert.)
+        #expect(try server.authenticate(f.keyB) != nil)
+        try f.principals.revoke("agent_b")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try server.authenticate(f.keyB) != nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(try server.authenticate(f.keyB) == nil)
+    }
+
     @Test("names become ids; bad names and duplicates are refused")
     func naming() throws {
         #expect(try PrincipalRegistry.principalID(forName: "builder", kind: .agent) == "agent_builder")

@@ -1,13 +1,28 @@
 import Foundation
+import Synchronization
 
 /// Agents, operators and their API keys. Stores only `sha256(key)`; the plaintext is returned once, at creation.
 public struct PrincipalRegistry: Sendable {
     let store: Store
     let clock: any WallClock
+    /// Valid keys recently seen, by hash, for servers (see ``cachingKeys(for:)``).
+    private let keyCache: KeyCache?
 
     public init(store: Store, clock: any WallClock = SystemClock()) {
         self.store = store
         self.clock = clock
+        keyCache = nil
+    }
+
+    private init(store: Store, clock: any WallClock, keyCache: KeyCache?) {
+        (self.store, self.clock, self.keyCache) = (store, clock, keyCache)
+    }
+
+    /// The same registry, remembering each valid key's principal for `ttl` so a server does not read the store on
+    /// every request. A revoked or disabled key, or changed grants, take effect within `ttl` (changes made through
+    /// this registry at once). Invalid keys are never remembered.
+    public func cachingKeys(for ttl: Duration) -> PrincipalRegistry {
+        PrincipalRegistry(store: store, clock: clock, keyCache: KeyCache(ttl: ttl))
     }
 
     /// The id a new principal gets: `agent_<slug>` for agents (a leading `agent_` in `name` is kept), the name
@@ -79,7 +94,8 @@ public struct PrincipalRegistry: Sendable {
     /// - Returns: the number of keys revoked.
     @discardableResult
     public func revoke(_ principalID: String, keyID: String? = nil) throws -> Int {
-        try store.write { tx in
+        defer { keyCache?.clear() }
+        return try store.write { tx in
             guard try tx.principal(principalID) != nil else { throw PrincipalError.notFound(principalID) }
             return try tx.revokeKeys(of: principalID, keyID: keyID, at: Timestamp.format(clock.now()))
         }
@@ -87,6 +103,7 @@ public struct PrincipalRegistry: Sendable {
 
     /// Enables or disables a principal; a disabled principal's keys stop authenticating.
     public func setActive(_ principalID: String, _ isActive: Bool) throws {
+        defer { keyCache?.clear() }
         try store.write { tx in
             guard try tx.principal(principalID) != nil else { throw PrincipalError.notFound(principalID) }
             try tx.setPrincipalActive(principalID, isActive)
@@ -95,6 +112,7 @@ public struct PrincipalRegistry: Sendable {
 
     /// Replaces the product grants of an agent.
     public func setProductGrants(_ principalID: String, _ grants: [String]) throws {
+        defer { keyCache?.clear() }
         try store.write { tx in
             guard try tx.principal(principalID) != nil else { throw PrincipalError.notFound(principalID) }
             try tx.setProductGrants(principalID, grants)
@@ -103,6 +121,7 @@ public struct PrincipalRegistry: Sendable {
 
     /// Limits the policies an agent may evaluate to `grants`, or lifts the limit with `nil` (the default: all).
     public func setPolicyGrants(_ principalID: String, _ grants: [String]?) throws {
+        defer { keyCache?.clear() }
         try store.write { tx in
             guard try tx.principal(principalID) != nil else { throw PrincipalError.notFound(principalID) }
             try tx.setPolicyGrants(principalID, grants)
@@ -113,12 +132,15 @@ public struct PrincipalRegistry: Sendable {
     /// principal is active.
     public func authenticate(_ key: String) throws -> (principal: Principal, role: PrincipalKind)? {
         let hash = Encoding.sha256Hex(key)
-        return try store.read { tx in
+        if let cached = keyCache?.lookup(hash) { return cached }
+        let found: (principal: Principal, role: PrincipalKind)? = try store.read { tx in
             guard let (principalID, role) = try tx.activeKey(hash: hash),
                 let principal = try tx.principal(principalID), principal.isActive
             else { return nil }
             return (principal, role)
         }
+        if let found { keyCache?.remember(hash, found) }
+        return found
     }
 
     /// A new key: `vgl_` + base64url of 32 random bytes.
@@ -127,4 +149,32 @@ public struct PrincipalRegistry: Sendable {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return "vgl_" + Encoding.base64URL(bytes)
     }
+}
+
+/// Valid keys recently seen, by hash, with the instant each entry stops counting.
+final class KeyCache: Sendable {
+    private let entries = Mutex<[String: (principal: Principal, role: PrincipalKind, until: ContinuousClock.Instant)]>([:])
+    private let ttl: Duration
+    /// More distinct keys than this at once and the cache starts over (it holds only valid keys, so this is generous).
+    private let capacity = 10_000
+
+    init(ttl: Duration) { self.ttl = ttl }
+
+    func lookup(_ hash: String) -> (principal: Principal, role: PrincipalKind)? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let entry = entries[hash], entry.until > now else { return nil }
+            return (entry.principal, entry.role)
+        }
+    }
+
+    func remember(_ hash: String, _ found: (principal: Principal, role: PrincipalKind)) {
+        let until = ContinuousClock.now + ttl
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[hash] = (found.principal, found.role, until)
+        }
+    }
+
+    func clear() { entries.withLock { $0.removeAll() } }
 }

@@ -40,7 +40,26 @@ extension StoreTransaction {
 
     func decision(_ id: String) throws -> StoredDecision? {
         let statement = try db.cachedStatement(sql: "SELECT \(Self.decisionColumns) FROM decisions WHERE decision_id = ?")
-        return try Row.fetchOne(statement, arguments: [id]).map(makeDecision)
+        return try Row.fetchOne(statement, arguments: [id]).map(decisionInColumnOrder)
+    }
+
+    /// Decodes a row selected with ``decisionColumns``, by position: name lookups fold case on every access, and
+    /// this runs on every tool call.
+    private func decisionInColumnOrder(_ row: Row) -> StoredDecision {
+        StoredDecision(
+            decisionID: row[0], agentID: row[1], actor: row[2], intent: row[3],
+            automationMode: AutomationMode(rawValue: row[4]) ?? .autonomous,
+            instance: row[5], version: row[6],
+            metadata: (row[7] as String?).flatMap { try? JSONParser.parse($0) },
+            status: DecisionStatus(rawValue: row[8]) ?? .open,
+            approvalStatus: ApprovalStatus(rawValue: row[9]) ?? .none,
+            approvalRequired: row[10], approvalID: row[11], createdAt: row[12],
+            closedAt: row[13], closeAction: row[14], closeReason: row[15],
+            kind: row[16], title: row[17], category: row[18],
+            tags: (row[19] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue),
+            supersedes: row[20], supersededBy: row[21], eventCount: row[22], headHash: row[23],
+            lastException: ExceptionNote(json: (row[24] as String?).flatMap { try? JSONParser.parse($0) }),
+            searchText: row[25])
     }
 
     func makeDecision(_ row: Row) -> StoredDecision {

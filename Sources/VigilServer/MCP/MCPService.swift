@@ -56,7 +56,8 @@ public final class MCPService: Sendable {
     public init(engine: DecisionEngine, principals: PrincipalRegistry, clock: any WallClock = SystemClock(),
                 logger: Logger = Logger(label: "vigil.mcp")) {
         self.engine = engine
-        self.principals = principals
+        // One store read per key per second at most: revocations reach a running server within a second.
+        self.principals = principals.cachingKeys(for: .seconds(1))
         settings = engine.config.tracemem
         limiter = RateLimiter(
             perSecond: settings.ratePerSecond, burst: settings.rateBurst, getsPerMinute: settings.getPerMinute, clock: clock)

@@ -11,7 +11,7 @@ public struct MembraneAuthInterceptor: ServerInterceptor {
 
     public init(membraneKey: String?, principals: PrincipalRegistry) {
         self.membraneKey = membraneKey
-        self.principals = principals
+        self.principals = principals.cachingKeys(for: .seconds(1))
     }
 
     public func intercept<Input: Sendable, Output: Sendable>(
