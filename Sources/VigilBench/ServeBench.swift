@@ -43,9 +43,9 @@ public enum ServeBench {
 
         public var text: String {
             var lines = ["serve bench: \(clients) keep-alive clients per phase on loopback, server and load in one process"]
-            lines.append("  phase                                  calls/s   p50 ms   p95 ms   p99 ms   errors")
+            lines.append("  phase                                        calls/s   p50 ms   p95 ms   p99 ms   errors")
             for p in phases {
-                let name = p.name.count < 36 ? p.name + String(repeating: " ", count: 36 - p.name.count) : p.name
+                let name = p.name.count < 42 ? p.name + String(repeating: " ", count: 42 - p.name.count) : p.name
                 lines.append("  " + name + String(
                     format: " %9.0f %8.2f %8.2f %8.2f %8d", p.throughput, p.percentile(0.5), p.percentile(0.95),
                     p.percentile(0.99), p.errors))
@@ -159,16 +159,22 @@ public enum ServeBench {
                 memory, upTo: records, count: &count, clock: nil, step: 0, vocabulary: vocabulary, rng: &rng, progress: progress)
             try memory.warmUp()
             let tasks = (0..<1000).map { _ in vocabulary.phrase(&rng, 3...8) }
-            progress("gRPC Retrieve over \(count) records: \(clients) clients for \(Int(seconds)) s")
-            phases.append(try await grpcPhase(
-                name: "gRPC Retrieve (\(count >= 10_000 ? "\(count / 1000)k" : "\(count)") records)", port: grpcPort, clients: clients, seconds: seconds
-            ) { client, i, n in
-                _ = try await client.retrieve(.with {
-                    $0.taskDescriptor = tasks[(i * 7919 + n) % tasks.count]
-                    $0.trust = .with { $0.maxSensitivity = "medium" }
-                    $0.limit = 10
-                }, metadata: auth)
-            })
+            let label = count >= 10_000 ? "\(count / 1000)k" : "\(count)"
+            // Twice: one client alone (the latency of a query) and all clients at once (the same 2 cores shared by
+            // 16 queries in flight, so queueing shows in the percentiles).
+            for concurrency in clients > 1 ? [1, clients] : [clients] {
+                progress("gRPC Retrieve over \(count) records: \(concurrency) client\(concurrency == 1 ? "" : "s") for \(Int(seconds)) s")
+                phases.append(try await grpcPhase(
+                    name: "gRPC Retrieve (\(label) records, \(concurrency) client\(concurrency == 1 ? "" : "s"))", port: grpcPort,
+                    clients: concurrency, seconds: seconds
+                ) { client, i, n in
+                    _ = try await client.retrieve(.with {
+                        $0.taskDescriptor = tasks[(i * 7919 + n) % tasks.count]
+                        $0.trust = .with { $0.maxSensitivity = "medium" }
+                        $0.limit = 10
+                    }, metadata: auth)
+                })
+            }
             group.cancelAll()
             let writes = store.writeStatistics
             return Report(

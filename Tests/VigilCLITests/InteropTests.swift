@@ -188,7 +188,8 @@ struct ServeBenchTests {
         #expect(run.status == 0, "\(run.stderr)")
         let report = try JSONParser.parse(run.stdout)
         let phases = try #require(report["phases"]?.arrayValue)
-        #expect(phases.compactMap { $0["name"]?.stringValue }.count == 3)
+        // MCP, IngestEvent, and Retrieve twice: one client alone, then all of them.
+        #expect(phases.compactMap { $0["name"]?.stringValue }.count == 4)
         for phase in phases {
             #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
             #expect(phase["errors"]?.integerValue == 0, "\(phase)")
