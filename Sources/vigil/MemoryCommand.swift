@@ -298,6 +298,7 @@ struct MemoryCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 let runtime = try common.open()
+                announce("computing the memory metrics (a few seconds per million records)")
                 let metrics = try runtime.memory.metrics()
                 common.emit(metrics) {
                     JCS.sortedKeys(metrics.objectValue!).map { cell($0, 24) + metrics[$0]!.canonicalText }.joined(separator: "\n")
@@ -313,6 +314,7 @@ struct MemoryCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 let runtime = try common.open()
+                announce("sweeping: persisting decayed salience and pruning past retention")
                 let report = try runtime.memory.sweep()
                 common.emit(["persisted": .int(Int64(report.persisted)), "pruned": JSONValue(report.pruned)]) {
                     "persisted salience of \(report.persisted) record(s); pruned \(report.pruned.count)"
@@ -328,6 +330,7 @@ struct MemoryCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 let runtime = try common.open()
+                announce("consolidating: compressing old episodes, deriving facts, competences and plans")
                 let r = try runtime.memory.consolidate()
                 let value: JSONValue = [
                     "compressed": .int(Int64(r.compressed)), "facts_created": .int(Int64(r.factsCreated)),

@@ -141,3 +141,10 @@ struct PathsCommand: ParsableCommand {
         }
     }
 }
+
+/// Says what a possibly long command is doing, on stderr and only to a person at a terminal (scripts reading
+/// `--json` get nothing extra).
+func announce(_ what: String) {
+    guard isatty(STDERR_FILENO) == 1 else { return }
+    FileHandle.standardError.write(Data("vigil: \(what)…\n".utf8))
+}
