@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilSDK
 import VigilTestSupport
 
 /// Whether python3 with the official MCP SDK is installed (`.ci/run` installs it).
@@ -156,6 +157,14 @@ struct TLSServeTests {
         #expect(await client.waitForExit(timeout: 120), "\(client.text)")
         #expect(client.exitCode == 0, "\(client.text)")
         #expect(client.text.contains("OK"), "\(client.text)")
+
+        // The Swift SDK's Membrane client: TLS verified against the CA file; with only the system's roots, refused.
+        let memory = try MembraneClient(address: address, tls: true, tlsCACert: certificates.ca, apiKey: key, timeout: 10)
+        #expect(try await memory.getMetrics()["total_records"] != nil)
+        await memory.close()
+        let untrusted = try MembraneClient(address: address, tls: true, apiKey: key, timeout: 5)
+        await #expect(throws: MembraneError.self) { _ = try await untrusted.getMetrics() }
+        await untrusted.close()
     }
 
     @Test("half a pair or a file that is not PEM stops start-up with exit 4 and names the problem")
