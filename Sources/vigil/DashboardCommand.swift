@@ -13,7 +13,9 @@ struct DashboardOptionsGroup: ParsableArguments {
     var db: String?
     @Option(name: .long, help: ArgumentHelp("The configuration file. Default: $VIGIL_CONFIG, else ~/.config/vigil/config.toml.", valueName: "path"))
     var config: String?
-    @Option(name: .customLong("operator"), help: ArgumentHelp("Who approves and rejects. Default: config `operator`, else $USER.", valueName: "name"))
+    @Option(name: .customLong("operator"), help: ArgumentHelp(
+        "Who approves and rejects. Default: config `operator`, else $USER. (With --remote the key decides; this is only shown.)",
+        valueName: "name"))
     var operatorName: String?
     @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, monochrome, or one in ~/.config/vigil/themes.", valueName: "name"))
     var theme: String?
@@ -151,7 +153,8 @@ extension DashboardCommand {
             if case .rpc = error { throw fail("the remote refused the key: \(error.data ?? error.description)", 1) }
         }
         do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
-        let operatorName = options.operatorName ?? environment["USER"] ?? "operator"
+        // The remote records every resolution under the key's operator; this name is only shown.
+        let operatorName = options.operatorName ?? "key holder"
         let dashboardOptions = DashboardOptions(
             operatorName: operatorName, databaseName: "remote \(host)", readOnly: options.readOnly, bell: options.bell,
             monochrome: looks.forceMono, endpoints: [])

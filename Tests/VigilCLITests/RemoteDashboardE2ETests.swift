@@ -48,9 +48,10 @@ struct RemoteDashboardE2ETests {
 
         // The operator answers from a dashboard that only has the remote's addresses and an operator key.
         let tmux = try TmuxSession(
-            [VigilProcess.binary, "--remote", url, "--remote-grpc", grpcAddress, "--operator", "alice"],
+            [VigilProcess.binary, "--remote", url, "--remote-grpc", grpcAddress],
             environment: environment.merging(["VIGIL_OPERATOR_KEY": operatorKey]) { $1 })
-        #expect(await tmux.waitFor(timeout: 20) { $0.contains("remote 127.0.0.1") && $0.contains("Pending 1") } != nil, "\(tmux.lastScreen)")
+        #expect(await tmux.waitFor(timeout: 20) { $0.contains("remote 127.0.0.1") && $0.contains("Pending 1") && $0.contains("op key holder") } != nil,
+                "\(tmux.lastScreen)")
         try tmux.send("2")
         #expect(await tmux.waitFor { $0.contains("EXPIRES") && $0.contains("▶") && $0.contains("agent_shopper") } != nil, "\(tmux.lastScreen)")
         try tmux.send("a")
@@ -60,7 +61,8 @@ struct RemoteDashboardE2ETests {
         try tmux.send("Enter")  // to Cancel
         try tmux.send("Tab")  // to Approve
         try tmux.send("Enter")
-        #expect(await tmux.waitFor("Pending 0"), "\(tmux.lastScreen)")
+        // The notice names who the remote recorded, from the key.
+        #expect(await tmux.waitFor { $0.contains("Pending 0") && $0.contains("approved by ops") } != nil, "\(tmux.lastScreen)")
 
         #expect(try await decision.waitForApproval(every: 1, timeout: 30) == "approved")
         let listed = try JSONParser.parse(try VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + common, home: home.path).stdout)
