@@ -103,7 +103,7 @@ let package = Package(
         /// `vigil demo`: a seeded store and simulated agents that speak the real protocols over loopback.
         .target(
             name: "VigilDemo",
-            dependencies: grpcClient + ["VigilCore", "VigilRemote"],
+            dependencies: ["VigilCore", "VigilSDK"],
             swiftSettings: upcoming
         ),
         .target(

@@ -1,10 +1,10 @@
 import Foundation
-import MembraneProto
-import VigilCore
-import VigilRemote
+import VigilSDK
 
-/// A simulated agent that makes decisions through the TraceMem MCP endpoint, exactly as a Python agent on the
-/// published SDK would: open an envelope, note, read, evaluate, ask a human when the policy says so and wait for the
+import enum VigilCore.Timestamp
+
+/// A simulated agent that makes decisions through the TraceMem MCP endpoint with the Swift SDK, exactly as a Python
+/// agent on the published SDK would: open an envelope, note, read, evaluate, ask a human when the policy says so and wait for the
 /// answer by polling `decision_get`, write, and close with commit or abort. After each decision it remembers the
 /// outcome through the Membrane endpoint, with the decision id as the memory's ref (which links the two).
 ///
@@ -46,94 +46,99 @@ struct DecisionAgent: Sendable {
 
     // MARK: Scenarios
 
+    private var decisions: TraceMemClient { context.decisions }
+
     /// billing.discount.grant: allowed up to 10 %, finance review above, refused above 30 %.
     private func discount(percent: Int) async throws {
         let customer = DemoSetup.customers.randomElement()!
         let amount = Double(Int.random(in: 40...900))
-        let id = try await open(intent: "billing.discount.grant", mode: "autonomous", metadata: ["ticket": .string("SUP-\(Int.random(in: 1000...9999))")])
-        _ = try await context.tool("decision_add_context", [
-            "decision_id": .string(id), "summary": .string("\(customer.name) asks for \(percent)% off a \(Int(amount)) EUR order"),
-            "context": ["customer_id": .string(customer.id), "requested_discount_pct": .int(Int64(percent)), "channel": "chat"],
-        ])
-        _ = try await context.tool("decision_read", [
-            "decision_id": .string(id), "product": "customers_read", "purpose": "order_support",
-            "query": ["customer_id": .string(customer.id)],
-        ])
-        let evaluation = try await context.tool("decision_evaluate", [
-            "decision_id": .string(id), "policy_id": "discount_cap_v1",
-            "inputs": ["record": ["customer_id": .string(customer.id), "amount": .double(amount), "discount_pct": .int(Int64(percent))]],
-        ])
-        let write: JSONObject = [
-            "decision_id": .string(id), "product": "orders_insert", "purpose": "order_support",
-            "mutation": ["data": ["customer_id": .string(customer.id), "amount": .double(amount), "discount_pct": .int(Int64(percent))]],
-            "idempotency_key": .string("discount-\(id)"),
-        ]
+        let decision = try await open(intent: "billing.discount.grant", mode: "autonomous", metadata: ["ticket": .string("SUP-\(Int.random(in: 1000...9999))")])
+        try await context.paced {
+            try await decision.note(
+                kind: "request", message: "\(customer.name) asks for \(percent)% off a \(Int(amount)) EUR order",
+                data: ["customer_id": .string(customer.id), "requested_discount_pct": .int(Int64(percent)), "channel": "chat"])
+        }
+        try await context.paced {
+            try await decision.read(product: "customers_read", purpose: "order_support", query: ["customer_id": .string(customer.id)])
+        }
+        let evaluation = try await context.paced {
+            try await decision.evaluate(
+                policy: "discount_cap_v1",
+                inputs: ["record": ["customer_id": .string(customer.id), "amount": .double(amount), "discount_pct": .int(Int64(percent))]])
+        }
         try await finish(
-            id, evaluation: evaluation, write: write,
-            request: "\(percent)% for \(customer.name) (\(customer.tier) tier)", remember: "discount of \(percent)% for \(customer.id)")
+            decision, evaluation, request: "\(percent)% for \(customer.name) (\(customer.tier) tier)",
+            remember: "discount of \(percent)% for \(customer.id)"
+        ) {
+            try await decision.write(
+                product: "orders_insert", purpose: "order_support",
+                mutation: ["data": ["customer_id": .string(customer.id), "amount": .double(amount), "discount_pct": .int(Int64(percent))]],
+                idempotencyKey: "discount-\(decision.id)")
+        }
     }
 
-    /// deploy.release.execute in approve mode: staging goes through on its own, production waits for a release manager.
+    /// deploy.release.execute: staging goes through on its own, production (in approve mode) waits for a release manager.
     private func deploy(production: Bool) async throws {
         let service = DemoSetup.services.randomElement()!
         let version = "v2.\(Int.random(in: 1...9)).\(Int.random(in: 0...20))"
         let environment = production ? "production" : "staging"
-        let id = try await open(intent: "deploy.release.execute", mode: production ? "approve" : "autonomous", metadata: ["service": .string(service)])
-        _ = try await context.tool("decision_read", [
-            "decision_id": .string(id), "product": "deployments_read", "purpose": "release",
-            "query": ["service": .string(service)],
-        ])
-        _ = try await context.tool("decision_add_context", [
-            "decision_id": .string(id), "summary": .string("Roll out \(service) \(version) to \(environment)"),
-            "context": ["canary_error_rate": .double(Double(Int.random(in: 0...12)) / 1000), "tests": "green"],
-        ])
-        let evaluation = try await context.tool("decision_evaluate", [
-            "decision_id": .string(id), "policy_id": "deploy_window_v1",
-            "inputs": ["record": ["service": .string(service), "version": .string(version), "environment": .string(environment)]],
-        ])
-        let write: JSONObject = [
-            "decision_id": .string(id), "product": "deployments_insert", "purpose": "release",
-            "mutation": ["data": ["service": .string(service), "version": .string(version), "environment": .string(environment)]],
-            "idempotency_key": .string("deploy-\(id)"),
-        ]
+        let decision = try await open(intent: "deploy.release.execute", mode: production ? "approve" : "autonomous", metadata: ["service": .string(service)])
+        try await context.paced {
+            try await decision.read(product: "deployments_read", purpose: "release", query: ["service": .string(service)])
+        }
+        try await context.paced {
+            try await decision.note(
+                kind: "check", message: "Roll out \(service) \(version) to \(environment)",
+                data: ["canary_error_rate": .double(Double(Int.random(in: 0...12)) / 1000), "tests": "green"])
+        }
+        let evaluation = try await context.paced {
+            try await decision.evaluate(
+                policy: "deploy_window_v1",
+                inputs: ["record": ["service": .string(service), "version": .string(version), "environment": .string(environment)]])
+        }
         try await finish(
-            id, evaluation: evaluation, write: write, request: "Roll out \(service) \(version) to \(environment)",
-            remember: "\(service) \(version) deployed to \(environment)", forceApproval: production)
+            decision, evaluation, request: "Roll out \(service) \(version) to \(environment)",
+            remember: "\(service) \(version) deployed to \(environment)", forceApproval: production
+        ) {
+            try await decision.write(
+                product: "deployments_insert", purpose: "release",
+                mutation: ["data": ["service": .string(service), "version": .string(version), "environment": .string(environment)]],
+                idempotencyKey: "deploy-\(decision.id)")
+        }
     }
 
     /// secrets.rotate.execute: every change needs security sign-off; root credentials are refused outright.
     private func rotateSecret() async throws {
         let secret = DemoSetup.secrets.randomElement()!
-        let id = try await open(intent: "secrets.rotate.execute", mode: "autonomous", metadata: ["secret": .string(secret)])
-        _ = try await context.tool("decision_read", [
-            "decision_id": .string(id), "product": "secrets_read", "purpose": "key_rotation", "query": ["secret_id": .string(secret)],
-        ])
-        let evaluation = try await context.tool("decision_evaluate", [
-            "decision_id": .string(id), "policy_id": "secrets_change_v1", "inputs": ["record": ["secret_id": .string(secret)]],
-        ])
-        let write: JSONObject = [
-            "decision_id": .string(id), "product": "secrets_update", "purpose": "key_rotation",
-            "mutation": ["data": ["secret_id": .string(secret), "rotated_at": .string(Timestamp.format(Date()))]],
-            "idempotency_key": .string("rotate-\(id)"),
-        ]
-        try await finish(id, evaluation: evaluation, write: write, request: "Rotate \(secret) (90-day policy)", remember: "\(secret) rotated")
+        let decision = try await open(intent: "secrets.rotate.execute", mode: "autonomous", metadata: ["secret": .string(secret)])
+        try await context.paced {
+            try await decision.read(product: "secrets_read", purpose: "key_rotation", query: ["secret_id": .string(secret)])
+        }
+        let evaluation = try await context.paced {
+            try await decision.evaluate(policy: "secrets_change_v1", inputs: ["record": ["secret_id": .string(secret)]])
+        }
+        try await finish(decision, evaluation, request: "Rotate \(secret) (90-day policy)", remember: "\(secret) rotated") {
+            try await decision.write(
+                product: "secrets_update", purpose: "key_rotation",
+                mutation: ["data": ["secret_id": .string(secret), "rotated_at": .string(Timestamp.format(Date()))]],
+                idempotencyKey: "rotate-\(decision.id)")
+        }
     }
 
     /// customer.profile.review in propose mode: read-only, committed as a proposal.
     private func lookup() async throws {
         let customer = DemoSetup.customers.randomElement()!
-        let id = try await open(intent: "customer.profile.review", mode: "propose", metadata: [:])
-        _ = try await context.tool("decision_read", [
-            "decision_id": .string(id), "product": "customers_read", "purpose": "account_review",
-            "query": ["tier": .string(customer.tier)], "allow_multiple": true,
-        ])
-        _ = try await context.tool("decision_add_context", [
-            "decision_id": .string(id), "summary": .string("Propose a \(customer.tier) upgrade offer for \(customer.name)"),
-            "context": ["customer_id": .string(customer.id), "signal": "usage up 40% this quarter"],
-        ])
-        let closed = try await context.tool("decision_close", ["decision_id": .string(id), "action": "commit", "reason": "proposal recorded"])
-        context.activity.count { $0.committed += closed["status"]?.stringValue == "committed" ? 1 : 0 }
-        try await remember(id, "proposed an upgrade offer for \(customer.id)", sensitivity: "low")
+        let decision = try await open(intent: "customer.profile.review", mode: "propose", metadata: [:])
+        try await context.paced {
+            try await decision.read(product: "customers_read", purpose: "account_review", query: ["tier": .string(customer.tier)], resultMode: .multiple)
+        }
+        try await context.paced {
+            try await decision.note(
+                kind: "proposal", message: "Propose a \(customer.tier) upgrade offer for \(customer.name)",
+                data: ["customer_id": .string(customer.id), "signal": "usage up 40% this quarter"])
+        }
+        try await close(decision, .commit, reason: "proposal recorded")
+        try await remember(decision.id, "proposed an upgrade offer for \(customer.id)", sensitivity: .low)
     }
 
     /// decision_record: an architecture or convention decision in one call.
@@ -145,95 +150,68 @@ struct DecisionAgent: Sendable {
             ("Retry idempotent writes only", "api_design", "Retries duplicated refunds last week", "Retry only calls that carry an idempotency key"),
         ]
         let (title, category, problem, decision) = topics.randomElement()!
-        let result = try await context.tool("decision_record", [
-            "title": .string(title), "category": .string(category), "context": .string(problem), "decision": .string(decision),
-            "rationale": "Agreed in the weekly review", "tags": ["demo", .string(category)],
-        ])
+        let recorded = try await context.paced {
+            try await decisions.record(
+                title: title, category: category, context: problem, decision: decision, rationale: "Agreed in the weekly review",
+                tags: ["demo", category])
+        }
         context.activity.count { $0.recorded += 1 }
-        if let id = result["decision_id"]?.stringValue { try await remember(id, "recorded: \(title)", sensitivity: "public") }
+        try await remember(recorded.decisionID, "recorded: \(title)", sensitivity: .public)
     }
 
     // MARK: Steps
 
-    private func open(intent: String, mode: String, metadata: JSONObject) async throws -> String {
-        let created = try await context.tool("decision_create", [
-            "intent": .string(intent), "automation_mode": .string(mode), "metadata": .object(metadata),
-        ])
-        guard let id = created["decision_id"]?.stringValue else { throw RemoteError.malformed("decision_create without decision_id") }
+    private func open(intent: String, mode: String, metadata: JSONObject) async throws -> Decision {
+        let decision = try await context.paced {
+            try await decisions.createDecision(intent: intent, automationMode: mode, metadata: metadata)
+        }
         context.activity.count { $0.decisionsOpened += 1 }
-        return id
+        return decision
     }
 
     /// After the policy: write and commit when allowed; ask, wait and then write or abort when it needs a human;
     /// abort when denied.
     private func finish(
-        _ id: String, evaluation: JSONValue, write: JSONObject, request: String, remember summary: String, forceApproval: Bool = false
+        _ decision: Decision, _ evaluation: Evaluation, request: String, remember summary: String, forceApproval: Bool = false,
+        write: () async throws -> WriteResult
     ) async throws {
-        let outcome = evaluation["outcome"]?.stringValue ?? "allow"
-        if outcome == "deny" {
-            try await close(id, action: "abort", reason: evaluation["rationale"]?["message"]?.stringValue ?? "denied by policy")
-            try await remember(id, "refused by policy: \(summary)", sensitivity: "low")
+        if evaluation.outcome == "deny" {
+            try await close(decision, .abort, reason: evaluation.message.isEmpty ? "denied by policy" : evaluation.message)
+            try await remember(decision.id, "refused by policy: \(summary)", sensitivity: .low)
             return
         }
-        if outcome == "requires_exception" || forceApproval {
-            let approval = try await context.tool("decision_request_approval", [
-                "decision_id": .string(id), "message": .string(request), "expires_in_seconds": 600,
-            ])
+        if evaluation.requiresApproval || forceApproval {
+            let approval = try await context.paced { try await decision.requestApproval(message: request, expiresInSeconds: 600) }
             context.activity.count { $0.approvalsRequested += 1 }
-            let status = try await waitForOperator(id)
-            _ = try await context.mcp.callTool("decision_add_context", [
-                "decision_id": .string(id), "summary": .string("operator answer seen: \(status)"),
-                "context": ["approval_id": approval["approval_id"] ?? .null, "approval_status": .string(status)],
-            ])
+            // Polls decision_get (within the spec's 60 a minute) until the operator answers or the request expires.
+            let status = try await decision.waitForApproval(every: 1.2, timeout: 660)
+            try await decision.note(
+                kind: "approval", message: "operator answer seen: \(status)",
+                data: ["approval_id": .string(approval.approvalID), "approval_status": .string(status)])
             guard status == "approved" else {
                 context.activity.count { $0.approvalsSeenRejected += 1 }
-                try await close(id, action: "abort", reason: "the operator said no (\(status))")
-                try await remember(id, "operator declined: \(summary)", sensitivity: "medium")
+                try await close(decision, .abort, reason: "the operator said no (\(status))")
+                try await remember(decision.id, "operator declined: \(summary)", sensitivity: .medium)
                 return
             }
             context.activity.count { $0.approvalsSeenApproved += 1 }
         }
-        _ = try await context.tool("decision_write", write)
-        try await close(id, action: "commit", reason: nil)
-        try await remember(id, summary, sensitivity: outcome == "allow" ? "low" : "medium")
+        try await context.paced { try await write() }
+        try await close(decision, .commit, reason: nil)
+        try await remember(decision.id, summary, sensitivity: evaluation.allowed ? .low : .medium)
     }
 
-    /// Polls `decision_get` (within the spec's 60 per minute) until the approval is resolved.
-    private func waitForOperator(_ id: String) async throws -> String {
-        while true {
-            try await Task.sleep(for: .milliseconds(1200))
-            let state = try await context.mcp.callTool("decision_get", ["decision_id": .string(id)])
-            switch state["approval_status"]?.stringValue {
-            case "approved": return "approved"
-            case "rejected": return "rejected"
-            case "expired": return "expired"
-            default: continue
-            }
-        }
-    }
-
-    private func close(_ id: String, action: String, reason: String?) async throws {
-        var arguments: JSONObject = ["decision_id": .string(id), "action": .string(action)]
-        if let reason { arguments["reason"] = .string(reason) }
-        let closed = try await context.tool("decision_close", arguments)
-        let status = closed["status"]?.stringValue
+    private func close(_ decision: Decision, _ outcome: CloseOutcome, reason: String?) async throws {
+        let closed = try await context.paced { try await decision.close(outcome: outcome, reason: reason) }
         context.activity.count {
-            if status == "committed" { $0.committed += 1 } else if status == "aborted" { $0.aborted += 1 }
+            if closed.status == "committed" { $0.committed += 1 } else if closed.status == "aborted" { $0.aborted += 1 }
         }
     }
 
     /// An episodic memory of how the decision ended; its ref is the decision id.
-    private func remember(_ decisionID: String, _ summary: String, sensitivity: String) async throws {
-        var request = Membrane_V1_IngestEventRequest()
-        request.source = context.agent.agentID
-        request.eventKind = "decision_outcome"
-        request.ref = decisionID
-        request.summary = summary
-        request.tags = ["demo", decisionID]
-        request.sensitivity = sensitivity
-        _ = try await context.memory.call { client, metadata, options in
-            try await client.ingestEvent(request, metadata: metadata, options: options)
-        }
+    private func remember(_ decisionID: String, _ summary: String, sensitivity: Sensitivity) async throws {
+        _ = try await context.memory.ingestEvent(
+            eventKind: "decision_outcome", ref: decisionID, summary: summary, tags: ["demo", decisionID], sensitivity: sensitivity)
         context.activity.count { $0.memoriesIngested += 1 }
     }
 }

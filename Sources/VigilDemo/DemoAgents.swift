@@ -1,6 +1,7 @@
 import Foundation
-import VigilCore
-import VigilRemote
+import VigilSDK
+
+import struct VigilCore.PrincipalRegistry
 
 /// What a simulated agent does.
 public enum DemoRole: String, Sendable {
@@ -56,11 +57,11 @@ struct Pacer: Sendable {
     }
 }
 
-/// Everything an agent uses: its protocols' clients, its pace, and the shared tally.
+/// Everything an agent uses: its two SDK clients (over the wire), its pace, and the shared tally.
 struct AgentContext: Sendable {
     var agent: DemoAgent
-    var mcp: MCPClient
-    var memory: MembraneConnection
+    var decisions: TraceMemClient
+    var memory: MembraneClient
     var pacer: Pacer
     var activity: DemoActivity
 
@@ -81,8 +82,9 @@ struct AgentContext: Sendable {
     }
 
     /// One call, then a pause.
-    func tool(_ name: String, _ arguments: JSONObject) async throws -> JSONValue {
-        let result = try await mcp.callTool(name, arguments)
+    @discardableResult
+    func paced<T: Sendable>(_ call: () async throws -> T) async throws -> T {
+        let result = try await call()
         try await pacer.pause()
         return result
     }

@@ -1,10 +1,10 @@
-import VigilCore
-import VigilRemote
+import VigilSDK
 
 /// Runs the simulated agents against the endpoints until the task is cancelled.
 ///
-/// Every agent talks to the endpoints over loopback with its own key: the decision agents through MCP over HTTP, the
-/// memory agents and the curator through gRPC. Nothing goes through the engines in-process.
+/// Every agent talks to the endpoints over loopback with its own key, through the Swift SDK's remote clients: the
+/// decision agents through MCP over HTTP, the memory agents and the curator through gRPC. Nothing goes through the
+/// engines in-process.
 public struct DemoRunner: Sendable {
     public var agents: [DemoAgent]
     /// The MCP endpoint, e.g. `http://127.0.0.1:7420/mcp`.
@@ -20,12 +20,14 @@ public struct DemoRunner: Sendable {
     }
 
     /// Runs until cancelled; errors are counted in ``activity`` and the agent goes on after a pause.
-    public func run() async throws(RemoteError) {
+    public func run() async throws {
         let pacer = Pacer(rate: rate, agents: agents.count)
-        let contexts = try agents.map { agent throws(RemoteError) in
+        let contexts = try agents.map { agent in
             AgentContext(
-                agent: agent, mcp: MCPClient(url: mcpURL, apiKey: agent.apiKey, timeout: 10),
-                memory: try MembraneConnection(host: grpcHost, port: grpcPort, apiKey: agent.apiKey, timeout: 10),
+                agent: agent,
+                decisions: try TraceMemClient(
+                    apiKey: agent.apiKey, mcpURL: mcpURL, timeout: 10, defaultActor: agent.agentID, defaultAutomationMode: "autonomous"),
+                memory: try MembraneClient(address: "\(grpcHost):\(grpcPort)", apiKey: agent.apiKey, timeout: 10, source: agent.agentID),
                 pacer: pacer, activity: activity)
         }
         await withTaskGroup(of: Void.self) { group in

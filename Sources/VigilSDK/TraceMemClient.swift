@@ -125,6 +125,29 @@ public final class TraceMemClient: Sendable {
         return Decision(id: id, client: self, automationMode: created["automation_mode"]?.stringValue ?? mode)
     }
 
+    /// `decision_record`: creates, fills and commits a decision in one call (an architecture or convention decision
+    /// and its rationale). Returns the committed decision's id and its full result (`trace`, `snapshot`, …).
+    @discardableResult
+    public func record(
+        title: String, category: String, context: String, decision: String, rationale: String, tags: [String] = [],
+        alternatives: [(option: String, rejectedBecause: String)] = [], supersedes: String? = nil
+    ) async throws(TraceMemError) -> (decisionID: String, result: JSONValue) {
+        var arguments: JSONObject = [
+            "title": .string(title), "category": .string(category), "context": .string(context),
+            "decision": .string(decision), "rationale": .string(rationale),
+        ]
+        if !tags.isEmpty { arguments["tags"] = JSONValue(tags) }
+        if !alternatives.isEmpty {
+            arguments["alternatives_considered"] = .array(alternatives.map {
+                ["option": .string($0.option), "rejected_because": .string($0.rejectedBecause)]
+            })
+        }
+        if let supersedes { arguments["supersedes"] = .string(supersedes) }
+        let result = try await call("decision_record", arguments)
+        guard let id = result["decision_id"]?.stringValue else { throw .network("decision_record answered without decision_id") }
+        return (id, result)
+    }
+
     /// A handle on an existing decision of this agent, by id (for the client-level operations).
     public func decision(_ id: String) -> Decision { Decision(id: id, client: self, automationMode: nil) }
 

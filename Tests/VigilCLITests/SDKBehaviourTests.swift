@@ -83,6 +83,12 @@ struct SDKBehaviourTests {
             // Redacted (by the client, and again by the server; `clientSideSanitization` tells the two apart).
             let created = try #require(try await decision.trace()["events"]?.arrayValue?.first)
             #expect(created["metadata"]?["api_token"]?.stringValue == "[REDACTED]", "\(created)")
+            // decision_record: created, filled and committed in one call.
+            let recorded = try await client.record(
+                title: "Use WAL", category: "architecture", context: "readers block writers", decision: "switch to WAL",
+                rationale: "measured", tags: ["db"], alternatives: [("keep rollback journal", "blocks readers")])
+            let state = try await client.getDecision(recorded.decisionID)
+            #expect(state.status == "committed" && state.intent == "decision.architecture.record")
         }
     }
 
