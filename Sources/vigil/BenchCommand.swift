@@ -83,8 +83,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 print(json ? report.json.prettyText : report.text)
             } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
+                throw failure("\(error)", 1)
             }
         }
     }

@@ -61,36 +61,32 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     func runDashboard(_ options: DashboardOptionsGroup) async throws {
-        func fail(_ message: String, _ code: Int32) -> ExitCode {
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            return ExitCode(code)
-        }
         if let remote = options.remote {
-            try await runRemote(remote, options, fail: fail)
+            try await runRemote(remote, options)
             return
         }
-        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
+        do { try DashboardLooks.requireTerminal() } catch { throw failure(error.message, error.code) }
         let paths = VigilPaths.resolve(database: options.db, config: options.config)
         let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
-        do { config = try VigilConfig.load(path: paths.config) } catch { throw fail(error.description, 4) }
+        do { config = try VigilConfig.load(path: paths.config) } catch { throw failure(error.description, 4) }
         let operatorName: String
-        do { operatorName = try resolveOperator(options.operatorName, config: config) } catch { throw fail("\(error)", 64) }
+        do { operatorName = try resolveOperator(options.operatorName, config: config) } catch { throw failure("\(error)", 64) }
 
         let looks: DashboardLooks
         do {
             looks = try DashboardLooks.resolve(
                 theme: options.theme ?? config.theme, color: options.color, keymap: options.keymap, defaultKeys: options.defaultKeys)
-        } catch { throw fail(error.message, error.code) }
+        } catch { throw failure(error.message, error.code) }
         let (theme, keymap, forceMono) = (looks.theme, looks.keymap, looks.forceMono)
 
         let store: Store
-        do { store = try Store(path: paths.database) } catch { throw fail(error.description + " (pass --db PATH to open another store)", 3) }
+        do { store = try Store(path: paths.database) } catch { throw failure(error.description + " (pass --db PATH to open another store)", 3) }
         let decisions: DecisionEngine?
         if options.readOnly {
             decisions = nil
         } else {
-            do { decisions = try DecisionEngine(store: store, config: config) } catch { throw fail("\(CLIError(error).description)", 3) }
+            do { decisions = try DecisionEngine(store: store, config: config) } catch { throw failure("\(CLIError(error).description)", 3) }
         }
         let memory = MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: false)
 
@@ -101,7 +97,7 @@ struct DashboardCommand: AsyncParsableCommand {
             let mcpAddress = options.mcp ?? ListenAddress(argument: config.tracemem.listenAddress)!
             let grpcAddress = options.grpc ?? ListenAddress(argument: config.memory.listenAddress)!
             for address in [mcpAddress, grpcAddress] where !address.isLoopback {
-                throw fail("the dashboard serves on loopback only (\(address)); use `vigil serve --allow-remote` for remote agents", 2)
+                throw failure("the dashboard serves on loopback only (\(address)); use `vigil serve --allow-remote` for remote agents", 2)
             }
             let started = await LoopbackEndpoints.start(
                 decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true),
@@ -121,38 +117,38 @@ struct DashboardCommand: AsyncParsableCommand {
         do {
             try await dashboard.run(options: dashboardOptions, theme: theme, keymap: keymap, forceMono: forceMono)
         } catch let error as TerminalError {
-            throw fail(error.description, 64)
+            throw failure(error.description, 64)
         }
     }
 }
 
 extension DashboardCommand {
     /// `vigil --remote URL`: the same screens over the remote's operator tools and gRPC.
-    func runRemote(_ url: String, _ options: DashboardOptionsGroup, fail: (String, Int32) -> ExitCode) async throws {
+    func runRemote(_ url: String, _ options: DashboardOptionsGroup) async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let key = options.operatorKey ?? environment["VIGIL_OPERATOR_KEY"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw fail("--remote needs an operator key: --operator-key KEY or VIGIL_OPERATOR_KEY (create one on the remote with `vigil agents add NAME --operator`)", 64)
+            throw failure("--remote needs an operator key: --operator-key KEY or VIGIL_OPERATOR_KEY (create one on the remote with `vigil agents add NAME --operator`)", 64)
         }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), let host = parsed.host else {
-            throw fail("--remote must be the remote's MCP URL, e.g. http://10.0.0.5:7420", 64)
+            throw failure("--remote must be the remote's MCP URL, e.g. http://10.0.0.5:7420", 64)
         }
         let grpc = options.remoteGrpc ?? ListenAddress(argument: "\(host):9090")!
         let looks: DashboardLooks
         do {
             looks = try DashboardLooks.resolve(theme: options.theme, color: options.color, keymap: options.keymap, defaultKeys: options.defaultKeys)
-        } catch { throw fail(error.message, error.code) }
+        } catch { throw failure(error.message, error.code) }
         let source: RemoteDashboardSource
         do {
             source = try RemoteDashboardSource(mcpURL: url, grpcHost: grpc.host, grpcPort: grpc.port, operatorKey: key)
-        } catch { throw fail("\(error)", 2) }
+        } catch { throw failure("\(error)", 2) }
         // A wrong or non-operator key is a mistake to fix now; an unreachable remote is shown in the dashboard,
         // which keeps retrying.
         do {
             try await source.checkOperatorKey()
         } catch {
-            if case .rpc = error { throw fail("the remote refused the key: \(error.data ?? error.description)", 1) }
+            if case .rpc = error { throw failure("the remote refused the key: \(error.data ?? error.description)", 1) }
         }
-        do { try DashboardLooks.requireTerminal() } catch { throw fail(error.message, error.code) }
+        do { try DashboardLooks.requireTerminal() } catch { throw failure(error.message, error.code) }
         // The remote records every resolution under the key's operator; this name is only shown.
         let operatorName = options.operatorName ?? "key holder"
         let dashboardOptions = DashboardOptions(
@@ -161,7 +157,7 @@ extension DashboardCommand {
         do {
             try await Dashboard(source: source).run(options: dashboardOptions, theme: looks.theme, keymap: looks.keymap, forceMono: looks.forceMono)
         } catch let error as TerminalError {
-            throw fail(error.description, 64)
+            throw failure(error.description, 64)
         }
     }
 }

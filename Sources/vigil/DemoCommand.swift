@@ -55,21 +55,17 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        func fail(_ message: String, _ code: Int32) -> ExitCode {
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-            return ExitCode(code)
-        }
         var looks: DashboardLooks?
         if !headless {
             do {
                 try DashboardLooks.requireTerminal()
                 looks = try DashboardLooks.resolve(theme: theme, color: color, keymap: nil, defaultKeys: false)
             } catch {
-                throw fail(error.message + (error.code == 64 ? " (or run `vigil demo --headless`)" : ""), error.code)
+                throw failure(error.message + (error.code == 64 ? " (or run `vigil demo --headless`)" : ""), error.code)
             }
         }
         let operatorName: String
-        do { operatorName = try resolveOperator(self.operatorName, config: VigilConfig()) } catch { throw fail("\(error)", 64) }
+        do { operatorName = try resolveOperator(self.operatorName, config: VigilConfig()) } catch { throw failure("\(error)", 64) }
 
         // The store: the one named, or a temporary one removed at the end.
         let temporaryDirectory: String?
@@ -95,7 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
             principals = PrincipalRegistry(store: store)
             cast = try DemoAgent.register(count: agents, principals: principals)
         } catch {
-            throw fail("\(CLIError(error).description) (pass --db PATH to use another file)", 3)
+            throw failure("\(CLIError(error).description) (pass --db PATH to use another file)", 3)
         }
         let config = decisions.config
 
@@ -106,7 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
             membraneKey: nil, requireAuth: true, ratePerSecond: max(config.memory.ratePerSecond, rate * 4), fallbackToAnyPort: true)
         defer { endpoints.stop() }
         guard let mcpURL = endpoints.mcpURL, let grpcHost = endpoints.grpcHost, let grpcPort = endpoints.grpcPort else {
-            throw fail("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", 2)
+            throw failure("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", 2)
         }
 
         let activity = DemoActivity()
@@ -129,7 +125,7 @@ struct DemoCommand: AsyncParsableCommand {
                 try await dashboard.run(options: options, theme: looks.theme, keymap: looks.keymap, forceMono: looks.forceMono)
             } catch let error as TerminalError {
                 agentsTask.cancel()
-                throw fail(error.description, 64)
+                throw failure(error.description, 64)
             }
         } else {
             say("demo: \(cast.count) agents · MCP \(mcpURL) · gRPC \(grpcHost):\(grpcPort) · store \(path)")

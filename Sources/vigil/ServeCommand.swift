@@ -46,9 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             runtime = try common.open()
         } catch {
-            let failure = CLIError(error)
-            FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
-            throw ExitCode(failure.exitCode)
+            let cliError = CLIError(error)
+            throw failure(cliError.description, cliError.exitCode)
         }
         let address = mcp ?? ListenAddress(argument: runtime.config.tracemem.listenAddress)!
         let grpcAddress = grpc ?? ListenAddress(argument: runtime.config.memory.listenAddress)!
@@ -136,7 +135,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     private func fail(_ message: String, _ code: Int32) throws -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        throw ExitCode(code)
+        throw failure(message, code)
     }
 }

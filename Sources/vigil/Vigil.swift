@@ -93,10 +93,15 @@ func runReporting(_ body: () throws -> Void) throws {
     } catch let error as CleanExit {
         throw error
     } catch {
-        let failure = CLIError(error)
-        FileHandle.standardError.write(Data("error: \(failure.description)\n".utf8))
-        throw ExitCode(failure.exitCode)
+        let cliError = CLIError(error)
+        throw failure(cliError.description, cliError.exitCode)
     }
+}
+
+/// Prints the one-line `error: …` on stderr and returns the exit code for the command to throw.
+func failure(_ message: String, _ code: Int32) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(code)
 }
 
 /// The local operator identity: `--operator`, else config `operator`, else the login name.

@@ -29,57 +29,52 @@ public struct LoopbackEndpoints: Sendable {
         quiet.logLevel = .critical
         let logger = quiet
         let service = MCPService(engine: decisions, principals: principals, logger: logger)
-        enum Report { case mcp(Int), grpc(Int), failed(String, retry: Bool) }
+        enum Endpoint { case mcp, grpc }
+        enum Report { case listening(Endpoint, port: Int), failed(Endpoint, port: Int) }
         let (reports, continuation) = AsyncStream.makeStream(of: Report.self)
 
-        func serveMCP(port: Int, last: Bool) -> Task<Void, Never> {
+        func serve(_ endpoint: Endpoint, port: Int) -> Task<Void, Never> {
             Task {
                 do {
-                    try await MCPServer.run(service: service, host: mcpHost, port: port, logger: logger) { continuation.yield(.mcp($0)) }
+                    switch endpoint {
+                    case .mcp:
+                        try await MCPServer.run(service: service, host: mcpHost, port: port, logger: logger) {
+                            continuation.yield(.listening(.mcp, port: $0))
+                        }
+                    case .grpc:
+                        try await MembraneServer.run(
+                            engine: memory, principals: principals, host: grpcHost, port: port, membraneKey: membraneKey,
+                            requireAuth: requireAuth, ratePerSecond: ratePerSecond
+                        ) { continuation.yield(.listening(.grpc, port: $0)) }
+                    }
                 } catch {
-                    continuation.yield(.failed("MCP \(mcpHost):\(port) unavailable (port taken?)", retry: !last))
-                }
-            }
-        }
-        func serveGRPC(port: Int, last: Bool) -> Task<Void, Never> {
-            Task {
-                do {
-                    try await MembraneServer.run(
-                        engine: memory, principals: principals, host: grpcHost, port: port, membraneKey: membraneKey,
-                        requireAuth: requireAuth, ratePerSecond: ratePerSecond
-                    ) { continuation.yield(.grpc($0)) }
-                } catch {
-                    continuation.yield(.failed("gRPC \(grpcHost):\(port) unavailable (port taken?)", retry: !last))
+                    continuation.yield(.failed(endpoint, port: port))
                 }
             }
         }
 
         var endpoints = LoopbackEndpoints()
-        let retry = fallbackToAnyPort && mcpPort != 0
-        let retryGRPC = fallbackToAnyPort && grpcPort != 0
-        endpoints.tasks = [serveMCP(port: mcpPort, last: !retry), serveGRPC(port: grpcPort, last: !retryGRPC)]
+        endpoints.tasks = [serve(.mcp, port: mcpPort), serve(.grpc, port: grpcPort)]
         let deadline = Task { try? await Task.sleep(for: .seconds(3)); continuation.finish() }
         var settled = 0
         for await report in reports {
             switch report {
-            case .mcp(let port):
+            case .listening(.mcp, let port):
                 endpoints.mcpURL = "http://\(mcpHost):\(port)"
                 endpoints.status.append("MCP http://\(mcpHost):\(port)")
                 settled += 1
-            case .grpc(let port):
+            case .listening(.grpc, let port):
                 endpoints.grpcHost = grpcHost
                 endpoints.grpcPort = port
                 endpoints.status.append("gRPC \(grpcHost):\(port)")
                 settled += 1
-            case .failed(let line, let again):
-                if again, line.hasPrefix("MCP") {
-                    endpoints.tasks.append(serveMCP(port: 0, last: true))
-                } else if again {
-                    endpoints.tasks.append(serveGRPC(port: 0, last: true))
-                } else {
-                    endpoints.status.append(line)
-                    settled += 1
-                }
+            case .failed(let endpoint, let port) where fallbackToAnyPort && port != 0:
+                // The named port is taken: any free one will do.
+                endpoints.tasks.append(serve(endpoint, port: 0))
+            case .failed(let endpoint, let port):
+                endpoints.status.append(
+                    endpoint == .mcp ? "MCP \(mcpHost):\(port) unavailable (port taken?)" : "gRPC \(grpcHost):\(port) unavailable (port taken?)")
+                settled += 1
             }
             if settled == 2 { break }
         }
