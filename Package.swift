@@ -149,11 +149,7 @@ let package = Package(
         /// The only code that calls curses, and the dashboard's run loop.
         .target(
             name: "VigilTerminal",
-            dependencies: [
-                "VigilTUI", "VigilCore", "VigilRemote", "MembraneProto", "CNcursesw", "CDisplayWidth",
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
+            dependencies: ["VigilTUI", "VigilCore", "VigilRemote", "VigilSDK", "CNcursesw", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
         .target(

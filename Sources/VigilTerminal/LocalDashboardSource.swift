@@ -144,6 +144,16 @@ public struct LocalDashboardSource: DashboardSource {
             sensitivity: record.sensitivity.rawValue, state: record.status.rawValue, summary: summary(of: record.payload))
     }
 
+    /// One provenance source as the memory detail lists it.
+    static func provenanceLine(kind: String, ref: String, createdBy: String) -> String {
+        "\(kind) \(ref)\(createdBy.isEmpty ? "" : " by " + createdBy)"
+    }
+
+    /// One audit entry as the memory detail lists it.
+    static func auditLine(timestamp: String, action: String, actor: String, rationale: String) -> String {
+        "\(timestamp) \(action) by \(actor)\(rationale.isEmpty ? "" : " · " + rationale)"
+    }
+
     /// The detail's payload: pretty JSON, masked from `high` up.
     static func payloadLines(_ payload: JSONObject, sensitivity: String) -> [String] {
         guard sensitivity != "high", sensitivity != "hyper" else {
@@ -175,9 +185,11 @@ public struct LocalDashboardSource: DashboardSource {
         return MemoryDetail(
             row: Self.memoryRow(record, engine), confidence: record.confidence, scope: record.scope, tags: record.tags,
             createdAt: MemoryTime.format(record.createdAt),
-            provenance: record.provenance.sources.map { "\($0.kind) \($0.ref)\($0.createdBy.isEmpty ? "" : " by " + $0.createdBy)" },
+            provenance: record.provenance.sources.map { Self.provenanceLine(kind: $0.kind, ref: $0.ref, createdBy: $0.createdBy) },
             payload: payload, relations: relations,
-            audit: record.auditLog.map { "\(MemoryTime.format($0.timestamp)) \($0.action) by \($0.actor)\($0.rationale.isEmpty ? "" : " · " + $0.rationale)" },
+            audit: record.auditLog.map {
+                Self.auditLine(timestamp: MemoryTime.format($0.timestamp), action: $0.action, actor: $0.actor, rationale: $0.rationale)
+            },
             decisions: try engine.decisions(linkedFrom: record.id))
     }
 

@@ -1,14 +1,15 @@
 import Foundation
-import GRPCCore
-import MembraneProto
 import Synchronization
-import SwiftProtobuf
 import VigilCore
 import VigilRemote
+import VigilSDK
 import VigilTUI
 
+// VigilCore and VigilSDK both name memory types (the core's and the wire's); the memory side here is the SDK's.
+typealias WireRecord = VigilSDK.MemoryRecord
+
 /// The dashboard on a remote vigil: decisions and approvals through the MCP operator tools (and the shared read
-/// tools `decision_get`/`decision_trace`), memory through gRPC Retrieve, all with an operator key.
+/// tools `decision_get`/`decision_trace`), memory through the SDK's ``MembraneClient`` (gRPC), all with an operator key.
 ///
 /// Changes are found by polling a small fingerprint (the newest decision, the totals, the pending requests) every
 /// second; when the remote does not answer, the status line says so and polling backs off to 10 s.
@@ -16,7 +17,7 @@ public final class RemoteDashboardSource: DashboardSource {
     let mcp: MCPClient
     /// The watcher's client: a short timeout, so an unreachable remote shows within seconds.
     let poller: MCPClient
-    let memory: MembraneConnection
+    let memory: MembraneClient
     let endpoint: String
     let pollInterval: Duration
     /// The offset of the next decisions page for the current filter (the operator list pages by offset).
@@ -32,7 +33,11 @@ public final class RemoteDashboardSource: DashboardSource {
     ) throws(RemoteError) {
         mcp = MCPClient(url: mcpURL, apiKey: operatorKey, timeout: timeout)
         poller = MCPClient(url: mcpURL, apiKey: operatorKey, timeout: 2)
-        memory = try MembraneConnection(host: grpcHost, port: grpcPort, apiKey: operatorKey, timeout: timeout)
+        do {
+            memory = try MembraneClient(address: "\(grpcHost):\(grpcPort)", apiKey: operatorKey, timeout: timeout)
+        } catch {
+            throw .network(endpoint: "\(grpcHost):\(grpcPort)", reason: error.description)
+        }
         endpoint = mcpURL
         self.pollInterval = pollInterval
     }
@@ -48,6 +53,9 @@ public final class RemoteDashboardSource: DashboardSource {
         } catch let error as RemoteError {
             if case .rpc = error { return .loadFailed(error.description) }
             return .loadFailed("remote \(endpoint) unreachable: \(error)")
+        } catch let error as MembraneError {
+            if error.code == .unavailable { return .loadFailed("remote \(memory.address) unreachable: \(error.message)") }
+            return .loadFailed(error.description)
         } catch {
             return .loadFailed("\(error)")
         }
@@ -78,14 +86,10 @@ public final class RemoteDashboardSource: DashboardSource {
         case .loadMetrics:
             return .metricsLoaded(try await metricsLines(), at: Date())
         case .loadMemory(let query):
-            var request = Membrane_V1_RetrieveRequest()
-            request.taskDescriptor = query.text
-            request.trust.maxSensitivity = query.maxSensitivity
-            request.memoryTypes = query.types
-            request.minSalience = query.minSalience
-            request.limit = 100
-            let records = try await memory.call { try await $0.retrieve(request, metadata: $1, options: $2).records }
-            return .memoryLoaded(try records.map { Self.memoryRow(try MembraneConnection.json($0)) })
+            let records = try await memory.retrieve(
+                query.text, trust: VigilSDK.TrustContext(maxSensitivity: VigilSDK.Sensitivity(rawValue: query.maxSensitivity) ?? .hyper),
+                memoryTypes: query.types.compactMap(VigilSDK.MemoryType.init(rawValue:)), minSalience: query.minSalience, limit: 100)
+            return .memoryLoaded(records.map(Self.memoryRow))
         case .loadDecisionDetail(let id):
             return .detailLoaded(try await decisionDetail(id))
         case .loadMemoryDetail(let id):
@@ -104,20 +108,10 @@ public final class RemoteDashboardSource: DashboardSource {
         case .memoryAction(let kind, let id, let rationale):
             do {
                 switch kind {
-                case .reinforce:
-                    let m = Membrane_V1_ReinforceRequest.with { ($0.id, $0.actor, $0.rationale) = (id, operatorName, rationale) }
-                    _ = try await memory.call { try await $0.reinforce(m, metadata: $1, options: $2) }
-                case .penalize:
-                    let m = Membrane_V1_PenalizeRequest.with { ($0.id, $0.amount, $0.actor, $0.rationale) = (id, 0.1, operatorName, rationale) }
-                    _ = try await memory.call { try await $0.penalize(m, metadata: $1, options: $2) }
-                case .retract:
-                    let m = Membrane_V1_RetractRequest.with { ($0.id, $0.actor, $0.rationale) = (id, operatorName, rationale) }
-                    _ = try await memory.call { try await $0.retract(m, metadata: $1, options: $2) }
-                case .contest:
-                    let m = Membrane_V1_ContestRequest.with {
-                        ($0.id, $0.contestingRef, $0.actor, $0.rationale) = (id, "operator:\(operatorName)", operatorName, rationale)
-                    }
-                    _ = try await memory.call { try await $0.contest(m, metadata: $1, options: $2) }
+                case .reinforce: try await memory.reinforce(id, actor: operatorName, rationale: rationale)
+                case .penalize: try await memory.penalize(id, amount: 0.1, actor: operatorName, rationale: rationale)
+                case .retract: try await memory.retract(id, actor: operatorName, rationale: rationale)
+                case .contest: try await memory.contest(id, contestingRef: "operator:\(operatorName)", actor: operatorName, rationale: rationale)
                 case .approve, .reject: break
                 }
                 return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
@@ -150,8 +144,11 @@ public final class RemoteDashboardSource: DashboardSource {
 
     // MARK: Queries
 
-    private func pendingApprovals() async throws -> [ApprovalRow] {
-        let result = try await mcp.callTool("operator_approvals_list", ["status": "pending", "limit": 500])
+    /// Pending requests, soonest expiry first; `agent` narrows them to one agent's.
+    private func pendingApprovals(agent: String? = nil) async throws -> [ApprovalRow] {
+        var arguments: JSONObject = ["status": "pending", "limit": 500]
+        if let agent { arguments["agent"] = .string(agent) }
+        let result = try await mcp.callTool("operator_approvals_list", arguments)
         return (result["approvals"]?.arrayValue ?? []).map(Self.approvalRow).sorted { ($0.expiresAt, $0.id) < ($1.expiresAt, $1.id) }
     }
 
@@ -180,8 +177,7 @@ public final class RemoteDashboardSource: DashboardSource {
             let total = result["total"]?.integerValue ?? 0
             if total > 0 { lines.append("  \(status == "needs_approval" ? "pending" : status): \(total)") }
         }
-        let snapshot = try await memory.call { try await $0.getMetrics(Membrane_V1_GetMetricsRequest(), metadata: $1, options: $2).snapshot }
-        lines += LocalDashboardSource.memoryMetricsLines(try MembraneConnection.json(snapshot))
+        lines += LocalDashboardSource.memoryMetricsLines(try await memory.getMetrics())
         lines.append("Remote")
         lines.append("  \(endpoint) · gRPC \(memory.address) · polled every second")
         return lines
@@ -203,7 +199,7 @@ public final class RemoteDashboardSource: DashboardSource {
         }
         var approval: ApprovalRow?
         if state["approval_status"]?.stringValue == "pending", let approvalID = state["approval_id"]?.stringValue {
-            approval = try await pendingApprovals().first { $0.id == approvalID }
+            approval = try await pendingApprovals(agent: state["agent_id"]?.stringValue).first { $0.id == approvalID }
         }
         var row = Self.decisionRow(state)
         row.pendingApprovalID = approval?.id
@@ -211,35 +207,23 @@ public final class RemoteDashboardSource: DashboardSource {
     }
 
     private func memoryDetail(_ id: String) async throws -> Detail {
-        var request = Membrane_V1_RetrieveByIDRequest()
-        request.id = id
-        request.trust.maxSensitivity = "hyper"
-        let bytes: Data
+        let record: WireRecord
         do {
-            bytes = try await memory.call { try await $0.retrieveByID(request, metadata: $1, options: $2).record }
+            record = try await memory.retrieveByID(id, trust: VigilSDK.TrustContext(maxSensitivity: .hyper))
         } catch {
-            if case .status("NOT_FOUND", _) = error { return .missing(id) }
+            if error.code == .notFound { return .missing(id) }
             throw error
         }
-        let record = try MembraneConnection.json(bytes)
-        let sensitivity = record["sensitivity"]?.stringValue ?? ""
+        let refs = record.provenance.sources.map(\.ref)
         return .memory(MemoryDetail(
-            row: Self.memoryRow(record), confidence: record["confidence"]?.numberValue ?? 0, scope: record["scope"]?.stringValue ?? "",
-            tags: record["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [], createdAt: record["created_at"]?.stringValue ?? "",
-            provenance: (record["provenance"]?["sources"]?.arrayValue ?? []).map { s in
-                let by = s["created_by"]?.stringValue ?? ""
-                return "\(s["kind"]?.stringValue ?? "") \(s["ref"]?.stringValue ?? "")\(by.isEmpty ? "" : " by " + by)"
+            row: Self.memoryRow(record), confidence: record.confidence, scope: record.scope, tags: record.tags, createdAt: record.createdAt,
+            provenance: record.provenance.sources.map { LocalDashboardSource.provenanceLine(kind: $0.kind, ref: $0.ref, createdBy: $0.createdBy) },
+            payload: LocalDashboardSource.payloadLines(record.payload?.objectValue ?? [:], sensitivity: record.sensitivity.rawValue),
+            relations: record.relations.map { .init(predicate: $0.predicate, targetID: $0.targetID, inStore: true) },
+            audit: record.auditLog.map {
+                LocalDashboardSource.auditLine(timestamp: $0.timestamp, action: $0.action, actor: $0.actor, rationale: $0.rationale)
             },
-            payload: LocalDashboardSource.payloadLines(record["payload"]?.objectValue ?? [:], sensitivity: sensitivity),
-            relations: (record["relations"]?.arrayValue ?? []).map { r in
-                .init(predicate: r["predicate"]?.stringValue ?? "", targetID: r["target_id"]?.stringValue ?? "", inStore: true)
-            },
-            audit: (record["audit_log"]?.arrayValue ?? []).map { a in
-                let why = a["rationale"]?.stringValue ?? ""
-                return "\(a["timestamp"]?.stringValue ?? "") \(a["action"]?.stringValue ?? "") by \(a["actor"]?.stringValue ?? "")\(why.isEmpty ? "" : " · " + why)"
-            },
-            decisions: DecisionReference.find(in: ((record["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
-                + (record["provenance"]?["sources"]?.arrayValue ?? []).compactMap { $0["ref"]?.stringValue }).joined(separator: " "))))
+            decisions: DecisionReference.ids(in: refs + record.tags)))
     }
 
     // MARK: Wire JSON → rows
@@ -262,10 +246,9 @@ public final class RemoteDashboardSource: DashboardSource {
             routeID: a["approval_route_id"]?.stringValue, policyMessage: a["reason"]?.stringValue)
     }
 
-    static func memoryRow(_ r: JSONValue) -> MemoryRow {
+    static func memoryRow(_ r: WireRecord) -> MemoryRow {
         MemoryRow(
-            id: r["id"]?.stringValue ?? "", type: r["type"]?.stringValue ?? "", salience: r["salience"]?.numberValue ?? 0,
-            sensitivity: r["sensitivity"]?.stringValue ?? "", state: (r["salience"]?.numberValue ?? 1) == 0 ? "inactive" : "active",
-            summary: LocalDashboardSource.summary(of: r["payload"]?.objectValue ?? [:]))
+            id: r.id, type: r.type.rawValue, salience: r.salience, sensitivity: r.sensitivity.rawValue,
+            state: r.salience == 0 ? "inactive" : "active", summary: LocalDashboardSource.summary(of: r.payload?.objectValue ?? [:]))
     }
 }

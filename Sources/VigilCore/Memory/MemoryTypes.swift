@@ -204,18 +204,21 @@ public struct MemoryRecord: Sendable, Equatable {
     }
 
     /// The `decision_id`s this record names in its provenance refs or tags (the decision ↔ memory link).
-    public var linkedDecisionIDs: [String] {
-        var found: [String] = []
-        for text in provenance.sources.map(\.ref) + tags {
-            for id in DecisionReference.find(in: text) where !found.contains(id) { found.append(id) }
-        }
-        return found
-    }
+    public var linkedDecisionIDs: [String] { DecisionReference.ids(in: provenance.sources.map(\.ref) + tags) }
 }
 
 /// Finds TraceMem decision ids (`TMEM_` + 26 Crockford characters) inside free text.
 public enum DecisionReference {
     static let alphabet = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+
+    /// The distinct decision ids in `texts`, in order of first appearance (a record's provenance refs and tags).
+    public static func ids(in texts: [String]) -> [String] {
+        var found: [String] = []
+        for text in texts {
+            for id in find(in: text) where !found.contains(id) { found.append(id) }
+        }
+        return found
+    }
 
     public static func find(in text: String) -> [String] {
         guard text.contains("TMEM_") else { return [] }
