@@ -45,7 +45,8 @@ final class EmbeddedTools: ToolTransport {
         do {
             let store = try Store(path: paths.database)
             engine = try DecisionEngine(store: store, config: try VigilConfig.load(path: paths.config))
-            principals = PrincipalRegistry(store: store)
+            // As the servers do: one store read per key per second, not per call.
+            principals = PrincipalRegistry(store: store).cachingKeys(for: .seconds(1))
         } catch {
             throw .network("cannot open the embedded store: \(error)")
         }
@@ -57,9 +58,8 @@ final class EmbeddedTools: ToolTransport {
             guard let found = try? principals.authenticate(apiKey) else {
                 return .failure(Self.error(.unauthorized))
             }
-            let caller: Caller = found.role == .operator ? .operator(found.principal.principalID) : .agent(found.principal)
             do {
-                return .success(.object(try engine.call(tool: tool, arguments: arguments, caller: caller)))
+                return .success(.object(try engine.call(tool: tool, arguments: arguments, caller: Caller(found.principal, role: found.role))))
             } catch let error as DecisionError {
                 return .failure(Self.error(error))
             } catch {
@@ -73,15 +73,7 @@ final class EmbeddedTools: ToolTransport {
 
     /// The same code, message and data the MCP endpoint would send.
     static func error(_ error: DecisionError) -> TraceMemError {
-        let message: String
-        switch error.code {
-        case -32700: message = "Parse error"
-        case -32600: message = "Invalid Request"
-        case -32601: message = "Method not found"
-        case -32602: message = "Invalid params"
-        default: message = "Internal error"
-        }
-        return .server(code: error.code, message: message, data: error.data)
+        .server(code: error.code, message: error.message, data: error.data)
     }
 
     /// Runs blocking store work off Swift's cooperative threads.

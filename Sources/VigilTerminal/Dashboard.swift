@@ -32,15 +32,8 @@ public final class Dashboard: Sendable {
 
     /// Runs until the operator quits (q, Ctrl-c, SIGINT or SIGTERM). The terminal is restored on every exit path.
     public func run(options: DashboardOptions, theme: Theme, keymap: Keymap, forceMono: Bool) async throws {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let signals = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in post(.quitRequested) }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
+        let signals = TerminationSignals { [self] in post(.quitRequested) }
+        defer { signals.cancel() }
         let watcher = Task.detached { [self] in await source.watch { [self] in post($0) } }
         defer { watcher.cancel() }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in

@@ -140,16 +140,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Prints what the agents did every 5 s until the duration ends or SIGINT/SIGTERM arrives.
     private func headlessProgress(activity: DemoActivity, started: Date) async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         let (stops, continuation) = AsyncStream.makeStream(of: Void.self)
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.finish() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
+        let signals = TerminationSignals { continuation.finish() }
+        defer { signals.cancel() }
         let ticker = Task {
             let end = duration.map { started.addingTimeInterval($0) } ?? .distantFuture
             while !Task.isCancelled {

@@ -100,8 +100,12 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The JSON-RPC `message`: the standard text for the code.
-    public var message: String {
+    public var message: String { Self.message(forCode: code) }
+
+    /// JSON-RPC 2.0's standard message for an error code (-32700 included, which no tool raises).
+    public static func message(forCode code: Int) -> String {
         switch code {
+        case -32700: return "Parse error"
         case -32600: return "Invalid Request"
         case -32601: return "Method not found"
         case -32602: return "Invalid params"

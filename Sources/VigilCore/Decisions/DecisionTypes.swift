@@ -81,6 +81,11 @@ public enum Caller: Sendable, Equatable {
     /// An operator, by id: sees every agent's decisions and may resolve approvals.
     case `operator`(String)
 
+    /// The caller an authenticated key stands for.
+    public init(_ principal: Principal, role: PrincipalKind) {
+        self = role == .operator ? .operator(principal.principalID) : .agent(principal)
+    }
+
     public var id: String {
         switch self {
         case .agent(let principal): return principal.principalID

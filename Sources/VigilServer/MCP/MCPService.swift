@@ -107,7 +107,7 @@ public final class MCPService: Sendable {
         } catch {
             return rpcError(200, id: .null, code: -32700, data: "Invalid JSON: \(error.description)")
         }
-        let caller: Caller = role == .operator ? .operator(principal.principalID) : .agent(principal)
+        let caller = Caller(principal, role: role)
         var sessionHeader = false
         if case .array(let batch) = parsed {
             guard !batch.isEmpty else { return rpcError(200, id: .null, code: -32600, data: "Empty batch") }
@@ -233,14 +233,7 @@ public final class MCPService: Sendable {
     }
 
     private func errorObject(id: JSONValue, code: Int, data: String) -> JSONValue {
-        let message: String
-        switch code {
-        case -32700: message = "Parse error"
-        case -32600: message = "Invalid Request"
-        case -32601: message = "Method not found"
-        case -32602: message = "Invalid params"
-        default: message = "Internal error"
-        }
+        let message = DecisionError.message(forCode: code)
         return ["jsonrpc": "2.0", "id": id, "error": ["code": .int(Int64(code)), "message": .string(message), "data": .string(data)]]
     }
 
