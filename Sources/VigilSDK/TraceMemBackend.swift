@@ -45,8 +45,7 @@ final class EmbeddedTools: ToolTransport {
         do {
             let store = try Store(path: paths.database)
             engine = try DecisionEngine(store: store, config: try VigilConfig.load(path: paths.config))
-            // As the servers do: one store read per key per second, not per call.
-            principals = PrincipalRegistry(store: store).cachingKeys(for: .seconds(1))
+            principals = PrincipalRegistry(store: store)
         } catch {
             throw .network("cannot open the embedded store: \(error)")
         }
