@@ -6,7 +6,7 @@ import VigilCore
 /// transactions.
 ///
 /// Each decision is 10 events in 10 transactions: create, 8 × add_context, close. The raw baseline writes the same
-/// rows (decision insert, event insert, head update, full-text rewrite, receipt) with reused prepared statements and
+/// rows (decision insert, event insert, head update, search words, receipt) with reused prepared statements and
 /// no JSON, hashing or validation, so it is the ceiling SQLite allows on this machine.
 public enum DecisionBench {
     public struct Report: Sendable {
@@ -96,8 +96,8 @@ public enum DecisionBench {
         let insertDecision = try prepare(
             """
             INSERT INTO decisions (decision_id, agent_id, actor, intent, automation_mode, metadata, status,
-            created_at, head_hash, search_text) VALUES (?, 'agent_bench', 'agent_bench', 'bench.decision.run',
-            'autonomous', ?, 'open', ?, ?, ?)
+            created_at, head_hash) VALUES (?, 'agent_bench', 'agent_bench', 'bench.decision.run',
+            'autonomous', ?, 'open', ?, ?)
             """)
         let insertEvent = try prepare(
             """
@@ -105,14 +105,14 @@ public enum DecisionBench {
             VALUES (?, ?, ?, ?, ?, 'agent_bench', ?, ?, ?)
             """)
         let updateDecision = try prepare(
-            "UPDATE decisions SET status = ?, event_count = ?, head_hash = ?, search_text = ? WHERE decision_id = ?")
+            "UPDATE decisions SET status = ?, event_count = ?, head_hash = ? WHERE decision_id = ?")
         let rowID = try prepare("SELECT rowid FROM decisions WHERE decision_id = ?")
-        let deleteSearch = try prepare("DELETE FROM decision_search WHERE rowid = ?")
-        let insertSearch = try prepare("INSERT INTO decision_search (rowid, body) VALUES (?, ?)")
+        let insertWords = try prepare("INSERT INTO decision_search_text (decision_rowid, text) VALUES (?, ?)")
+        let markStale = try prepare("INSERT OR IGNORE INTO decision_search_stale (decision_rowid) VALUES (?)")
         let deleteBuffer = try prepare("DELETE FROM write_buffer WHERE decision_id = ?")
         let deleteEvidence = try prepare("DELETE FROM read_evidence WHERE decision_id = ?")
         let insertReceipt = try prepare("INSERT INTO receipts (decision_id, receipt) VALUES (?, ?)")
-        let statements = [insertDecision, insertEvent, updateDecision, rowID, deleteSearch, insertSearch, deleteBuffer,
+        let statements = [insertDecision, insertEvent, updateDecision, rowID, insertWords, markStale, deleteBuffer,
                           deleteEvidence, insertReceipt]
         defer { statements.forEach { sqlite3_finalize($0) } }
 
@@ -145,29 +145,27 @@ public enum DecisionBench {
         let start = DispatchTime.now()
         for index in 0..<decisions {
             let id = "TMEM_RAW\(index)"
-            var text = "bench.decision.run"
             try exec("BEGIN IMMEDIATE")
-            try step(insertDecision, [id, "{\"run\":\(index)}", "2026-01-01T00:00:00.000Z", hash, text])
+            try step(insertDecision, [id, "{\"run\":\(index)}", "2026-01-01T00:00:00.000Z", hash])
             try step(insertEvent, [id, 1, "evt_\(index)_1", "created", "2026-01-01T00:00:00.000Z", hash, hash, body])
             let row = try lookupRowID(id)
-            try step(deleteSearch, [row])
-            try step(insertSearch, [row, text])
-            try step(updateDecision, ["open", 1, hash, text, id])
+            try step(insertWords, [row, "bench.decision.run"])
+            try step(markStale, [row])
+            try step(updateDecision, ["open", 1, hash, id])
             try exec("COMMIT")
             for seq in 2...10 {
                 try exec("BEGIN IMMEDIATE")
                 try step(insertEvent, [id, seq, "evt_\(index)_\(seq)", seq == 10 ? "closed" : "context",
                                        "2026-01-01T00:00:00.000Z", hash, hash, body])
-                if seq < 10 { text += " step \(seq) checked the release notes \(seq)" }
                 let row = try lookupRowID(id)
-                try step(deleteSearch, [row])
-                try step(insertSearch, [row, text])
+                if seq < 10 { try step(insertWords, [row, "step \(seq) checked the release notes \(seq)"]) }
+                try step(markStale, [row])
                 if seq == 10 {
                     try step(deleteBuffer, [id])
                     try step(deleteEvidence, [id])
                     try step(insertReceipt, [id, receipt])
                 }
-                try step(updateDecision, [seq == 10 ? "committed" : "open", seq, hash, text, id])
+                try step(updateDecision, [seq == 10 ? "committed" : "open", seq, hash, id])
                 try exec("COMMIT")
             }
         }

@@ -73,6 +73,35 @@ struct RecordSearchProductTests {
         #expect(first["kind"] != nil && first["supersedes"] == JSONValue.null)
     }
 
+    @Test("search sees each event's words once it is committed, a decision's words as one document, in both lists")
+    func searchFollowsEvents() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        let other = try f.open()
+        func hits(_ query: String) throws -> [String] {
+            try f.call("decision_search", ["query": .string(query)])["results"]!.arrayValue!.map { $0["decision_id"]!.s! }
+        }
+        func operatorHits(_ text: String) throws -> [String] {
+            try f.callAsOperator("operator_decisions_list", ["text": .string(text)])["decisions"]!.arrayValue!
+                .map { $0["decision_id"]!.s! }
+        }
+        #expect(try hits("refund") == [id, other].sorted(by: >) || hits("refund").sorted() == [id, other].sorted())
+        try f.call("decision_add_context", ["decision_id": .string(id), "context": ["carrier": "walrus"]])
+        #expect(try hits("walrus") == [id])
+        // Searched once, then more words: the next search still sees them.
+        try f.call("decision_add_context", ["decision_id": .string(id), "context": ["note": "pelican"], "summary": "heron"])
+        #expect(try hits("pelican") == [id])
+        #expect(try hits("walrus heron") == [id], "words from different events match together")
+        #expect(try operatorHits("pelican walrus") == [id])
+        #expect(try hits("pelican refund").count == 1)
+        try f.call("decision_add_context", ["decision_id": .string(other), "context": ["note": "walrus"]])
+        #expect(try operatorHits("walrus").sorted() == [id, other].sorted())
+        #expect(try hits("walrus").sorted() == [id, other].sorted())
+        _ = try f.call("decision_close", ["decision_id": .string(other), "action": "abort", "reason": "osprey sighted"])
+        #expect(try hits("osprey") == [other])
+        #expect(try hits("walrus pelican osprey").isEmpty)
+    }
+
     @Test("85: products_list shows granted products for a purpose, sorted")
     func productsList() throws {
         let f = try DecisionFixture()

@@ -10,9 +10,38 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         let store = try Store(path: dir.file("nested/dir/vigil.db"))
         #expect(try store.journalMode() == "wal")
-        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory"])
+        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces"])
         let again = try Store(path: dir.file("nested/dir/vigil.db"))
-        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory"])
+        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces"])
+    }
+
+    @Test("a store from before v3 keeps its decisions' words searchable after the upgrade")
+    func upgradeKeepsSearch() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        try f.call("decision_add_context", ["decision_id": .string(id), "context": ["carrier": "walrus"]])
+        // Turn the file back into a v2 store: words in decisions.search_text, the index built from them.
+        let tamper = try StoreTamper(path: f.databasePath)
+        try tamper.execute("""
+            UPDATE decisions SET search_text = (SELECT group_concat(text, ' ') FROM decision_search_text t
+                WHERE t.decision_rowid = decisions.rowid);
+            DELETE FROM decision_search;
+            INSERT INTO decision_search (rowid, body) SELECT rowid, search_text FROM decisions;
+            DROP TABLE decision_search_text;
+            DROP TABLE decision_search_stale;
+            DELETE FROM grdb_migrations WHERE identifier = 'v3-decision-search-pieces';
+            """)
+        let upgraded = try DecisionEngine(store: try Store(path: f.databasePath), config: f.config, clock: f.clock)
+        func hits(_ query: String) throws -> [JSONValue] {
+            try upgraded.call(tool: "decision_search", arguments: ["query": .string(query)], caller: .agent(f.agentA))["results"]!
+                .arrayValue!
+        }
+        #expect(try hits("walrus").count == 1)
+        _ = try upgraded.call(
+            tool: "decision_add_context", arguments: ["decision_id": .string(id), "context": ["note": "pelican"]],
+            caller: .agent(f.agentA))
+        #expect(try hits("walrus pelican refund").count == 1, "old and new words make one document")
+        #expect(try tamper.strings("SELECT search_text FROM decisions") == [""], "the old copy of the words is gone")
     }
 
     @Test("a file that is not a database gets a clear error and is left alone")

@@ -54,7 +54,7 @@ extension DecisionEngine {
                     "approval_route_id": JSONValue(approval.approvalRouteID),
                     "require_rationale": .bool(approval.requireRationale), "expires_at": .string(expiresAt),
                 ])
-            try index(tx, &decision, [approval.title, message ?? ""])
+            try index(tx, decision, [approval.title, message ?? ""])
             try tx.updateDecision(decision)
             let result: JSONObject = [
                 "approval_id": .string(approval.approvalID), "status": "pending", "expires_at": .string(expiresAt),

@@ -25,7 +25,7 @@ extension DecisionEngine {
                 approvalRequired: mode == .propose || mode == .approve, approvalID: nil, createdAt: created,
                 closedAt: nil, closeAction: nil, closeReason: nil, kind: "envelope", title: nil, category: nil,
                 tags: nil, supersedes: nil, supersededBy: nil, eventCount: 0, headHash: genesisPrevHash,
-                lastException: nil, searchText: "")
+                lastException: nil)
             try tx.insertDecision(decision)
             try appendEvent(
                 tx, &decision, .created, actor: decision.actor, at: created,
@@ -36,7 +36,7 @@ extension DecisionEngine {
                     "metadata": sanitized?.value ?? .null, "supersedes": .null,
                 ],
                 redacted: sanitized?.redactedKeys ?? [], truncated: sanitized?.truncatedPaths ?? [])
-            try index(tx, &decision, [intent])
+            try index(tx, decision, [intent])
             try tx.updateDecision(decision)
             return [
                 "decision_id": .string(decision.decisionID), "status": "open",
@@ -72,7 +72,7 @@ extension DecisionEngine {
                 tx, &decision, .context, actor: agent.principalID, at: time,
                 fields: ["context": sanitized.value, "summary": JSONValue(summary)],
                 redacted: sanitized.redactedKeys, truncated: sanitized.truncatedPaths)
-            try index(tx, &decision, [summary ?? ""] + Self.searchableText(sanitized.value))
+            try index(tx, decision, [summary ?? ""] + Self.searchableText(sanitized.value))
             try tx.updateDecision(decision)
             return ["event_id": event["event_id"]!, "timestamp": .string(time)]
         }

@@ -48,7 +48,7 @@ extension DecisionEngine {
                 version: nil, metadata: nil, status: .open, approvalStatus: .none, approvalRequired: false,
                 approvalID: nil, createdAt: time, closedAt: nil, closeAction: nil, closeReason: nil, kind: "record",
                 title: title, category: category.rawValue, tags: tags ?? [], supersedes: supersedes,
-                supersededBy: nil, eventCount: 0, headHash: genesisPrevHash, lastException: nil, searchText: "")
+                supersededBy: nil, eventCount: 0, headHash: genesisPrevHash, lastException: nil)
             try tx.insertDecision(decision)
             try appendEvent(
                 tx, &decision, .created, actor: agent.principalID, at: time,
@@ -93,6 +93,13 @@ extension DecisionEngine {
         return terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " ")
     }
 
+    /// Brings the full-text index up to date with every event committed so far (the index lags the events: see
+    /// ``Migrations/v3DecisionSearchPieces(_:)``). Costs one read when nothing is stale.
+    func refreshSearchIndex() throws {
+        guard try store.read({ tx in try tx.decisionSearchIsStale() }) else { return }
+        try store.write { tx in try tx.refreshDecisionSearch() }
+    }
+
     /// `decision_search` (spec §7.11): the caller's own decisions and records.
     public func search(_ arguments: JSONObject, agent: Principal) throws -> JSONObject {
         let a = ToolArguments(arguments)
@@ -109,11 +116,13 @@ extension DecisionEngine {
             statuses = [status.rawValue]
         }
         let (limit, offset) = try Self.page(a, defaultLimit: 20, maxLimit: 100)
+        let match = query.flatMap(Self.ftsMatch)
+        if match != nil { try refreshSearchIndex() }
         return try store.read { tx in
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent.principalID, statuses: statuses, category: category, tags: tags,
-                    match: query.flatMap(Self.ftsMatch), limit: limit, offset: offset))
+                    match: match, limit: limit, offset: offset))
             return [
                 "results": .array(rows.map { d in
                     [
@@ -143,6 +152,7 @@ extension DecisionEngine {
         let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)
         return try transaction { tx, now in
             try expireDue(tx, now: now)
+            if text != nil { try tx.refreshDecisionSearch() }
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent, statuses: statuses, intentPrefix: prefix?.isEmpty == true ? nil : prefix,

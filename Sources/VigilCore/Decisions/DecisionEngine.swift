@@ -194,11 +194,10 @@ public final class DecisionEngine: Sendable {
     }
 
     /// Adds words to the decision's full-text entry.
-    func index(_ tx: StoreTransaction, _ decision: inout StoredDecision, _ pieces: [String]) throws {
+    func index(_ tx: StoreTransaction, _ decision: StoredDecision, _ pieces: [String]) throws {
         let text = pieces.filter { !$0.isEmpty }.joined(separator: " ")
         guard !text.isEmpty else { return }
-        decision.searchText = decision.searchText.isEmpty ? text : decision.searchText + " " + text
-        try tx.indexDecisionText(decision.decisionID, decision.searchText)
+        try tx.appendSearchText(decision.decisionID, text)
     }
 
     /// Scalar leaves of a JSON value as words for the search index.

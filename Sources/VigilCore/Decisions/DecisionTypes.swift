@@ -146,7 +146,6 @@ struct StoredDecision: Equatable {
     var eventCount: Int
     var headHash: String
     var lastException: ExceptionNote?
-    var searchText: String
 }
 
 /// An approval row as stored (TraceMem spec §6.6).

@@ -6,6 +6,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-decisions", migrate: v1Decisions)
         migrator.registerMigration("v2-memory", migrate: v2Memory)
+        migrator.registerMigration("v3-decision-search-pieces", migrate: v3DecisionSearchPieces)
         return migrator
     }
 
@@ -231,6 +232,30 @@ enum Migrations {
                     record_id TEXT NOT NULL,
                     PRIMARY KEY (stage, record_id)
                 ) WITHOUT ROWID;
+                """)
+    }
+
+    /// Decisions' searchable words as append-only pieces, indexed in full text lazily.
+    ///
+    /// v1 kept each decision's whole text in `decisions.search_text` and rewrote its full-text document on every
+    /// event, so a decision's n-th event cost O(n) and every event paid the index's write cost. Now an event appends
+    /// one piece and marks the decision stale; ``StoreTransaction/refreshDecisionSearch()`` rebuilds the documents of
+    /// stale decisions, once each, before a query reads the index. `decisions.search_text` stays, always empty.
+    static func v3DecisionSearchPieces(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE decision_search_text (
+                    decision_rowid INTEGER NOT NULL,   -- decisions.rowid, as decision_search's rowid
+                    text           TEXT NOT NULL
+                );
+                CREATE INDEX decision_search_text_by_decision ON decision_search_text(decision_rowid);
+                -- Decisions whose decision_search document lags their pieces.
+                CREATE TABLE decision_search_stale (decision_rowid INTEGER PRIMARY KEY);
+                INSERT INTO decision_search_text (decision_rowid, text)
+                    SELECT rowid, search_text FROM decisions WHERE search_text != '';
+                -- Emptied, not dropped: SQLite's DROP COLUMN cannot edit v1's CREATE TABLE (a comment precedes the
+                -- column), and rebuilding the table is not worth one unused column.
+                UPDATE decisions SET search_text = '' WHERE search_text != '';
                 """)
     }
 }

@@ -4,7 +4,7 @@ extension StoreTransaction {
     private static let decisionColumns = """
         decision_id, agent_id, actor, intent, automation_mode, instance, version, metadata, status, approval_status,
         approval_required, approval_id, created_at, closed_at, close_action, close_reason, kind, title, category, tags,
-        supersedes, superseded_by, event_count, head_hash, last_exception, search_text
+        supersedes, superseded_by, event_count, head_hash, last_exception
         """
 
     private func arguments(_ d: StoredDecision) -> StatementArguments {
@@ -13,13 +13,13 @@ extension StoreTransaction {
             d.metadata?.canonicalText, d.status.rawValue, d.approvalStatus.rawValue, d.approvalRequired,
             d.approvalID, d.createdAt, d.closedAt, d.closeAction, d.closeReason, d.kind, d.title, d.category,
             d.tags.map { JSONValue($0).canonicalText }, d.supersedes, d.supersededBy, d.eventCount, d.headHash,
-            d.lastException?.json.canonicalText, d.searchText,
+            d.lastException?.json.canonicalText,
         ]
     }
 
     func insertDecision(_ d: StoredDecision) throws {
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Array(repeating: "?", count: 26).joined(separator: ",")))")
+            sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Array(repeating: "?", count: 25).joined(separator: ",")))")
         try statement.execute(arguments: arguments(d))
     }
 
@@ -29,11 +29,11 @@ extension StoreTransaction {
             sql: """
                 UPDATE decisions SET status = ?, approval_status = ?, approval_required = ?, approval_id = ?,
                 closed_at = ?, close_action = ?, close_reason = ?, superseded_by = ?, event_count = ?, head_hash = ?,
-                last_exception = ?, search_text = ? WHERE decision_id = ?
+                last_exception = ? WHERE decision_id = ?
                 """)
         try statement.execute(arguments: [
             d.status.rawValue, d.approvalStatus.rawValue, d.approvalRequired, d.approvalID, d.closedAt, d.closeAction,
-            d.closeReason, d.supersededBy, d.eventCount, d.headHash, d.lastException?.json.canonicalText, d.searchText,
+            d.closeReason, d.supersededBy, d.eventCount, d.headHash, d.lastException?.json.canonicalText,
             d.decisionID,
         ])
     }
@@ -58,8 +58,7 @@ extension StoreTransaction {
             kind: row[16], title: row[17], category: row[18],
             tags: (row[19] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue),
             supersedes: row[20], supersededBy: row[21], eventCount: row[22], headHash: row[23],
-            lastException: ExceptionNote(json: (row[24] as String?).flatMap { try? JSONParser.parse($0) }),
-            searchText: row[25])
+            lastException: ExceptionNote(json: (row[24] as String?).flatMap { try? JSONParser.parse($0) }))
     }
 
     func makeDecision(_ row: Row) -> StoredDecision {
@@ -76,18 +75,37 @@ extension StoreTransaction {
             tags: (row["tags"] as String?).flatMap { try? JSONParser.parse($0) }?.arrayValue?.compactMap(\.stringValue),
             supersedes: row["supersedes"], supersededBy: row["superseded_by"], eventCount: row["event_count"],
             headHash: row["head_hash"],
-            lastException: ExceptionNote(json: (row["last_exception"] as String?).flatMap { try? JSONParser.parse($0) }),
-            searchText: row["search_text"])
+            lastException: ExceptionNote(json: (row["last_exception"] as String?).flatMap { try? JSONParser.parse($0) }))
     }
 
-    /// Replaces the decision's full-text entry with `text`.
-    func indexDecisionText(_ decisionID: String, _ text: String) throws {
-        guard let rowID = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT rowid FROM decisions WHERE decision_id = ?"), arguments: [decisionID])
-        else { return }
-        try db.cachedStatement(sql: "DELETE FROM decision_search WHERE rowid = ?").execute(arguments: [rowID])
-        try db.cachedStatement(sql: "INSERT INTO decision_search (rowid, body) VALUES (?, ?)")
-            .execute(arguments: [rowID, text])
+    /// Adds `text` to the decision's searchable words; the full-text index catches up at the next
+    /// ``refreshDecisionSearch()``.
+    func appendSearchText(_ decisionID: String, _ text: String) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ? FROM decisions WHERE decision_id = ?"
+        ).execute(arguments: [text, decisionID])
+        try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT rowid FROM decisions WHERE decision_id = ?"
+        ).execute(arguments: [decisionID])
+    }
+
+    /// Whether some decision's full-text document lags its words.
+    func decisionSearchIsStale() throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM decision_search_stale)")) ?? false
+    }
+
+    /// Rebuilds the full-text document of every stale decision from its pieces, in the order they were added.
+    func refreshDecisionSearch() throws {
+        guard try decisionSearchIsStale() else { return }
+        try db.execute(
+            sql: """
+                DELETE FROM decision_search WHERE rowid IN (SELECT decision_rowid FROM decision_search_stale);
+                INSERT INTO decision_search (rowid, body)
+                    SELECT s.decision_rowid, (SELECT group_concat(text, ' ') FROM (
+                        SELECT text FROM decision_search_text t WHERE t.decision_rowid = s.decision_rowid ORDER BY t.rowid))
+                    FROM decision_search_stale s;
+                DELETE FROM decision_search_stale;
+                """)
     }
 
     // MARK: Events

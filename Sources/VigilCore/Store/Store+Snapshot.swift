@@ -1,17 +1,24 @@
 import GRDB
 
 extension Store {
-    /// A textual dump of every vigil table, for tests that prove a refused call changed nothing.
+    /// A textual dump of every vigil table but the decision full-text index (derived, rebuilt lazily), for tests that prove a refused call changed nothing.
     public func snapshot() throws -> String {
         try read { tx in
             var out = ""
             let tables = try String.fetchAll(
                 tx.db,
-                sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'decision_search%' AND name != 'grdb_migrations' ORDER BY name")
+                sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                    AND name != 'grdb_migrations' AND name != 'decision_search'
+                    AND name NOT IN (SELECT 'decision_search_' || suffix FROM (
+                        SELECT 'data' AS suffix UNION ALL SELECT 'idx' UNION ALL SELECT 'content'
+                        UNION ALL SELECT 'docsize' UNION ALL SELECT 'config'))
+                    ORDER BY name
+                    """)
             for table in tables {
                 out += "## \(table)\n"
-                for row in try Row.fetchAll(tx.db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1, 2") {
-                    out += row.description + "\n"
+                for line in try Row.fetchAll(tx.db, sql: "SELECT * FROM \"\(table)\"").map(\.description).sorted() {
+                    out += line + "\n"
                 }
             }
             return out
