@@ -4,24 +4,42 @@ import GRDB
 /// Group commit for ``Store/write(_:)``: callers queue jobs, one leader at a time runs every queued job in a single
 /// transaction (a savepoint each) and commits once.
 ///
-/// Thread-safety: `pending` is guarded by `queueLock`; a job's fields are written only by the leader while it holds
-/// `leaderLock` and read by the job's owner after it has taken `leaderLock` in turn, which orders the accesses.
+/// Each waiting caller sleeps on its own semaphore and is woken exactly once: when its job is finished, or when it
+/// becomes the leader. A leader that has finished its own batch hands the lead to the oldest queued job, so followers
+/// never queue on a lock one after another to learn that their work is already done (a lock convoy that, under load,
+/// cost a context switch per follower inside the serial section).
+///
+/// Thread-safety: `pending`, `leading` and every job's `isLeader` are guarded by `queueLock`. A job's `error` and
+/// `finished` are written by the leader before it signals the job's semaphore and read by the owner after waiting on
+/// it, which orders the accesses.
 final class WriteGroup: @unchecked Sendable {
     final class Job {
-        let run: (Database) throws -> Void
+        /// The work; dropped as soon as it has run, because ``Store/write(_:)`` lends it without escaping and its
+        /// caller may return while the leader still holds this job.
+        private var work: ((Database) throws -> Void)?
         /// Set once the job's fate is sealed: `nil` error means its work is committed.
         var finished = false
         var error: (any Error)?
+        /// Set when the previous leader hands the lead to this job.
+        var isLeader = false
+        let wake = DispatchSemaphore(value: 0)
 
-        init(_ run: @escaping (Database) throws -> Void) { self.run = run }
+        init(_ work: @escaping (Database) throws -> Void) { self.work = work }
+
+        /// Runs the work once and lets go of it.
+        func run(_ db: Database) throws {
+            defer { work = nil }
+            try work?(db)
+        }
     }
 
     /// SQLite ended the transaction itself (a full disk, an I/O error): nothing in the batch so far survived.
     struct TransactionAborted: Error {}
 
     private let queueLock = NSLock()
-    private let leaderLock = NSLock()
     private var pending: [Job] = []
+    /// Whether some thread is running batches (it will hand over or stop before returning).
+    private var leading = false
     private var transactions = 0
     private var jobs = 0
 
@@ -35,22 +53,47 @@ final class WriteGroup: @unchecked Sendable {
     /// Most jobs one transaction takes, so a burst never holds the write lock for long.
     static let maximumBatch = 256
 
-    /// Queues `job`, runs batches until it is finished and returns its error (`nil`: committed).
+    /// Queues `job`, waits until it is finished (leading batches when its turn comes) and returns its error (`nil`:
+    /// committed).
     func perform(_ job: Job, pool: DatabasePool) -> (any Error)? {
         queueLock.lock()
         pending.append(job)
-        queueLock.unlock()
-        leaderLock.lock()
-        defer { leaderLock.unlock() }
-        while !job.finished {
+        if leading {
+            queueLock.unlock()
+            job.wake.wait()
+            if job.finished { return job.error }
             queueLock.lock()
+            precondition(job.isLeader, "a queued job wakes finished or leading")
+        } else {
+            leading = true
+        }
+        // The lead is ours: run batches until our own job is done, then pass the lead on.
+        while true {
             let take = min(pending.count, Self.maximumBatch)
             var batch = Array(pending.prefix(take))
             pending.removeFirst(take)
             queueLock.unlock()
-            while !batch.isEmpty { batch = run(batch, pool: pool) }
+            let ran = batch
+            var transactionsRun = 0
+            while !batch.isEmpty {
+                batch = run(batch, pool: pool)
+                transactionsRun += 1
+            }
+            for other in ran where other !== job { other.wake.signal() }
+            queueLock.lock()
+            transactions += transactionsRun
+            jobs += ran.count
+            guard job.finished else { continue }
+            if let next = pending.first {
+                next.isLeader = true
+                queueLock.unlock()
+                next.wake.signal()
+            } else {
+                leading = false
+                queueLock.unlock()
+            }
+            return job.error
         }
-        return job.error
     }
 
     /// Runs `batch` in one transaction; returns the jobs it did not get to (after SQLite aborted the transaction).
@@ -65,7 +108,6 @@ final class WriteGroup: @unchecked Sendable {
                 job.error = error
             }
             job.finished = true
-            count(jobs: 1)
             return []
         }
         do {
@@ -91,14 +133,6 @@ final class WriteGroup: @unchecked Sendable {
             for job in ran where job.error == nil { job.error = error }
         }
         for job in ran { job.finished = true }
-        count(jobs: ran.count)
         return leftover
-    }
-
-    private func count(jobs ran: Int) {
-        queueLock.lock()
-        transactions += 1
-        jobs += ran
-        queueLock.unlock()
     }
 }
