@@ -97,9 +97,14 @@ final class KeepAliveHTTPConnection {
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
-        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
-            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
+        return haystack.withUnsafeBufferPointer { bytes in
+            needle.withUnsafeBufferPointer { pattern in
+                outer: for i in 0...(bytes.count - pattern.count) where bytes[i] == pattern[0] {
+                    for j in 1..<pattern.count where bytes[i + j] != pattern[j] { continue outer }
+                    return i
+                }
+                return nil
+            }
         }
-        return nil
     }
 }

@@ -40,6 +40,8 @@ public enum ServeBench {
         /// Write transactions and the writes they carried during the run (``Store/writeStatistics``).
         public var writeTransactions = 0
         public var writeJobs = 0
+        /// Background checkpoints of the log during the run (``Store/checkpointsRun``).
+        public var checkpoints = 0
 
         public var text: String {
             var lines = ["serve bench: \(clients) keep-alive clients per phase on loopback, server and load in one process"]
@@ -51,7 +53,8 @@ public enum ServeBench {
                     p.percentile(0.99), p.errors))
             }
             lines.append(String(
-                format: "  write transactions: %d for %d writes (group commit)", writeTransactions, writeJobs))
+                format: "  write transactions: %d for %d writes (group commit); %d background checkpoints", writeTransactions,
+                writeJobs, checkpoints))
             lines.append("  targets: MCP ≥ 5,000 calls/s with p99 ≤ 20 ms; IngestEvent ≥ 5,000/s; Retrieve p95 ≤ 20 ms")
             return lines.joined(separator: "\n")
         }
@@ -60,6 +63,7 @@ public enum ServeBench {
             [
                 "clients": .int(Int64(clients)), "records": .int(Int64(records)),
                 "write_transactions": .int(Int64(writeTransactions)), "writes": .int(Int64(writeJobs)),
+                "checkpoints": .int(Int64(checkpoints)),
                 "phases": .array(phases.map { p in
                     [
                         "name": .string(p.name), "calls": .int(Int64(p.calls)), "errors": .int(Int64(p.errors)),
@@ -149,7 +153,8 @@ public enum ServeBench {
                 group.cancelAll()
                 let writes = store.writeStatistics
                 return Report(
-                    clients: clients, phases: phases, records: 0, writeTransactions: writes.transactions, writeJobs: writes.jobs)
+                    clients: clients, phases: phases, records: 0, writeTransactions: writes.transactions, writeJobs: writes.jobs,
+                    checkpoints: store.checkpointsRun)
             }
             var count = Int(try memory.metrics()["total_records"]?.integerValue ?? 0)
             progress("filling the store to \(records) memories (now \(count))")
@@ -178,7 +183,8 @@ public enum ServeBench {
             group.cancelAll()
             let writes = store.writeStatistics
             return Report(
-                clients: clients, phases: phases, records: count, writeTransactions: writes.transactions, writeJobs: writes.jobs)
+                clients: clients, phases: phases, records: count, writeTransactions: writes.transactions, writeJobs: writes.jobs,
+                checkpoints: store.checkpointsRun)
         }
     }
 

@@ -73,3 +73,14 @@ struct TimestampTests {
         #expect(Identifiers.decisionID(at: Date()).hasPrefix("TMEM_"))
     }
 }
+
+@Suite("Trimming")
+struct TrimmingTests {
+    @Test("trimmedOfWhitespace agrees with Foundation's whitespacesAndNewlines trim", arguments: [
+        "", " ", "abc", " abc", "abc ", "\tabc\n", "a b", "\u{00A0}abc", "abc\u{3000}", "\u{2028}x\u{2029}",
+        "é", " é ", "x\u{0085}", "\r\n", "ab\u{000B}", "\u{000C}ab", "日本", " 日本\u{2003}", "a\u{200B}",
+    ])
+    func agreesWithFoundation(_ text: String) {
+        #expect(text.trimmedOfWhitespace == text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

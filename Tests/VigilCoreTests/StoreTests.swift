@@ -44,6 +44,28 @@ struct StoreTests {
         #expect(try tamper.strings("SELECT search_text FROM decisions") == [""], "the old copy of the words is gone")
     }
 
+    @Test("the log is checkpointed in the background once it passes 1,000 pages, and the writes all land")
+    func backgroundCheckpoint() throws {
+        let f = try DecisionFixture()
+        let databaseFile = URL(fileURLWithPath: f.databasePath)
+        func mainFileSize() throws -> Int {
+            try databaseFile.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
+        }
+        let before = try mainFileSize()
+        let id = try f.open()
+        // About 1,900 pages of log: each event carries ~1 KB of words, in its own commit.
+        let words = (0..<120).map { "word\($0)" }.joined(separator: " ")
+        for i in 0..<2000 {
+            try f.call("decision_add_context", ["decision_id": .string(id), "context": ["i": .int(Int64(i)), "words": .string(words)]])
+        }
+        let deadline = Date().addingTimeInterval(20)
+        while f.store.checkpointsRun == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(f.store.checkpointsRun > 0, "no background checkpoint ran")
+        #expect(try mainFileSize() > before + 1_000_000, "the checkpoint copied the log into the database file")
+        let chain = try f.engine.verifyChain(decisionID: id)
+        #expect(chain.isIntact && chain.eventCount == 2001)
+    }
+
     @Test("a file that is not a database gets a clear error and is left alone")
     func notADatabase() throws {
         let dir = try TemporaryDirectory()

@@ -73,7 +73,7 @@ extension DecisionEngine {
                 fields: ["context": sanitized.value, "summary": JSONValue(summary)],
                 redacted: sanitized.redactedKeys, truncated: sanitized.truncatedPaths)
             try index(tx, decision, [summary ?? ""] + Self.searchableText(sanitized.value))
-            try tx.updateDecision(decision)
+            try tx.updateDecisionHead(decision)
             return ["event_id": event["event_id"]!, "timestamp": .string(time)]
         }
     }

@@ -27,7 +27,7 @@ public struct ToolArguments: Sendable {
     /// Whether `name` is present: not absent, not null and, for strings, not blank.
     public func isPresent(_ name: String) -> Bool {
         guard let value = value(name) else { return false }
-        if case .string(let s) = value { return !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        if case .string(let s) = value { return !s.trimmedOfWhitespace.isEmpty }
         return true
     }
 
@@ -40,7 +40,7 @@ public struct ToolArguments: Sendable {
     public func string(_ name: String, maxLength: Int? = nil, trimmed: Bool = false) throws(DecisionError) -> String? {
         guard let value = value(name) else { return nil }
         guard case .string(var s) = value else { throw DecisionError.invalidArgument("\(name) must be a string") }
-        if trimmed { s = s.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if trimmed { s = s.trimmedOfWhitespace }
         if let maxLength, s.count > maxLength {
             throw DecisionError.invalidArgument("\(name) exceeds \(maxLength) characters")
         }

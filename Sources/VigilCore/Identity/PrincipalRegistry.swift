@@ -131,7 +131,12 @@ public struct PrincipalRegistry: Sendable {
     /// The principal a presented key belongs to, if the key is valid: its hash matches, it is not revoked and its
     /// principal is active.
     public func authenticate(_ key: String) throws -> (principal: Principal, role: PrincipalKind)? {
-        let hash = Encoding.sha256Hex(key)
+        try authenticate(keyHash: Encoding.sha256Hex(key))
+    }
+
+    /// ``authenticate(_:)`` for a caller that already holds the key's hash (`Encoding.sha256Hex(key)`), as the
+    /// MCP endpoint does for its rate limiter.
+    public func authenticate(keyHash hash: String) throws -> (principal: Principal, role: PrincipalKind)? {
         if let cached = keyCache?.lookup(hash) { return cached }
         let found: (principal: Principal, role: PrincipalKind)? = try store.read { tx in
             guard let (principalID, role) = try tx.activeKey(hash: hash),

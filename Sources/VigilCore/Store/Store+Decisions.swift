@@ -38,6 +38,14 @@ extension StoreTransaction {
         ])
     }
 
+    /// Writes back only the chain head (`event_count`, `head_hash`): for calls that append an event and change
+    /// nothing else. Leaves the indexes on status and approval untouched, so it dirties fewer pages than
+    /// ``updateDecision(_:)``.
+    func updateDecisionHead(_ d: StoredDecision) throws {
+        try db.cachedStatement(sql: "UPDATE decisions SET event_count = ?, head_hash = ? WHERE decision_id = ?")
+            .execute(arguments: [d.eventCount, d.headHash, d.decisionID])
+    }
+
     func decision(_ id: String) throws -> StoredDecision? {
         let statement = try db.cachedStatement(sql: "SELECT \(Self.decisionColumns) FROM decisions WHERE decision_id = ?")
         return try Row.fetchOne(statement, arguments: [id]).map(decisionInColumnOrder)

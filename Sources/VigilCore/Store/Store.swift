@@ -13,6 +13,8 @@ public final class Store: Sendable {
     public let path: String
     let pool: DatabasePool
     let group = WriteGroup()
+    /// Checkpoints this store's log in the background.
+    let checkpointer: Checkpointer
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws(StoreError) {
@@ -26,11 +28,14 @@ public final class Store: Sendable {
                 throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(directory)")
             }
         }
+        let checkpointer = Checkpointer(path: path)
+        self.checkpointer = checkpointer
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "vigil"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+            if !db.configuration.readonly { try checkpointer.install(on: db) }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -69,6 +74,9 @@ public final class Store: Sendable {
     /// Write transactions this process has run and the ``write(_:)`` calls they carried (group commit folds many
     /// calls into one transaction under load).
     public var writeStatistics: (transactions: Int, jobs: Int) { group.statistics }
+
+    /// Background checkpoints run since the store opened (see ``Checkpointer``).
+    public var checkpointsRun: Int { checkpointer.checkpointsRun }
 
     /// Runs `body` in one read transaction on a snapshot of the database.
     func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
