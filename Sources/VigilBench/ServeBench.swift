@@ -102,7 +102,8 @@ public enum ServeBench {
         let memory = MemoryEngine(store: store, inMemoryRelevance: true)
         let quiet = {
             var logger = Logger(label: "vigil.bench")
-            logger.logLevel = .error
+            // Critical only: cancelling the servers at the end makes Hummingbird log an expected CancellationError.
+            logger.logLevel = .critical
             return logger
         }()
         let service = MCPService(engine: decisions, principals: principals, logger: quiet)
