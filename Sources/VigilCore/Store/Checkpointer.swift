@@ -12,9 +12,15 @@ import Synchronization
 /// ``logGrew(pages:)`` after each commit; past ``threshold`` pages this schedules one passive checkpoint, which never
 /// waits for readers or writers and lets them go on while it copies. Other processes on the same file keep SQLite's
 /// automatic checkpoint.
+///
+/// SQLite starts the log over only when a writer finds it fully copied back. Under a steady stream of commits a
+/// background checkpoint can keep missing that moment; past ``restartThreshold`` pages the checkpoint is a RESTART
+/// one, which briefly holds off new writers so the log does start over, so it never grows without bound.
 final class Checkpointer: Sendable {
     /// Log pages that trigger a checkpoint: SQLite's own automatic threshold.
     static let threshold: Int32 = 1000
+    /// Log pages (about 40 MB) past which a checkpoint makes sure the log starts over.
+    static let restartThreshold: Int32 = 10_000
 
     private let path: String
     private let queue = DispatchQueue(label: "vigil.checkpoint", qos: .utility)
@@ -34,6 +40,7 @@ final class Checkpointer: Sendable {
         guard pages >= Self.threshold,
             busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { return }
+        let kind: Database.CheckpointMode = pages >= Self.restartThreshold ? .restart : .passive
         queue.async { [self] in
             defer { busy.store(false, ordering: .releasing) }
             do {
@@ -46,7 +53,7 @@ final class Checkpointer: Sendable {
                     queue = opened
                     return opened
                 }
-                try database.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+                try database.writeWithoutTransaction { db in _ = try db.checkpoint(kind) }
                 completed.add(1, ordering: .relaxed)
             } catch {
                 // The next commit past the threshold tries again; SQLite also checkpoints when the last
