@@ -102,6 +102,16 @@ struct RecordSearchProductTests {
         #expect(try hits("walrus pelican osprey").isEmpty)
     }
 
+    @Test("a backlog of more stale decisions than one refresh takes is rebuilt in full before the search")
+    func searchBacklog() throws {
+        let f = try DecisionFixture()
+        for _ in 0..<1_201 { _ = try f.open(intent: "billing.refund.issue") }
+        #expect(try f.call("decision_search", ["query": "refund"])["total"] == 1_201)
+        let id = try f.open(intent: "ops.restart.service")
+        #expect(try f.callAsOperator("operator_decisions_list", ["text": "restart"])["total"] == 1)
+        #expect(try f.call("decision_search", ["query": "restart"])["results"]!.arrayValue!.map { $0["decision_id"]!.s! } == [id])
+    }
+
     @Test("85: products_list shows granted products for a purpose, sorted")
     func productsList() throws {
         let f = try DecisionFixture()

@@ -94,11 +94,15 @@ extension DecisionEngine {
     }
 
     /// Brings the full-text index up to date with every event committed so far (the index lags the events: see
-    /// ``Migrations/v3DecisionSearchPieces(_:)``). Costs one read when nothing is stale.
+    /// ``Migrations/v3DecisionSearchPieces(_:)``). Costs one read when nothing is stale; a long backlog is rebuilt
+    /// in transactions of ``searchRefreshChunk`` decisions, so writers are never held off for long.
     func refreshSearchIndex() throws {
         guard try store.read({ tx in try tx.decisionSearchIsStale() }) else { return }
-        try store.write { tx in try tx.refreshDecisionSearch() }
+        while try store.write({ tx in try tx.refreshDecisionSearch(limit: Self.searchRefreshChunk) }) {}
     }
+
+    /// Decisions whose full-text documents one refresh transaction rebuilds.
+    static let searchRefreshChunk = 500
 
     /// `decision_search` (spec §7.11): the caller's own decisions and records.
     public func search(_ arguments: JSONObject, agent: Principal) throws -> JSONObject {
@@ -150,9 +154,9 @@ extension DecisionEngine {
         let prefix = try a.string("intent_prefix", maxLength: 256)
         let text = try a.string("text", maxLength: 1000)
         let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)
+        if text != nil { try refreshSearchIndex() }
         return try transaction { tx, now in
             try expireDue(tx, now: now)
-            if text != nil { try tx.refreshDecisionSearch() }
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent, statuses: statuses, intentPrefix: prefix?.isEmpty == true ? nil : prefix,

@@ -102,18 +102,22 @@ extension StoreTransaction {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM decision_search_stale)")) ?? false
     }
 
-    /// Rebuilds the full-text document of every stale decision from its pieces, in the order they were added.
-    func refreshDecisionSearch() throws {
-        guard try decisionSearchIsStale() else { return }
+    /// Rebuilds the full-text documents of up to `limit` stale decisions from their pieces, in the order the pieces
+    /// were added.
+    /// - Returns: whether stale decisions remain.
+    func refreshDecisionSearch(limit: Int) throws -> Bool {
+        guard try decisionSearchIsStale() else { return false }
+        let chunk = "SELECT decision_rowid FROM decision_search_stale ORDER BY decision_rowid LIMIT \(limit)"
         try db.execute(
             sql: """
-                DELETE FROM decision_search WHERE rowid IN (SELECT decision_rowid FROM decision_search_stale);
+                DELETE FROM decision_search WHERE rowid IN (\(chunk));
                 INSERT INTO decision_search (rowid, body)
                     SELECT s.decision_rowid, (SELECT group_concat(text, ' ') FROM (
                         SELECT text FROM decision_search_text t WHERE t.decision_rowid = s.decision_rowid ORDER BY t.rowid))
-                    FROM decision_search_stale s;
-                DELETE FROM decision_search_stale;
+                    FROM (\(chunk)) s;
+                DELETE FROM decision_search_stale WHERE decision_rowid IN (\(chunk));
                 """)
+        return try decisionSearchIsStale()
     }
 
     // MARK: Events
