@@ -21,6 +21,8 @@ final class Checkpointer: Sendable {
     static let threshold: Int32 = 1000
     /// Log pages (about 40 MB) past which a checkpoint makes sure the log starts over.
     static let restartThreshold: Int32 = 10_000
+    /// Seconds a checkpoint waits for a lock before giving up until a later commit.
+    static let busyTimeout: TimeInterval = 0.1
 
     private let path: String
     private let queue = DispatchQueue(label: "vigil.checkpoint", qos: .utility)
@@ -47,7 +49,9 @@ final class Checkpointer: Sendable {
                 let database = try connection.withLock { queue in
                     if let queue { return queue }
                     var configuration = Configuration()
-                    configuration.busyMode = .timeout(Store.busyTimeout)
+                    // Short: a RESTART checkpoint holds off new writers while it waits for readers, so it gives up
+                    // soon (and tries again at a later commit) rather than stall them for the store's 5 s.
+                    configuration.busyMode = .timeout(Self.busyTimeout)
                     configuration.label = "vigil.checkpoint"
                     let opened = try DatabaseQueue(path: path, configuration: configuration)
                     queue = opened
