@@ -15,6 +15,15 @@ public struct StoreTamper {
         try queue.write { db in try db.execute(sql: sql) }
     }
 
+    /// Holds the database's write lock, as another process would, while `body` runs.
+    public func holdingWriteLock<T>(_ body: () throws -> T) throws -> T {
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            return try body()
+        }
+    }
+
     /// Runs a query and returns its first column as text.
     public func strings(_ sql: String) throws -> [String] {
         try queue.read { db in try String.fetchAll(db, sql: sql) }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VigilCore
 import VigilTestSupport
@@ -278,6 +279,35 @@ struct PolicyTests {
 
 @Suite("Group commit")
 struct GroupCommitTests {
+    @Test("writers queued while another process keeps the lock past the busy timeout all get the busy error; the store goes on")
+    func lockHeldElsewhere() throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.file("vigil.db"))
+        let registry = PrincipalRegistry(store: store)
+        let outcomes = Mutex<[String]>([])
+        let done = DispatchGroup()
+        try StoreTamper(path: store.path).holdingWriteLock {
+            for i in 0..<4 {
+                done.enter()
+                Thread.detachNewThread {
+                    defer { done.leave() }
+                    do {
+                        _ = try registry.add(name: "agent\(i)", kind: .agent)
+                        outcomes.withLock { $0.append("added") }
+                    } catch {
+                        outcomes.withLock { $0.append("\(error)") }
+                    }
+                }
+            }
+            #expect(done.wait(timeout: .now() + 30) == .success, "queued writers never returned")
+        }
+        let results = outcomes.withLock { $0 }
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0 == StoreError.busy.description }, "\(results)")
+        _ = try registry.add(name: "after", kind: .agent)
+        #expect(try registry.list().map(\.principal.name) == ["after"])
+    }
+
     @Test("many threads writing at once: each failure undoes only its own work, every success is committed")
     func failuresAreIsolated() async throws {
         let dir = try TemporaryDirectory()

@@ -31,6 +31,12 @@ final class WriteGroup: @unchecked Sendable {
             defer { work = nil }
             try work?(db)
         }
+
+        /// Ends the job without running it: its transaction never began.
+        func abandon(_ error: any Error) {
+            work = nil
+            self.error = error
+        }
     }
 
     /// SQLite ended the transaction itself (a full disk, an I/O error): nothing in the batch so far survived.
@@ -131,6 +137,13 @@ final class WriteGroup: @unchecked Sendable {
         } catch {
             // Nothing that ran is committed: each gets its own error, or the one that ended the transaction.
             for job in ran where job.error == nil { job.error = error }
+            if ran.isEmpty {
+                // The transaction never began (another process kept the lock past the busy timeout, an I/O
+                // error): no job ran, and every one gets that error.
+                for job in batch { job.abandon(error) }
+                ran = batch
+                leftover = []
+            }
         }
         for job in ran { job.finished = true }
         return leftover
