@@ -154,13 +154,14 @@ extension DecisionEngine {
         let prefix = try a.string("intent_prefix", maxLength: 256)
         let text = try a.string("text", maxLength: 1000)
         let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)
-        if text != nil { try refreshSearchIndex() }
+        let match = text.flatMap(Self.ftsMatch)
+        if match != nil { try refreshSearchIndex() }
         return try transaction { tx, now in
             try expireDue(tx, now: now)
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent, statuses: statuses, intentPrefix: prefix?.isEmpty == true ? nil : prefix,
-                    match: text.flatMap(Self.ftsMatch), limit: limit, offset: offset))
+                    match: match, limit: limit, offset: offset))
             return [
                 "decisions": .array(rows.map { d in
                     [

@@ -106,7 +106,6 @@ extension StoreTransaction {
     /// were added.
     /// - Returns: whether stale decisions remain.
     func refreshDecisionSearch(limit: Int) throws -> Bool {
-        guard try decisionSearchIsStale() else { return false }
         let chunk = "SELECT decision_rowid FROM decision_search_stale ORDER BY decision_rowid LIMIT \(limit)"
         try db.execute(
             sql: """

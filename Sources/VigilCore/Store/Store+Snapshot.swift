@@ -9,10 +9,8 @@ extension Store {
                 tx.db,
                 sql: """
                     SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-                    AND name != 'grdb_migrations' AND name != 'decision_search'
-                    AND name NOT IN (SELECT 'decision_search_' || suffix FROM (
-                        SELECT 'data' AS suffix UNION ALL SELECT 'idx' UNION ALL SELECT 'content'
-                        UNION ALL SELECT 'docsize' UNION ALL SELECT 'config'))
+                    AND name NOT IN ('grdb_migrations', 'decision_search', 'decision_search_data', 'decision_search_idx',
+                        'decision_search_content', 'decision_search_docsize', 'decision_search_config')
                     ORDER BY name
                     """)
             for table in tables {

@@ -222,8 +222,9 @@ public final class MCPService: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, ["agent", "bearer"].contains(parts[0].lowercased()) else { return nil }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { return nil }
         let hash = Encoding.sha256Hex(key)
-        guard !key.isEmpty, let found = try? principals.authenticate(keyHash: hash) else { return nil }
+        guard let found = try? principals.authenticate(keyHash: hash) else { return nil }
         return (found.principal, found.role, hash)
     }
 
