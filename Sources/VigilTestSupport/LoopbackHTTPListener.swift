@@ -29,10 +29,16 @@ public final class LoopbackHTTPListener: Sendable {
         }
         port = Int(UInt16(bigEndian: address.sin_port))
         socket = fd
+        // The accept thread owns the descriptor and closes it when accept fails (after `deinit` shut it down), so
+        // the number cannot be reused by another listener while this thread might still accept on it.
         let thread = Thread { [bodies] in
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { return }
+                if client < 0 {
+                    if errno == EINTR { continue }
+                    close(fd)
+                    return
+                }
                 var data = [UInt8]()
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 while true {
@@ -60,16 +66,17 @@ public final class LoopbackHTTPListener: Sendable {
         thread.start()
     }
 
+    /// Wakes the accept thread, which then closes the socket.
     deinit {
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
     }
 
     /// The request bodies received so far.
     public var receivedBodies: [String] { bodies.mutex.withLock { $0 } }
 
-    /// Waits until `condition` holds on the received bodies, polling every 20 ms, up to `deadline` seconds.
-    public func waitFor(deadline: TimeInterval = 10, _ condition: ([String]) -> Bool) async -> Bool {
+    /// Waits until `condition` holds on the received bodies, polling every 20 ms, up to `deadline` seconds (generous:
+    /// under a full parallel test run on two cores a delivery can take seconds).
+    public func waitFor(deadline: TimeInterval = 30, _ condition: ([String]) -> Bool) async -> Bool {
         let end = Date().addingTimeInterval(deadline)
         while Date() < end {
             if condition(receivedBodies) { return true }

@@ -18,116 +18,116 @@ struct CLITests {
             home = try TemporaryDirectory()
         }
 
-        func vigil(_ arguments: [String], stdin: String? = nil) throws -> VigilProcess.Output {
-            try VigilProcess.run(arguments + ["--db", fixture.databasePath, "--config", configPath], home: home.path, stdin: stdin)
+        func vigil(_ arguments: [String], stdin: String? = nil) async throws -> VigilProcess.Output {
+            try await VigilProcess.run(arguments + ["--db", fixture.databasePath, "--config", configPath], home: home.path, stdin: stdin)
         }
 
-        func json(_ arguments: [String]) throws -> JSONValue {
-            let output = try vigil(arguments + ["--json"])
+        func json(_ arguments: [String]) async throws -> JSONValue {
+            let output = try await vigil(arguments + ["--json"])
             #expect(output.status == 0, "\(arguments): \(output.stderr)")
             return try JSONParser.parse(output.stdout)
         }
     }
 
     @Test("agents add prints the key once as JSON and stores only its hash")
-    func agentsAdd() throws {
+    func agentsAdd() async throws {
         let setup = try Setup()
-        let created = try setup.json(["agents", "add", "builder", "--grant", "orders_read_v1"])
+        let created = try await setup.json(["agents", "add", "builder", "--grant", "orders_read_v1"])
         #expect(created["agent_id"] == "agent_builder")
         let key = try #require(created["api_key"]?.stringValue)
         #expect(try setup.fixture.principals.authenticate(key)?.principal.principalID == "agent_builder")
-        let listed = try setup.json(["agents", "list"])
+        let listed = try await setup.json(["agents", "list"])
         let builder = listed.arrayValue?.first { $0["id"] == "agent_builder" }
         #expect(builder?["product_grants"] == ["orders_read_v1"])
-        #expect(!(try setup.vigil(["agents", "list", "--json"]).stdout.contains(key)))
-        let limited = try setup.json(["agents", "policies", "agent_builder", "discount_cap_v1"])
+        #expect(!(try await setup.vigil(["agents", "list", "--json"]).stdout.contains(key)))
+        let limited = try await setup.json(["agents", "policies", "agent_builder", "discount_cap_v1"])
         #expect(limited["policy_grants"] == ["discount_cap_v1"])
-        #expect(try setup.vigil(["agents", "policies", "agent_builder", "nope"]).stderr.contains("no policy 'nope'"))
-        #expect(try setup.json(["agents", "policies", "agent_builder", "--all"])["policy_grants"] == JSONValue.null)
-        let operatorKey = try setup.json(["agents", "add", "alice", "--operator"])
+        #expect(try await setup.vigil(["agents", "policies", "agent_builder", "nope"]).stderr.contains("no policy 'nope'"))
+        #expect(try await setup.json(["agents", "policies", "agent_builder", "--all"])["policy_grants"] == JSONValue.null)
+        let operatorKey = try await setup.json(["agents", "add", "alice", "--operator"])
         #expect(operatorKey["role"] == "operator" && operatorKey["agent_id"] == "alice")
-        let revoked = try setup.json(["agents", "revoke", "agent_builder"])
+        let revoked = try await setup.json(["agents", "revoke", "agent_builder"])
         #expect(revoked["revoked_keys"] == 1)
         #expect(try setup.fixture.principals.authenticate(key) == nil)
-        let duplicate = try setup.vigil(["agents", "add", "builder"])
+        let duplicate = try await setup.vigil(["agents", "add", "builder"])
         #expect(duplicate.status == 1 && duplicate.stderr.contains("already exists"))
     }
 
     @Test("an operator approves through the CLI; the receipt verifies until the trace is altered")
-    func approveAndVerify() throws {
+    func approveAndVerify() async throws {
         let setup = try Setup()
         let f = setup.fixture
         let id = try f.open()
         let approvalID = try f.call("decision_request_approval", ["decision_id": .string(id), "require_rationale": true])["approval_id"]!.stringValue!
 
-        let pending = try setup.json(["approvals", "list"])
+        let pending = try await setup.json(["approvals", "list"])
         #expect(pending["approvals"]?.arrayValue?.map { $0["approval_id"] } == [.string(approvalID)])
-        let listed = try setup.json(["decisions", "list", "--status", "needs_approval"])
+        let listed = try await setup.json(["decisions", "list", "--status", "needs_approval"])
         #expect(listed["decisions"]?.arrayValue?.first?["decision_id"] == .string(id))
 
-        let missingRationale = try setup.vigil(["approvals", "approve", approvalID, "--operator", "op_o"])
+        let missingRationale = try await setup.vigil(["approvals", "approve", approvalID, "--operator", "op_o"])
         #expect(missingRationale.status == 1)
         #expect(missingRationale.stderr == "error: rationale is required for this approval\n")
 
-        let approved = try setup.json(["approvals", "approve", approvalID, "--operator", "op_o", "--rationale", "ok"])
+        let approved = try await setup.json(["approvals", "approve", approvalID, "--operator", "op_o", "--rationale", "ok"])
         #expect(approved["status"] == "approved" && approved["resolved_by"] == "op_o")
         #expect(try f.get(id)["status"] == "approved")
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
 
-        let receipt = try setup.vigil(["decisions", "receipt", id])
+        let receipt = try await setup.vigil(["decisions", "receipt", id])
         #expect(receipt.status == 0)
         let receiptPath = setup.home.file("receipt.json")
         try receipt.stdout.write(toFile: receiptPath, atomically: true, encoding: .utf8)
-        let verified = try setup.vigil(["receipts", "verify", receiptPath])
+        let verified = try await setup.vigil(["receipts", "verify", receiptPath])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("valid"))
-        #expect(try setup.vigil(["receipts", "verify", "-"], stdin: receipt.stdout).status == 0)
+        #expect(try await setup.vigil(["receipts", "verify", "-"], stdin: receipt.stdout).status == 0)
 
-        let trace = try setup.json(["decisions", "trace", id])
+        let trace = try await setup.json(["decisions", "trace", id])
         #expect(trace["events"]?.arrayValue?.count == 4)
-        #expect(try setup.json(["decisions", "verify", id])["intact"] == true)
+        #expect(try await setup.json(["decisions", "verify", id])["intact"] == true)
 
         // One changed byte in the stored trace, and the receipt no longer verifies.
         let tamper = try StoreTamper(path: f.databasePath)
         try tamper.execute("DROP TRIGGER decision_events_no_update")
         try tamper.execute("UPDATE decision_events SET body = replace(body, '\"ok\"', '\"OK\"') WHERE decision_id = '\(id)' AND type = 'approval_resolved'")
-        let rejected = try setup.vigil(["receipts", "verify", receiptPath])
+        let rejected = try await setup.vigil(["receipts", "verify", receiptPath])
         #expect(rejected.status == 1)
         #expect(rejected.stderr.contains("altered"))
-        #expect(try setup.vigil(["decisions", "verify", id]).status == 1)
+        #expect(try await setup.vigil(["decisions", "verify", id]).status == 1)
     }
 
     @Test("a forged receipt fails on its signature")
-    func forgedReceipt() throws {
+    func forgedReceipt() async throws {
         let setup = try Setup()
         let id = try setup.fixture.open()
         try setup.fixture.call("decision_close", ["decision_id": .string(id), "action": "abort"])
-        let text = try setup.vigil(["decisions", "receipt", id]).stdout.replacingOccurrences(of: "\"aborted\"", with: "\"committed\"")
-        let output = try setup.vigil(["receipts", "verify", "-"], stdin: text)
+        let text = try await setup.vigil(["decisions", "receipt", id]).stdout.replacingOccurrences(of: "\"aborted\"", with: "\"committed\"")
+        let output = try await setup.vigil(["receipts", "verify", "-"], stdin: text)
         #expect(output.status == 1 && output.stderr.contains("signature does not match"))
     }
 
     @Test("errors go to stderr with distinct exit codes")
-    func errors() throws {
+    func errors() async throws {
         let setup = try Setup()
-        let unknown = try setup.vigil(["decisions", "show", "TMEM_NOPE"])
+        let unknown = try await setup.vigil(["decisions", "show", "TMEM_NOPE"])
         #expect(unknown.status == 1 && unknown.stderr == "error: Decision 'TMEM_NOPE' not found\n" && unknown.stdout.isEmpty)
         let badConfig = setup.home.file("bad.toml")
         try "[[policies]]\npolicy_id = \"p\"\n".write(toFile: badConfig, atomically: true, encoding: .utf8)
-        let config = try VigilProcess.run(["decisions", "list", "--db", setup.fixture.databasePath, "--config", badConfig], home: setup.home.path)
+        let config = try await VigilProcess.run(["decisions", "list", "--db", setup.fixture.databasePath, "--config", badConfig], home: setup.home.path)
         #expect(config.status == 4 && config.stderr.contains("policies[0].version"))
-        let db = try VigilProcess.run(["decisions", "list", "--db", "/proc/nope/vigil.db"], home: setup.home.path)
+        let db = try await VigilProcess.run(["decisions", "list", "--db", "/proc/nope/vigil.db"], home: setup.home.path)
         #expect(db.status == 3 && db.stderr.contains("cannot open the database"))
-        let usage = try setup.vigil(["approvals", "approve"])
+        let usage = try await setup.vigil(["approvals", "approve"])
         #expect(usage.status == 64)
     }
 
     @Test("with no --db, the store goes to $XDG_DATA_HOME/vigil/vigil.db")
-    func xdgDefault() throws {
+    func xdgDefault() async throws {
         let home = try TemporaryDirectory()
-        let paths = try JSONParser.parse(try VigilProcess.run(["paths", "--json"], home: home.path).stdout)
+        let paths = try JSONParser.parse(try await VigilProcess.run(["paths", "--json"], home: home.path).stdout)
         #expect(paths["database"]?.stringValue == home.path + "/data/vigil/vigil.db")
-        let list = try VigilProcess.run(["agents", "list"], home: home.path)
+        let list = try await VigilProcess.run(["agents", "list"], home: home.path)
         #expect(list.status == 0)
         #expect(FileManager.default.fileExists(atPath: home.path + "/data/vigil/vigil.db"))
         #expect(FileManager.default.fileExists(atPath: home.path + "/data/vigil/receipt-signing.key"))
@@ -139,15 +139,15 @@ struct CLITests {
 @Suite("vigil serve refuses unsafe starts", .enabled(if: VigilProcess.isAvailable))
 struct ServeSafetyTests {
     @Test("5, 6, 10: non-loopback needs --allow-remote, remote gRPC needs a key, an encryption key is refused")
-    func refusals() throws {
+    func refusals() async throws {
         let home = try TemporaryDirectory()
         let db = ["--db", home.file("vigil.db")]
-        let remote = try VigilProcess.run(["serve", "--mcp", "0.0.0.0:0", "--grpc", "127.0.0.1:0"] + db, home: home.path)
+        let remote = try await VigilProcess.run(["serve", "--mcp", "0.0.0.0:0", "--grpc", "127.0.0.1:0"] + db, home: home.path)
         #expect(remote.status == 2 && remote.stderr.contains("--allow-remote"))
-        let unauthenticated = try VigilProcess.run(["serve", "--mcp", "127.0.0.1:0", "--grpc", "0.0.0.0:0", "--allow-remote"] + db, home: home.path)
+        let unauthenticated = try await VigilProcess.run(["serve", "--mcp", "127.0.0.1:0", "--grpc", "0.0.0.0:0", "--allow-remote"] + db, home: home.path)
         #expect(unauthenticated.status == 2 && unauthenticated.stderr.contains("needs authentication"))
         #expect(unauthenticated.stderr.contains("warning: serving plaintext"))
-        let encrypted = try VigilProcess.run(["serve"] + db, home: home.path, extraEnvironment: ["MEMBRANE_ENCRYPTION_KEY": "x"])
+        let encrypted = try await VigilProcess.run(["serve"] + db, home: home.path, extraEnvironment: ["MEMBRANE_ENCRYPTION_KEY": "x"])
         #expect(encrypted.status == 2 && encrypted.stderr.contains("MEMBRANE_ENCRYPTION_KEY"))
     }
 }

@@ -35,7 +35,7 @@ struct DashboardE2ETests {
           .enabled(if: pythonMCPAvailable))
     func approveThroughTheKeys() async throws {
         let home = try Home()
-        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + home.common, home: home.directory.path).stdout)
+        let agent = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + home.common, home: home.directory.path).stdout)
         let key = try #require(agent["api_key"]?.stringValue)
         let tmux = try TmuxSession(
             [VigilProcess.binary] + home.common + ["--operator", "alice", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
@@ -74,7 +74,7 @@ struct DashboardE2ETests {
         #expect(agentProcess.exitCode == 0, "\(agentProcess.text)")
         #expect(agentProcess.text.contains("COMMITTED TMEM_"))
         let listed = try JSONParser.parse(
-            try VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + home.common, home: home.directory.path).stdout)
+            try await VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + home.common, home: home.directory.path).stdout)
         let approval = try #require(listed["approvals"]?.arrayValue?.first { $0["approval_id"]?.stringValue == approvalID })
         #expect(approval["resolved_by"]?.stringValue == "alice")
         #expect(approval["rationale"]?.stringValue == "loyal customer since 2019")
@@ -108,9 +108,9 @@ struct DashboardE2ETests {
     }
 
     @Test("without a terminal the dashboard refuses with a clear message")
-    func notATerminal() throws {
+    func notATerminal() async throws {
         let home = try Home()
-        let run = try VigilProcess.run(home.common + ["--no-serve"], home: home.directory.path)
+        let run = try await VigilProcess.run(home.common + ["--no-serve"], home: home.directory.path)
         #expect(run.status == 64)
         #expect(run.stderr.contains("needs a terminal"), "\(run.stderr)")
     }

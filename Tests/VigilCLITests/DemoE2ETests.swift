@@ -49,13 +49,13 @@ struct DemoE2ETests {
 
         // The agent saw the approval (it noted so in its trace) and committed.
         let approved = try JSONParser.parse(
-            try VigilProcess.run(["approvals", "list", "--status", "approved", "--json", "--db", db], home: home.path).stdout)
+            try await VigilProcess.run(["approvals", "list", "--status", "approved", "--json", "--db", db], home: home.path).stdout)
         let approval = try #require(approved["approvals"]?.arrayValue?.first, "\(approved)")
         #expect(approval["resolved_by"]?.stringValue == "alice")
         #expect(approval["rationale"]?.stringValue == "demo approval")
         let decisionID = try #require(approval["decision_id"]?.stringValue)
         let trace = try JSONParser.parse(
-            try VigilProcess.run(["decisions", "trace", decisionID, "--json", "--db", db], home: home.path).stdout)
+            try await VigilProcess.run(["decisions", "trace", decisionID, "--json", "--db", db], home: home.path).stdout)
         #expect(trace["status"]?.stringValue == "committed", "\(trace)")
         let events = trace["events"]?.arrayValue ?? []
         #expect(events.contains { $0["type"]?.stringValue == "context" && ($0["summary"]?.stringValue ?? "").contains("seen: approved") },
@@ -64,9 +64,9 @@ struct DemoE2ETests {
     }
 
     @Test("--headless runs the agents without a terminal and prints what they did")
-    func headless() throws {
+    func headless() async throws {
         let home = try TemporaryDirectory()
-        let run = try VigilProcess.run(
+        let run = try await VigilProcess.run(
             ["demo", "--headless", "--duration", "4", "--agents", "3", "--rate", "10", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
             home: home.path)
         #expect(run.status == 0, "\(run.stderr)")
@@ -78,12 +78,12 @@ struct DemoE2ETests {
     }
 
     @Test("without a terminal the demo says to use --headless; bad numbers are refused")
-    func refusals() throws {
+    func refusals() async throws {
         let home = try TemporaryDirectory()
-        let run = try VigilProcess.run(["demo"], home: home.path)
+        let run = try await VigilProcess.run(["demo"], home: home.path)
         #expect(run.status == 64)
         #expect(run.stderr.contains("needs a terminal") && run.stderr.contains("--headless"), "\(run.stderr)")
-        let agents = try VigilProcess.run(["demo", "--agents", "0"], home: home.path)
+        let agents = try await VigilProcess.run(["demo", "--agents", "0"], home: home.path)
         #expect(agents.status != 0)
         #expect(agents.stderr.contains("--agents must be between 1 and 64"), "\(agents.stderr)")
     }

@@ -27,9 +27,9 @@ struct ExamplesTests {
             common = ["--db", home.file("vigil.db"), "--config", config]
             let engine = try DecisionEngine(store: try Store(path: home.file("vigil.db")), config: try DemoSetup.config())
             try DemoSetup.seed(engine)
-            let added = try JSONParser.parse(try VigilProcess.run(["agents", "add", "builder", "--grant", "*", "--json"] + common, home: home.path).stdout)
+            let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "builder", "--grant", "*", "--json"] + common, home: home.path).stdout)
             key = try #require(added["api_key"]?.stringValue)
-            #expect(try VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
+            #expect(try await VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
             let base = ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
             process = try RunningProcess(VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"] + common, environment: base)
             let mcp = try #require(await process.waitForLine(timeout: 30) { $0.contains("MCP endpoint listening on http://") }, "\(process.text)")
@@ -65,7 +65,7 @@ struct ExamplesTests {
         defer { run.terminate() }
         let waiting = try #require(await run.waitForLine(timeout: 60) { $0.hasPrefix("APPROVAL ") }, "\(run.text)")
         let approvalID = try #require(waiting.split(separator: " ").dropFirst().first.map(String.init))
-        let approved = try VigilProcess.run(
+        let approved = try await VigilProcess.run(
             ["approvals", "approve", approvalID, "--operator", "ops", "--rationale", "rotation due"] + server.common, home: server.home.path)
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(await run.waitForExit(timeout: 60), "\(run.text)")
@@ -73,7 +73,7 @@ struct ExamplesTests {
         #expect(run.text.contains("operator answer: approved"), "\(run.text)")
         // The update reached the seeded row.
         #expect(run.text.contains("committed, 1 row(s) changed; receipt sig_"), "\(run.text)")
-        let listed = try JSONParser.parse(try VigilProcess.run(["decisions", "list", "--json"] + server.common, home: server.home.path).stdout)
+        let listed = try JSONParser.parse(try await VigilProcess.run(["decisions", "list", "--json"] + server.common, home: server.home.path).stdout)
         #expect(listed["decisions"]?.arrayValue?.first?["status"]?.stringValue == "committed", "\(listed)")
     }
 

@@ -60,9 +60,9 @@ struct InteropTests {
         let config = home.file("config.toml")
         try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
         let common = ["--db", db, "--config", config]
-        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + common, home: home.path).stdout)
+        let agent = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json"] + common, home: home.path).stdout)
         let key = try #require(agent["api_key"]?.stringValue)
-        #expect(try VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
+        #expect(try await VigilProcess.run(["agents", "add", "ops", "--operator"] + common, home: home.path).status == 0)
 
         let environment = ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         let server = try RunningProcess(VigilProcess.binary, ["serve", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"] + common, environment: environment)
@@ -80,12 +80,12 @@ struct InteropTests {
         let approvalLine = try #require(await agentProcess.waitForLine(timeout: 60) { $0.hasPrefix("APPROVAL ") }, "\(agentProcess.text)")
         let approvalID = String(approvalLine.dropFirst("APPROVAL ".count))
 
-        let approved = try VigilProcess.run(["approvals", "approve", approvalID, "--operator", "ops", "--rationale", "loyal customer"] + common, home: home.path)
+        let approved = try await VigilProcess.run(["approvals", "approve", approvalID, "--operator", "ops", "--rationale", "loyal customer"] + common, home: home.path)
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(await agentProcess.waitForExit(timeout: 90), "\(agentProcess.text)")
         #expect(agentProcess.exitCode == 0, "\(agentProcess.text)")
         #expect(agentProcess.text.contains("COMMITTED TMEM_"))
-        let verified = try VigilProcess.run(["receipts", "verify", receipt] + common, home: home.path)
+        let verified = try await VigilProcess.run(["receipts", "verify", receipt] + common, home: home.path)
         #expect(verified.status == 0, "\(verified.stderr)")
         server.terminate()
         #expect(await server.waitForExit(timeout: 10), "vigil serve stops on SIGTERM")
@@ -98,16 +98,16 @@ struct TestCertificates {
     let certificate: String
     let key: String
 
-    init(in directory: TemporaryDirectory) throws {
+    init(in directory: TemporaryDirectory) async throws {
         ca = directory.file("ca.pem")
         certificate = directory.file("server.pem")
         key = directory.file("server.key")
         let extensions = directory.file("san.ext")
         try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: extensions, atomically: true, encoding: .utf8)
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try Self.openssl(["req", "-x509"] + curve + ["-keyout", directory.file("ca.key"), "-out", ca, "-subj", "/CN=vigil test CA", "-days", "1"])
-        try Self.openssl(["req"] + curve + ["-keyout", key, "-out", directory.file("server.csr"), "-subj", "/CN=127.0.0.1"])
-        try Self.openssl([
+        try await Self.openssl(["req", "-x509"] + curve + ["-keyout", directory.file("ca.key"), "-out", ca, "-subj", "/CN=vigil test CA", "-days", "1"])
+        try await Self.openssl(["req"] + curve + ["-keyout", key, "-out", directory.file("server.csr"), "-subj", "/CN=127.0.0.1"])
+        try await Self.openssl([
             "x509", "-req", "-in", directory.file("server.csr"), "-CA", ca, "-CAkey", directory.file("ca.key"),
             "-CAcreateserial", "-out", certificate, "-days", "1", "-extfile", extensions,
         ])
@@ -115,9 +115,9 @@ struct TestCertificates {
 
     static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") }
 
-    private static func openssl(_ arguments: [String]) throws {
+    private static func openssl(_ arguments: [String]) async throws {
         let child = try SpawnedChild("/usr/bin/openssl", arguments, environment: ProcessInfo.processInfo.environment, stdin: "")
-        try #require(child.waitForExit() == 0, "openssl \(arguments.joined(separator: " ")): \(child.stderr)")
+        try #require(await child.exited() == 0, "openssl \(arguments.joined(separator: " ")): \(child.stderr)")
     }
 }
 
@@ -128,9 +128,9 @@ struct TLSServeTests {
           .enabled(if: pythonGRPCAvailable))
     func bothEndpointsServeTLS() async throws {
         let home = try TemporaryDirectory()
-        let certificates = try TestCertificates(in: home)
+        let certificates = try await TestCertificates(in: home)
         let common = ["--db", home.file("vigil.db")]
-        let agent = try JSONParser.parse(try VigilProcess.run(["agents", "add", "tls", "--json"] + common, home: home.path).stdout)
+        let agent = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "tls", "--json"] + common, home: home.path).stdout)
         let key = try #require(agent["api_key"]?.stringValue)
         let environment = [
             "HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "MEMBRANE_API_KEY": "K",
@@ -168,20 +168,20 @@ struct TLSServeTests {
     }
 
     @Test("half a pair or a file that is not PEM stops start-up with exit 4 and names the problem")
-    func badTLSFilesAreRefused() throws {
+    func badTLSFilesAreRefused() async throws {
         let home = try TemporaryDirectory()
-        let certificates = try TestCertificates(in: home)
+        let certificates = try await TestCertificates(in: home)
         let common = ["--db", home.file("vigil.db"), "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"]
-        let half = try VigilProcess.run(["serve", "--tls-cert", certificates.certificate] + common, home: home.path)
+        let half = try await VigilProcess.run(["serve", "--tls-cert", certificates.certificate] + common, home: home.path)
         #expect(half.status == 4)
         #expect(half.stderr.contains("TLS needs both --tls-cert and --tls-key"), "\(half.stderr)")
-        let notPEM = try VigilProcess.run(
+        let notPEM = try await VigilProcess.run(
             ["serve", "--tls-cert", certificates.certificate, "--tls-key", home.file("san.ext")] + common, home: home.path)
         #expect(notPEM.status == 4)
         #expect(notPEM.stderr.contains("san.ext") && notPEM.stderr.contains("not a PEM private key"), "\(notPEM.stderr)")
         let config = home.file("config.toml")
         try "[membrane]\ntls_key_file = \"\(certificates.key)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let configHalf = try VigilProcess.run(["serve", "--config", config] + common, home: home.path)
+        let configHalf = try await VigilProcess.run(["serve", "--config", config] + common, home: home.path)
         #expect(configHalf.status == 4)
         #expect(configHalf.stderr.contains("membrane.tls_cert_file"), "\(configHalf.stderr)")
     }
@@ -190,9 +190,9 @@ struct TLSServeTests {
 @Suite("vigil bench serve", .enabled(if: VigilProcess.isAvailable), .timeLimit(.minutes(3)))
 struct ServeBenchTests {
     @Test("a short run loads both endpoints over loopback and reports every phase without errors")
-    func shortRun() throws {
+    func shortRun() async throws {
         let home = try TemporaryDirectory()
-        let run = try VigilProcess.run(
+        let run = try await VigilProcess.run(
             ["bench", "serve", "--clients", "2", "--seconds", "0.5", "--records", "300", "--json"], home: home.path)
         #expect(run.status == 0, "\(run.stderr)")
         let report = try JSONParser.parse(run.stdout)
@@ -210,9 +210,9 @@ struct ServeBenchTests {
     }
 
     @Test("an unknown phase is a usage error")
-    func unknownPhase() throws {
+    func unknownPhase() async throws {
         let home = try TemporaryDirectory()
-        let run = try VigilProcess.run(["bench", "serve", "--phase", "http3"], home: home.path)
+        let run = try await VigilProcess.run(["bench", "serve", "--phase", "http3"], home: home.path)
         #expect(run.status == 64)
         #expect(run.stderr.contains("unknown phase 'http3'"), "\(run.stderr)")
     }

@@ -17,12 +17,12 @@ struct RemoteDashboardE2ETests {
         let config = home.file("config.toml")
         try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
         let common = ["--db", home.file("vigil.db"), "--config", config]
-        func key(_ arguments: [String]) throws -> String {
-            let added = try JSONParser.parse(try VigilProcess.run(["agents", "add"] + arguments + ["--json"] + common, home: home.path).stdout)
+        func key(_ arguments: [String]) async throws -> String {
+            let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add"] + arguments + ["--json"] + common, home: home.path).stdout)
             return try #require(added["api_key"]?.stringValue)
         }
-        let agentKey = try key(["shopper", "--grant", "*"])
-        let operatorKey = try key(["ops", "--operator"])
+        let agentKey = try await key(["shopper", "--grant", "*"])
+        let operatorKey = try await key(["ops", "--operator"])
         let environment = [
             "HOME": home.path, "XDG_CONFIG_HOME": home.path + "/config", "XDG_DATA_HOME": home.path + "/data",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8",
@@ -36,7 +36,7 @@ struct RemoteDashboardE2ETests {
         let grpcAddress = try #require(grpc.split(separator: " ").last.map(String.init))
 
         // A wrong key is refused before the dashboard opens.
-        let refused = try VigilProcess.run(["--remote", url, "--operator-key", agentKey], home: home.path)
+        let refused = try await VigilProcess.run(["--remote", url, "--operator-key", agentKey], home: home.path)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("the remote refused the key: Permission denied: operator role required"), "\(refused.stderr)")
 
@@ -65,7 +65,7 @@ struct RemoteDashboardE2ETests {
         #expect(await tmux.waitFor { $0.contains("Pending 0") && $0.contains("approved by ops") } != nil, "\(tmux.lastScreen)")
 
         #expect(try await decision.waitForApproval(every: 1, timeout: 30) == "approved")
-        let listed = try JSONParser.parse(try VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + common, home: home.path).stdout)
+        let listed = try JSONParser.parse(try await VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + common, home: home.path).stdout)
         let resolved = try #require(listed["approvals"]?.arrayValue?.first { $0["approval_id"]?.stringValue == approval.approvalID })
         // Over the wire the key decides who resolved it.
         #expect(resolved["resolved_by"]?.stringValue == "ops")

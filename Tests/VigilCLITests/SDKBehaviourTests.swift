@@ -31,9 +31,9 @@ struct SDKBehaviourTests {
             db = home.file("vigil.db")
             config = home.file("config.toml")
             try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
-            let added = try JSONParser.parse(try VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json", "--db", db, "--config", config], home: home.path).stdout)
+            let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json", "--db", db, "--config", config], home: home.path).stdout)
             key = try #require(added["api_key"]?.stringValue)
-            #expect(try VigilProcess.run(["agents", "add", "ops", "--operator", "--db", db, "--config", config], home: home.path).status == 0)
+            #expect(try await VigilProcess.run(["agents", "add", "ops", "--operator", "--db", db, "--config", config], home: home.path).status == 0)
             guard backend == .remote else { return }
             let server = try RunningProcess(
                 VigilProcess.binary, ["serve", "--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
@@ -61,8 +61,8 @@ struct SDKBehaviourTests {
             }
         }
 
-        func cli(_ arguments: [String]) throws -> VigilProcess.Output {
-            try VigilProcess.run(arguments + ["--db", db, "--config", config], home: home.path)
+        func cli(_ arguments: [String]) async throws -> VigilProcess.Output {
+            try await VigilProcess.run(arguments + ["--db", db, "--config", config], home: home.path)
         }
     }
 
@@ -116,7 +116,7 @@ struct SDKBehaviourTests {
         let approval = try await decision.requestApproval(message: "15% for a loyal customer")
         #expect(approval.status == "pending")
         #expect(try await decision.get().status == "needs_approval")
-        let approved = try setup.cli(["approvals", "approve", approval.approvalID, "--operator", "ops", "--rationale", "loyal"])
+        let approved = try await setup.cli(["approvals", "approve", approval.approvalID, "--operator", "ops", "--rationale", "loyal"])
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(try await decision.waitForApproval(every: 1, timeout: 30) == "approved")
 
@@ -130,7 +130,7 @@ struct SDKBehaviourTests {
 
         let receipt = setup.home.file("receipt.json")
         try (try await decision.receipt()).canonicalText.write(toFile: receipt, atomically: true, encoding: .utf8)
-        let verified = try setup.cli(["receipts", "verify", receipt])
+        let verified = try await setup.cli(["receipts", "verify", receipt])
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
         await client.closeSession()
     }

@@ -104,7 +104,16 @@ final class SpawnedChild: Sendable {
         return code
     }
 
-    /// Blocks until the child has ended and its output is read; returns the exit status.
+    /// Waits (without holding a thread) until the child has ended and its output is read; returns the exit status.
+    /// Tests use this one: a blocked cooperative thread is one of only two on this machine, and starving the pool
+    /// stalls unrelated tests' background work past their deadlines.
+    func exited() async -> Int32 {
+        while exitStatus == nil { try? await Task.sleep(for: .milliseconds(10)) }
+        while readersDone.withLock({ $0 }) < readerCount { try? await Task.sleep(for: .milliseconds(5)) }
+        return exitStatus!
+    }
+
+    /// Blocks until the child has ended and its output is read; returns the exit status. For plain threads only.
     func waitForExit() -> Int32 {
         while exitStatus == nil { usleep(10_000) }
         while readersDone.withLock({ $0 }) < readerCount { usleep(5_000) }

@@ -26,13 +26,13 @@ struct VigilProcess {
     /// Runs `vigil arguments…` with a private HOME and XDG directories under `home`.
     static func run(
         _ arguments: [String], home: String, stdin: String? = nil, extraEnvironment: [String: String] = [:]
-    ) throws -> Output {
+    ) async throws -> Output {
         let environment = [
             "HOME": home, "XDG_DATA_HOME": home + "/data", "XDG_CONFIG_HOME": home + "/config", "USER": "tester",
             "PATH": "/usr/bin:/bin", "NO_COLOR": "1",
         ].merging(extraEnvironment) { $1 }
         let child = try SpawnedChild(binary, arguments, environment: environment, stdin: stdin ?? "")
-        let status = child.waitForExit()
+        let status = await child.exited()
         return Output(status: status, stdout: child.stdout, stderr: child.stderr)
     }
 }

@@ -46,7 +46,7 @@ struct StoreTests {
     }
 
     @Test("the log is checkpointed in the background once it passes 1,000 pages, and the writes all land")
-    func backgroundCheckpoint() throws {
+    func backgroundCheckpoint() async throws {
         let f = try DecisionFixture()
         let databaseFile = URL(fileURLWithPath: f.databasePath)
         func mainFileSize() throws -> Int {
@@ -60,7 +60,7 @@ struct StoreTests {
             try f.call("decision_add_context", ["decision_id": .string(id), "context": ["i": .int(Int64(i)), "words": .string(words)]])
         }
         let deadline = Date().addingTimeInterval(20)
-        while f.store.checkpointsRun == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        while f.store.checkpointsRun == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(f.store.checkpointsRun > 0, "no background checkpoint ran")
         #expect(try mainFileSize() > before + 1_000_000, "the checkpoint copied the log into the database file")
         let chain = try f.engine.verifyChain(decisionID: id)

@@ -16,7 +16,7 @@ struct WebhookTests {
         let f = try fixture(url: "http://127.0.0.1:\(listener.port)/hook")
         let id = try f.open()
         let approval = try f.call("decision_request_approval", ["decision_id": .string(id), "approval_route_id": "finance"])
-        #expect(await listener.waitFor { $0.count == 1 })
+        try #require(await listener.waitFor { $0.count == 1 })
         let body = try JSONParser.parse(listener.receivedBodies[0])
         #expect(body["approval_id"] == approval["approval_id"])
         #expect(body["approval_route_id"] == "finance" && body["require_rationale"] == true)
