@@ -28,28 +28,31 @@ public struct WebhookNotifier: ApprovalNotifier {
         guard let raw = route.webhookURL, let url = URL(string: raw), url.scheme == "http" || url.scheme == "https" else {
             return
         }
-        let body = Data(JSONValue.object(approval).canonicalBytes)
-        let approvalID = approval["approval_id"]?.stringValue ?? "?"
-        let timeout = timeout
-        let logger = logger
-        Task.detached {
-            for attempt in 1...Self.attempts {
-                var request = URLRequest(url: url, timeoutInterval: timeout)
-                request.httpMethod = "POST"
-                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-                request.httpBody = body
-                do {
-                    let (_, response) = try await URLSession.shared.data(for: request)
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    if (200..<300).contains(status) {
-                        logger.info("approval webhook delivered", metadata: ["approval_id": "\(approvalID)", "route": "\(route.routeID)"])
-                        return
-                    }
-                    logger.warning("approval webhook answered \(status)", metadata: ["approval_id": "\(approvalID)", "attempt": "\(attempt)"])
-                } catch {
-                    logger.warning("approval webhook failed", metadata: ["approval_id": "\(approvalID)", "attempt": "\(attempt)"])
-                }
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(JSONValue.object(approval).canonicalBytes)
+        deliver(request, attempt: 1, approvalID: approval["approval_id"]?.stringValue ?? "?", routeID: route.routeID)
+    }
+
+    /// One POST; on failure the next attempt starts from the completion handler. Completion handlers run on
+    /// URLSession's own queue, so delivery never waits for (or takes) a thread of the Swift concurrency pool, which a
+    /// busy server keeps full.
+    private func deliver(_ request: URLRequest, attempt: Int, approvalID: String, routeID: String) {
+        URLSession.shared.dataTask(with: request) { _, response, error in
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if error == nil, (200..<300).contains(status) {
+                logger.info("approval webhook delivered", metadata: ["approval_id": "\(approvalID)", "route": "\(routeID)"])
+                return
             }
-        }
+            if error == nil {
+                logger.warning("approval webhook answered \(status)", metadata: ["approval_id": "\(approvalID)", "attempt": "\(attempt)"])
+            } else {
+                logger.warning("approval webhook failed", metadata: ["approval_id": "\(approvalID)", "attempt": "\(attempt)"])
+            }
+            if attempt < Self.attempts {
+                deliver(request, attempt: attempt + 1, approvalID: approvalID, routeID: routeID)
+            }
+        }.resume()
     }
 }
