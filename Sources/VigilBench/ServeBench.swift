@@ -17,6 +17,10 @@ import VigilServer
 /// 2. gRPC `IngestEvent`;
 /// 3. gRPC `Retrieve` (trust medium, limit 10) once the store holds `records` memories.
 ///
+/// On request (`floor`), the same load on calls that do no work — MCP `ping` and gRPC `Health/Check` — measures what the
+/// HTTP and gRPC stacks (server and load generator together) cost on this machine, so the figures above can be read
+/// against it.
+///
 /// The load generator shares the machine with the server, so the figures are a floor for a server with the
 /// machine to itself.
 public enum ServeBench {
@@ -82,11 +86,14 @@ public enum ServeBench {
 
     /// The phases, by the names `--phase` takes.
     public enum PhaseKind: String, CaseIterable, Sendable {
-        case mcp, ingest, retrieve
+        case mcp, ingest, retrieve, floor
+
+        /// What runs when no phase is named: the three the targets are about.
+        public static let standard: Set<PhaseKind> = [.mcp, .ingest, .retrieve]
     }
 
     public static func run(
-        clients: Int = 16, seconds: Double = 10, records: Int = 100_000, only: Set<PhaseKind> = Set(PhaseKind.allCases),
+        clients: Int = 16, seconds: Double = 10, records: Int = 100_000, only: Set<PhaseKind> = PhaseKind.standard,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-servebench-\(UUID().uuidString)")
@@ -138,11 +145,19 @@ public enum ServeBench {
                 progress("MCP decision_add_context: \(clients) clients for \(Int(seconds)) s")
                 phases.append(try mcpPhase(port: mcpPort, keys: keys, seconds: seconds))
             }
+            if only.contains(.floor) {
+                progress("MCP ping (no work: the HTTP floor): \(clients) clients for \(Int(seconds)) s")
+                phases.append(try mcpPhase(port: mcpPort, keys: keys, seconds: seconds, pingOnly: true))
+                progress("gRPC Health/Check (no work: the gRPC floor): \(clients) clients for \(Int(seconds)) s")
+                phases.append(try await grpcPhase(name: "gRPC Health/Check (floor)", port: grpcPort, clients: clients, seconds: seconds) { grpc, _, _ in
+                    _ = try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init())
+                })
+            }
             let auth: Metadata = ["authorization": "Bearer \(membraneKey)"]
             if only.contains(.ingest) {
             progress("gRPC IngestEvent: \(clients) clients for \(Int(seconds)) s")
-            phases.append(try await grpcPhase(name: "gRPC IngestEvent", port: grpcPort, clients: clients, seconds: seconds) { client, i, n in
-                _ = try await client.ingestEvent(.with {
+            phases.append(try await grpcPhase(name: "gRPC IngestEvent", port: grpcPort, clients: clients, seconds: seconds) { grpc, i, n in
+                _ = try await Membrane_V1_MembraneService.Client(wrapping: grpc).ingestEvent(.with {
                     $0.source = "bench\(i)"
                     $0.eventKind = "user_message"
                     $0.ref = "c\(i)-\(n)"
@@ -173,8 +188,8 @@ public enum ServeBench {
                 phases.append(try await grpcPhase(
                     name: "gRPC Retrieve (\(label) records, \(concurrency) client\(concurrency == 1 ? "" : "s"))", port: grpcPort,
                     clients: concurrency, seconds: seconds
-                ) { client, i, n in
-                    _ = try await client.retrieve(.with {
+                ) { grpc, i, n in
+                    _ = try await Membrane_V1_MembraneService.Client(wrapping: grpc).retrieve(.with {
                         $0.taskDescriptor = tasks[(i * 7919 + n) % tasks.count]
                         $0.trust = .with { $0.maxSensitivity = "medium" }
                         $0.limit = 10
@@ -194,7 +209,8 @@ public enum ServeBench {
 
     /// One thread per client, each with its own connection and key, adding context to its open decision. Only the
     /// `decision_add_context` calls are counted and timed; the `decision_create` between them also load the server.
-    static func mcpPhase(port: Int, keys: [String], seconds: Double) throws -> Phase {
+    /// With `pingOnly`, each client sends `ping` instead (authenticated, answered without touching the store).
+    static func mcpPhase(port: Int, keys: [String], seconds: Double, pingOnly: Bool = false) throws -> Phase {
         let results = Mutex<[(calls: Int, errors: Int, latencies: [Double], failure: String?)]>([])
         let start = DispatchTime.now().uptimeNanoseconds
         let warmEnd = start + 1_000_000_000
@@ -216,7 +232,7 @@ public enum ServeBench {
                     var n = 1
                     while true {
                         // A fresh decision every `eventsPerDecision` calls, as agents work: many short decisions.
-                        if (n - 1) % eventsPerDecision == 0 {
+                        if !pingOnly, (n - 1) % eventsPerDecision == 0 {
                             let create = try connection.post(path: "/mcp", headers: headers, body: call(id: n, "decision_create", [
                                 "intent": "bench.context.add", "automation_mode": "autonomous",
                             ]))
@@ -224,9 +240,10 @@ public enum ServeBench {
                         }
                         let before = DispatchTime.now().uptimeNanoseconds
                         if before >= end { break }
-                        let reply = try connection.post(path: "/mcp", headers: headers, body: call(id: n, "decision_add_context", [
+                        let body = pingOnly ? ping(id: n) : call(id: n, "decision_add_context", [
                             "decision_id": .string(decision), "context": ["step": .int(Int64(n)), "client": .int(Int64(i))],
-                        ]))
+                        ])
+                        let reply = try connection.post(path: "/mcp", headers: headers, body: body)
                         let after = DispatchTime.now().uptimeNanoseconds
                         n += 1
                         guard before >= warmEnd else { continue }
@@ -248,7 +265,7 @@ public enum ServeBench {
         let all = results.withLock { $0 }
         if let failure = all.compactMap({ $0.failure }).first { throw Failure(description: "MCP client: \(failure)") }
         return Phase(
-            name: "MCP tools/call decision_add_context", calls: all.reduce(0) { $0 + $1.calls },
+            name: pingOnly ? "MCP ping (floor)" : "MCP tools/call decision_add_context", calls: all.reduce(0) { $0 + $1.calls },
             errors: all.reduce(0) { $0 + $1.errors }, seconds: seconds, latenciesMs: all.flatMap { $0.latencies })
     }
 
@@ -257,6 +274,10 @@ public enum ServeBench {
             "jsonrpc": "2.0", "id": .int(Int64(id)), "method": "tools/call",
             "params": ["name": .string(tool), "arguments": .object(arguments)],
         ]).canonicalBytes
+    }
+
+    static func ping(id: Int) -> [UInt8] {
+        JSONValue.object(["jsonrpc": "2.0", "id": .int(Int64(id)), "method": "ping"]).canonicalBytes
     }
 
     static func decisionID(from body: [UInt8]) throws -> String {
@@ -270,7 +291,7 @@ public enum ServeBench {
     /// `clients` gRPC clients, each on its own HTTP/2 connection, calling `body` back to back.
     static func grpcPhase(
         name: String, port: Int, clients: Int, seconds: Double,
-        _ body: @escaping @Sendable (Membrane_V1_MembraneService.Client<HTTP2ClientTransport.Posix>, Int, Int) async throws -> Void
+        _ body: @escaping @Sendable (GRPCClient<HTTP2ClientTransport.Posix>, Int, Int) async throws -> Void
     ) async throws -> Phase {
         let clock = ContinuousClock()
         let warmEnd = clock.now + .seconds(1)
@@ -281,7 +302,6 @@ public enum ServeBench {
                     try await withGRPCClient(
                         transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
                     ) { grpc in
-                        let client = Membrane_V1_MembraneService.Client(wrapping: grpc)
                         var calls = 0
                         var errors = 0
                         var latencies: [Double] = []
@@ -290,7 +310,7 @@ public enum ServeBench {
                             let before = clock.now
                             if before >= end { break }
                             var failed = false
-                            do { try await body(client, i, n) } catch { failed = true }
+                            do { try await body(grpc, i, n) } catch { failed = true }
                             let elapsed = before.duration(to: clock.now)
                             n += 1
                             guard before >= warmEnd else { continue }

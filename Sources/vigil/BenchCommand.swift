@@ -55,11 +55,14 @@ struct BenchCommand: AsyncParsableCommand {
                 temporary store; Retrieve runs once the store holds RECORDS memories. The load generator shares the \
                 machine with the server. Targets on 2 cores: MCP ≥ 5,000 calls/s with p99 ≤ 20 ms; IngestEvent ≥ \
                 5,000/s; Retrieve p95 ≤ 20 ms.
+
+                --phase floor runs the same load on calls that do no work (MCP ping, gRPC Health/Check): what the HTTP \
+                and gRPC stacks alone cost here, to read the other figures against.
                 """)
         @Option(help: "Concurrent clients per phase.") var clients = 16
         @Option(help: "Measured seconds per phase.") var seconds = 10.0
         @Option(help: "Memories in the store for the Retrieve phase.") var records = 100_000
-        @Option(help: ArgumentHelp("Run only these phases (mcp, ingest, retrieve); repeatable.", valueName: "phase"))
+        @Option(help: ArgumentHelp("Run only these phases (mcp, ingest, retrieve, floor); repeatable. Default: the first three.", valueName: "phase"))
         var phase: [String] = []
         @Flag(help: "Print JSON.") var json = false
 
@@ -67,12 +70,12 @@ struct BenchCommand: AsyncParsableCommand {
             guard clients > 0, seconds > 0, records >= 0 else {
                 throw ValidationError("--clients and --seconds must be positive and --records not negative")
             }
-            var only = Set(ServeBench.PhaseKind.allCases)
+            var only = ServeBench.PhaseKind.standard
             if !phase.isEmpty {
                 only = []
                 for name in phase {
                     guard let kind = ServeBench.PhaseKind(rawValue: name) else {
-                        throw ValidationError("unknown phase '\(name)'; expected mcp, ingest or retrieve")
+                        throw ValidationError("unknown phase '\(name)'; expected mcp, ingest, retrieve or floor")
                     }
                     only.insert(kind)
                 }

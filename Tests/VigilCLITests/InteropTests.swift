@@ -209,6 +209,20 @@ struct ServeBenchTests {
         #expect(run.stderr.contains("MCP on 127.0.0.1:"))
     }
 
+    @Test("the floor phase loads no-op calls on both endpoints, alone when named alone")
+    func floor() async throws {
+        let home = try TemporaryDirectory()
+        let run = try await VigilProcess.run(
+            ["bench", "serve", "--clients", "2", "--seconds", "0.3", "--phase", "floor", "--json"], home: home.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let phases = try #require(try JSONParser.parse(run.stdout)["phases"]?.arrayValue)
+        #expect(phases.compactMap { $0["name"]?.stringValue } == ["MCP ping (floor)", "gRPC Health/Check (floor)"])
+        for phase in phases {
+            #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
+            #expect(phase["errors"]?.integerValue == 0, "\(phase)")
+        }
+    }
+
     @Test("an unknown phase is a usage error")
     func unknownPhase() async throws {
         let home = try TemporaryDirectory()
