@@ -56,6 +56,14 @@ public enum ServeBench {
                     format: " %9.0f %8.2f %8.2f %8.2f %8d", p.throughput, p.percentile(0.5), p.percentile(0.95),
                     p.percentile(0.99), p.errors))
             }
+            let rate = { (prefix: String) in phases.first { $0.name.hasPrefix(prefix) }?.throughput }
+            for (work, floor, label) in [
+                ("MCP tools/call", "MCP ping", "MCP decision_add_context"), ("gRPC IngestEvent", "gRPC Health", "gRPC IngestEvent"),
+            ] {
+                if let done = rate(work), let most = rate(floor), most > 0 {
+                    lines.append(String(format: "  %@ runs at %.0f %% of its no-op floor", label, done / most * 100))
+                }
+            }
             lines.append(String(
                 format: "  write transactions: %d for %d writes (group commit); %d background checkpoints", writeTransactions,
                 writeJobs, checkpoints))

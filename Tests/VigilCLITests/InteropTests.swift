@@ -209,7 +209,7 @@ struct ServeBenchTests {
         #expect(run.stderr.contains("MCP on 127.0.0.1:"))
     }
 
-    @Test("the floor phase loads no-op calls on both endpoints, alone when named alone")
+    @Test("the floor phase loads no-op calls on both endpoints, alone when named alone; the text relates each phase to its floor")
     func floor() async throws {
         let home = try TemporaryDirectory()
         let run = try await VigilProcess.run(
@@ -221,6 +221,11 @@ struct ServeBenchTests {
             #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
             #expect(phase["errors"]?.integerValue == 0, "\(phase)")
         }
+        let text = try await VigilProcess.run(
+            ["bench", "serve", "--clients", "2", "--seconds", "0.3", "--phase", "floor", "--phase", "ingest"], home: home.path)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("gRPC IngestEvent runs at "), "\(text.stdout)")
+        #expect(!text.stdout.contains("MCP decision_add_context runs at"), "no MCP phase ran: \(text.stdout)")
     }
 
     @Test("an unknown phase is a usage error")
