@@ -26,8 +26,8 @@ public final class MCPClient: Sendable {
     ///   - url: the MCP endpoint; a bare `http://host:port` is used as is (vigil answers on `/` and `/mcp`).
     ///   - apiKey: the agent's (or operator's) key, sent as `Authorization: Agent <key>`.
     ///   - timeout: seconds to wait for each answer.
-    ///   - httpClient: defaults to the process-wide shared client.
-    public init(url: String, apiKey: String, timeout: Double = 30, httpClient: HTTPClient = .shared) {
+    ///   - httpClient: defaults to ``AsyncHTTPClient/HTTPClient/vigilShared``, which fails at once on a refused connection.
+    public init(url: String, apiKey: String, timeout: Double = 30, httpClient: HTTPClient = .vigilShared) {
         self.url = url
         self.timeout = timeout
         self.authorization = "Agent \(apiKey)"

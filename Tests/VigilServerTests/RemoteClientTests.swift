@@ -50,10 +50,12 @@ struct RemoteClientTests {
         }
     }
 
-    @Test("MCPClient: a closed port is a network error that names the endpoint")
+    /// The client's timeout is far past the test's time limit: a client that retried the refused connection until
+    /// its deadline would fail the test instead of answering.
+    @Test("MCPClient: a closed port is a network error that names the endpoint, at once", .timeLimit(.minutes(1)))
     func mcpUnreachable() async throws {
         let port = try closedPort()
-        let client = MCPClient(url: "http://127.0.0.1:\(port)/mcp", apiKey: "k", timeout: 5)
+        let client = MCPClient(url: "http://127.0.0.1:\(port)/mcp", apiKey: "k", timeout: 600)
         do {
             _ = try await client.callTool("decision_get", ["decision_id": "x"])
             Issue.record("a closed port answered")
@@ -93,6 +95,21 @@ struct RemoteClientTests {
             guard case .status("UNAUTHENTICATED", _) = error else { Issue.record("\(error)"); return }
         }
         await wrong.close()
+    }
+
+    /// As for MCP: the timeout is far past the time limit, so waiting for the connection until the deadline fails.
+    @Test("MembraneConnection: a closed port is a network error that names the endpoint, at once", .timeLimit(.minutes(1)))
+    func membraneUnreachable() async throws {
+        let port = try closedPort()
+        let connection = try MembraneConnection(host: "127.0.0.1", port: port, apiKey: "K", timeout: 600)
+        do {
+            _ = try await connection.call { try await $0.getMetrics(.init(), metadata: $1, options: $2) }
+            Issue.record("a closed port answered")
+        } catch {
+            guard case .network(let endpoint, _) = error else { Issue.record("\(error)"); return }
+            #expect(endpoint == "127.0.0.1:\(port)")
+        }
+        await connection.close()
     }
 
     /// A port on 127.0.0.1 that nothing listens on (bound, then closed).
