@@ -64,6 +64,13 @@ public final class MCPClient: Sendable {
         }
     }
 
+    /// Why a request never got an answer, in words: NIO describes a refused connection as
+    /// "connection reset (error set): Connection refused) (errno: 111)".
+    static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError, io.errnoCode == ECONNREFUSED { return "connection refused" }
+        return String(describing: error)
+    }
+
     /// One JSON-RPC request; returns its `result`.
     public func request(method: String, params: JSONObject) async throws(RemoteError) -> JSONValue {
         let id = nextID.add(1, ordering: .relaxed).oldValue
@@ -84,7 +91,7 @@ public final class MCPClient: Sendable {
         } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
             throw .timeout(endpoint: url, seconds: timeout)
         } catch {
-            throw .network(endpoint: url, reason: String(describing: error))
+            throw .network(endpoint: url, reason: Self.reason(error))
         }
         let text = String(buffer: bytes)
         let envelope: JSONValue

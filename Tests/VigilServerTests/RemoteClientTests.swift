@@ -62,7 +62,7 @@ struct RemoteClientTests {
         } catch {
             guard case .network(let endpoint, _) = error else { Issue.record("\(error)"); return }
             #expect(endpoint.contains("127.0.0.1:\(port)"))
-            #expect(error.description.contains("is the server running"))
+            #expect(error.description.contains(": connection refused — is the server running"), "\(error)")
         }
     }
 
