@@ -152,22 +152,16 @@ public final class RemoteDashboardSource: DashboardSource {
         return (result["approvals"]?.arrayValue ?? []).map(Self.approvalRow).sorted { ($0.expiresAt, $0.id) < ($1.expiresAt, $1.id) }
     }
 
-    /// The agents seen in the newest 500 decisions (the operator tools do not list principals).
+    /// Every principal on the remote with its decision counts (`operator_agents_list`), as the local screen shows them.
     private func agents() async throws -> [AgentRow] {
-        let result = try await mcp.callTool("operator_decisions_list", ["limit": 500])
-        var byAgent: [String: AgentRow] = [:]
-        for decision in result["decisions"]?.arrayValue ?? [] {
-            let id = decision["agent_id"]?.stringValue ?? "?"
-            var row = byAgent[id] ?? AgentRow(id: id, kind: "agent", active: true, open: 0, pending: 0, decisions: 0, lastSeen: nil)
-            row.decisions += 1
-            let status = decision["status"]?.stringValue ?? ""
-            if ["open", "approved"].contains(status) { row.open += 1 }
-            if status == "needs_approval" { row.pending += 1 }
-            let created = decision["created_at"]?.stringValue
-            if let created, row.lastSeen.map({ created > $0 }) ?? true { row.lastSeen = created }
-            byAgent[id] = row
+        let result = try await mcp.callTool("operator_agents_list")
+        return (result["agents"]?.arrayValue ?? []).map { agent in
+            AgentRow(
+                id: agent["agent_id"]?.stringValue ?? "?", kind: agent["kind"]?.stringValue ?? "agent",
+                active: agent["status"]?.stringValue != "disabled", open: Int(agent["open"]?.integerValue ?? 0),
+                pending: Int(agent["pending"]?.integerValue ?? 0), decisions: Int(agent["decisions"]?.integerValue ?? 0),
+                lastSeen: agent["last_seen"]?.stringValue)
         }
-        return byAgent.values.sorted { ($0.lastSeen ?? "") > ($1.lastSeen ?? "") }
     }
 
     private func metricsLines() async throws -> [String] {

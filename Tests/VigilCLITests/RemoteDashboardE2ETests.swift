@@ -76,6 +76,12 @@ struct RemoteDashboardE2ETests {
         _ = try await memory.ingestEvent(eventKind: "user_message", ref: "m1", summary: "remote memories show up")
         try tmux.send("3")
         #expect(await tmux.waitFor(timeout: 15) { $0.contains("remote memories show up") } != nil, "\(tmux.lastScreen)")
+        // Agents lists every principal on the remote, the operator without decisions too.
+        try tmux.send("4")
+        #expect(await tmux.waitFor(timeout: 15) { screen in
+            screen.contains("KIND") && screen.split(separator: "\n").contains { $0.contains("ops") && $0.contains("operator") }
+                && screen.split(separator: "\n").contains { $0.contains("agent_shop") && $0.contains(" agent ") }
+        } != nil, "\(tmux.lastScreen)")
         try tmux.send("q")
         #expect(await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil } != nil)
         #expect(tmux.exitStatus() == 0)

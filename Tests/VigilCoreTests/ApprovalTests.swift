@@ -189,6 +189,31 @@ struct ApprovalTests {
         #expect(pending["pending_approval_id"]!.s!.hasPrefix("appr_"))
     }
 
+    @Test("operator_agents_list: every principal with its counts, never a key; agents cannot call it")
+    func agentsList() throws {
+        let f = try DecisionFixture()
+        let open = try f.open()
+        _ = open
+        let waiting = try f.open()
+        _ = try request(f, waiting)
+        try f.principals.setActive(f.agentB.principalID, false)
+        let result = try f.callAsOperator("operator_agents_list", [:])
+        let agents = try #require(result["agents"]?.arrayValue)
+        #expect(result["total"] == .int(Int64(agents.count)))
+        let byID = Dictionary(uniqueKeysWithValues: agents.map { ($0["agent_id"]!.s!, $0) })
+        #expect(Set(byID.keys) == ["agent_a", "agent_b", "op_o"])
+        let a = try #require(byID["agent_a"])
+        #expect(a["kind"] == "agent" && a["status"] == "active")
+        #expect(a["open"] == 2 && a["pending"] == 1 && a["decisions"] == 2)
+        #expect(a["last_seen"]?.stringValue?.isEmpty == false)
+        #expect(byID["agent_b"]?["status"] == "disabled" && byID["agent_b"]?["decisions"] == 0)
+        #expect(byID["agent_b"]?["last_seen"] == .null)
+        #expect(byID["op_o"]?["kind"] == "operator")
+        let text = JSONValue.object(result).canonicalText
+        #expect(!text.contains(f.keyA) && !text.contains(Encoding.sha256Hex(f.keyA)), "no key or key hash is listed")
+        #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_agents_list", [:]) }
+    }
+
     @Test("concurrent resolutions: exactly one wins")
     func concurrentResolutions() async throws {
         let f = try DecisionFixture()

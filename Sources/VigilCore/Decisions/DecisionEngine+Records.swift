@@ -142,6 +142,22 @@ extension DecisionEngine {
         }
     }
 
+    /// `operator_agents_list` (vigil's extension, for the remote dashboard's Agents screen): every principal (up to
+    /// 500) with its open, pending and total decisions and when it last opened one. Never a key or a key's hash.
+    public func listAgents() throws -> JSONObject {
+        let rows = try DashboardReader(store: store).agents()
+        return [
+            "agents": .array(rows.map { row in
+                [
+                    "agent_id": .string(row.id), "kind": .string(row.kind), "status": row.active ? "active" : "disabled",
+                    "open": .int(Int64(row.open)), "pending": .int(Int64(row.pending)),
+                    "decisions": .int(Int64(row.decisions)), "last_seen": row.lastSeen.map(JSONValue.string) ?? .null,
+                ]
+            }),
+            "total": .int(Int64(rows.count)),
+        ]
+    }
+
     /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
     public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
         let a = ToolArguments(arguments)

@@ -22,7 +22,9 @@ public final class DecisionEngine: Sendable {
         "decision_search", "decision_record", "products_list", "product_get", "capabilities_get",
     ]
     /// The operator tools (spec §8).
-    public static let operatorTools = ["operator_decisions_list", "operator_approvals_list", "operator_approval_resolve"]
+    public static let operatorTools = [
+        "operator_decisions_list", "operator_approvals_list", "operator_approval_resolve", "operator_agents_list",
+    ]
     /// Agent tools an operator key may also call.
     public static let sharedReadTools = ["decision_get", "decision_trace", "decision_receipt"]
 
@@ -95,6 +97,7 @@ public final class DecisionEngine: Sendable {
         switch name {
         case "operator_decisions_list": return try listDecisions(arguments)
         case "operator_approvals_list": return try listApprovals(arguments)
+        case "operator_agents_list": return try listAgents()
         default: return try resolveApproval(arguments, operatorID: operatorID, fromKey: true)
         }
     }

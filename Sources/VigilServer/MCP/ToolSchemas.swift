@@ -82,6 +82,7 @@ enum ToolSchemas {
             "approval_id": string(), "resolution": string(enumValues: ["approve", "reject"]), "rationale": string(),
             "operator_id": string(),
         ], required: ["approval_id", "resolution"]),
+        tool("operator_agents_list", "List every agent and operator with its open, pending and total decisions.", [:], required: []),
     ]
 
     /// What a key of this role sees.
