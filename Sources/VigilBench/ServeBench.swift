@@ -56,9 +56,9 @@ public enum ServeBench {
                     format: " %9.0f %8.2f %8.2f %8.2f %8d", p.throughput, p.percentile(0.5), p.percentile(0.95),
                     p.percentile(0.99), p.errors))
             }
-            let rate = { (prefix: String) in phases.first { $0.name.hasPrefix(prefix) }?.throughput }
+            let rate = { (name: String) in phases.first { $0.name == name }?.throughput }
             for (work, floor, label) in [
-                ("MCP tools/call", "MCP ping", "MCP decision_add_context"), ("gRPC IngestEvent", "gRPC Health", "gRPC IngestEvent"),
+                (PhaseName.mcp, PhaseName.mcpFloor, "MCP decision_add_context"), (PhaseName.ingest, PhaseName.grpcFloor, "gRPC IngestEvent"),
             ] {
                 if let done = rate(work), let most = rate(floor), most > 0 {
                     lines.append(String(format: "  %@ runs at %.0f %% of its no-op floor", label, done / most * 100))
@@ -90,6 +90,14 @@ public enum ServeBench {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+    }
+
+    /// The names phases carry in the report (the floor lines pair them up by these).
+    public enum PhaseName {
+        public static let mcp = "MCP tools/call decision_add_context"
+        public static let mcpFloor = "MCP ping (floor)"
+        public static let ingest = "gRPC IngestEvent"
+        public static let grpcFloor = "gRPC Health/Check (floor)"
     }
 
     /// The phases, by the names `--phase` takes.
@@ -157,14 +165,14 @@ public enum ServeBench {
                 progress("MCP ping (no work: the HTTP floor): \(clients) clients for \(Int(seconds)) s")
                 phases.append(try mcpPhase(port: mcpPort, keys: keys, seconds: seconds, pingOnly: true))
                 progress("gRPC Health/Check (no work: the gRPC floor): \(clients) clients for \(Int(seconds)) s")
-                phases.append(try await grpcPhase(name: "gRPC Health/Check (floor)", port: grpcPort, clients: clients, seconds: seconds) { grpc, _, _ in
+                phases.append(try await grpcPhase(name: PhaseName.grpcFloor, port: grpcPort, clients: clients, seconds: seconds) { grpc, _, _ in
                     _ = try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init())
                 })
             }
             let auth: Metadata = ["authorization": "Bearer \(membraneKey)"]
             if only.contains(.ingest) {
             progress("gRPC IngestEvent: \(clients) clients for \(Int(seconds)) s")
-            phases.append(try await grpcPhase(name: "gRPC IngestEvent", port: grpcPort, clients: clients, seconds: seconds) { grpc, i, n in
+            phases.append(try await grpcPhase(name: PhaseName.ingest, port: grpcPort, clients: clients, seconds: seconds) { grpc, i, n in
                 _ = try await Membrane_V1_MembraneService.Client(wrapping: grpc).ingestEvent(.with {
                     $0.source = "bench\(i)"
                     $0.eventKind = "user_message"
@@ -273,7 +281,7 @@ public enum ServeBench {
         let all = results.withLock { $0 }
         if let failure = all.compactMap({ $0.failure }).first { throw Failure(description: "MCP client: \(failure)") }
         return Phase(
-            name: pingOnly ? "MCP ping (floor)" : "MCP tools/call decision_add_context", calls: all.reduce(0) { $0 + $1.calls },
+            name: pingOnly ? PhaseName.mcpFloor : PhaseName.mcp, calls: all.reduce(0) { $0 + $1.calls },
             errors: all.reduce(0) { $0 + $1.errors }, seconds: seconds, latenciesMs: all.flatMap { $0.latencies })
     }
 

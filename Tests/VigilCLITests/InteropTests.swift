@@ -189,38 +189,36 @@ struct TLSServeTests {
 
 @Suite("vigil bench serve", .enabled(if: VigilProcess.isAvailable), .timeLimit(.minutes(3)))
 struct ServeBenchTests {
-    @Test("a short run loads both endpoints over loopback and reports every phase without errors")
-    func shortRun() async throws {
-        let home = try TemporaryDirectory()
-        let run = try await VigilProcess.run(
-            ["bench", "serve", "--clients", "2", "--seconds", "0.5", "--records", "300", "--json"], home: home.path)
+    /// Runs `vigil bench serve --clients 2 --json` with `arguments`; expects it to succeed with calls and no errors in
+    /// every phase, and returns the report with the phases' names.
+    func cleanRun(_ arguments: [String], home: TemporaryDirectory) async throws -> (report: JSONValue, names: [String]) {
+        let run = try await VigilProcess.run(["bench", "serve", "--clients", "2", "--json"] + arguments, home: home.path)
         #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("MCP on 127.0.0.1:"))
         let report = try JSONParser.parse(run.stdout)
         let phases = try #require(report["phases"]?.arrayValue)
-        // MCP, IngestEvent, and Retrieve twice: one client alone, then all of them.
-        #expect(phases.compactMap { $0["name"]?.stringValue }.count == 4)
         for phase in phases {
             #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
             #expect(phase["errors"]?.integerValue == 0, "\(phase)")
         }
+        return (report, phases.compactMap { $0["name"]?.stringValue })
+    }
+
+    @Test("a short run loads both endpoints over loopback and reports every phase without errors")
+    func shortRun() async throws {
+        let (report, names) = try await cleanRun(["--seconds", "0.5", "--records", "300"], home: try TemporaryDirectory())
+        // MCP, IngestEvent, and Retrieve twice: one client alone, then all of them.
+        #expect(names.count == 4)
         #expect((report["records"]?.integerValue ?? 0) >= 300)
         // Every call that wrote went through the store's group commit.
         #expect((report["writes"]?.integerValue ?? 0) >= (report["write_transactions"]?.integerValue ?? 1))
-        #expect(run.stderr.contains("MCP on 127.0.0.1:"))
     }
 
     @Test("the floor phase loads no-op calls on both endpoints, alone when named alone; the text relates each phase to its floor")
     func floor() async throws {
         let home = try TemporaryDirectory()
-        let run = try await VigilProcess.run(
-            ["bench", "serve", "--clients", "2", "--seconds", "0.3", "--phase", "floor", "--json"], home: home.path)
-        #expect(run.status == 0, "\(run.stderr)")
-        let phases = try #require(try JSONParser.parse(run.stdout)["phases"]?.arrayValue)
-        #expect(phases.compactMap { $0["name"]?.stringValue } == ["MCP ping (floor)", "gRPC Health/Check (floor)"])
-        for phase in phases {
-            #expect((phase["calls"]?.integerValue ?? 0) > 0, "\(phase)")
-            #expect(phase["errors"]?.integerValue == 0, "\(phase)")
-        }
+        let (_, names) = try await cleanRun(["--seconds", "0.3", "--phase", "floor"], home: home)
+        #expect(names == ["MCP ping (floor)", "gRPC Health/Check (floor)"])
         let text = try await VigilProcess.run(
             ["bench", "serve", "--clients", "2", "--seconds", "0.3", "--phase", "floor", "--phase", "ingest"], home: home.path)
         #expect(text.status == 0, "\(text.stderr)")
