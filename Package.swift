@@ -42,17 +42,28 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
-        /// The raw sqlite3 C API, used only by the benchmark's baseline.
+        /// The raw sqlite3 C API: the SQLite store's checkpoint hook and the benchmark's baseline.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        /// The rules (decisions, memory, policies, products, identity, config) and the store *interface*: no SQL.
         .target(
             name: "VigilCore",
             dependencies: [
-                "CSQLite",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            swiftSettings: upcoming
+        ),
+        /// The default store: one SQLite file through GRDB (migrations, FTS5, group commit, background checkpoints).
+        .target(
+            name: "VigilStoreSQLite",
+            dependencies: ["VigilCore", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
+        ),
+        /// Opens the store a location names (a SQLite path or a database URL): the one place that knows every store.
+        .target(
+            name: "VigilStores",
+            dependencies: ["VigilCore", "VigilStoreSQLite"],
             swiftSettings: upcoming
         ),
         /// Generated protobuf and gRPC code for membrane.v1 (regenerate with scripts/generate-protos.sh).
@@ -98,19 +109,20 @@ let package = Package(
         /// engines in-process or remote endpoints.
         .target(
             name: "VigilSDK",
-            dependencies: grpcClient + ["VigilCore", "VigilRemote"],
+            dependencies: grpcClient + ["VigilCore", "VigilRemote", "VigilStores"],
             swiftSettings: upcoming
         ),
         /// `vigil demo`: a seeded store and simulated agents that speak the real protocols over loopback.
         .target(
             name: "VigilDemo",
-            dependencies: ["VigilCore", "VigilSDK"],
+            dependencies: ["VigilCore", "VigilStores", "VigilSDK"],
             swiftSettings: upcoming
         ),
         .target(
             name: "VigilBench",
             dependencies: [
-                "VigilCore", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI", "VigilTerminal",
+                "VigilCore", "VigilStores", "VigilStoreSQLite", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI",
+                "VigilTerminal",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -122,6 +134,7 @@ let package = Package(
             name: "vigil",
             dependencies: [
                 "VigilCore",
+                "VigilStores",
                 "VigilBench",
                 "VigilDemo",
                 "VigilRemote",
@@ -150,17 +163,17 @@ let package = Package(
         /// The only code that calls curses, and the dashboard's run loop.
         .target(
             name: "VigilTerminal",
-            dependencies: ["VigilTUI", "VigilCore", "VigilRemote", "VigilSDK", "CNcursesw", "CDisplayWidth"],
+            dependencies: ["VigilTUI", "VigilCore", "VigilStores", "VigilRemote", "VigilSDK", "CNcursesw", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilStores", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "VigilCoreTests",
-            dependencies: ["VigilCore", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
@@ -180,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCLITests",
-            dependencies: ["VigilCore", "VigilSDK", "VigilDemo", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilSDK", "VigilDemo", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
     ]

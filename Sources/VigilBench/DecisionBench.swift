@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 
 /// `vigil bench decisions`: the decision engine against raw sqlite3 inserts of the same rows in the same
 /// transactions.
@@ -54,7 +55,7 @@ public enum DecisionBench {
     }
 
     static func runEngine(decisions: Int, path: String, progress: (Int) -> Void) throws -> Double {
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let engine = try DecisionEngine(store: store, config: VigilConfig())
         let (agent, _) = try PrincipalRegistry(store: store).add(name: "bench", kind: .agent)
         let start = DispatchTime.now()
@@ -76,7 +77,7 @@ public enum DecisionBench {
     }
 
     static func runRaw(decisions: Int, path: String) throws -> Double {
-        _ = try Store(path: path)  // the same schema, made by the same migrations
+        _ = try SQLiteStore(path: path)  // the same schema, made by the same migrations
         var db: OpaquePointer?
         guard sqlite3_open(path, &db) == SQLITE_OK, let db else { throw Failure(description: "cannot open \(path)") }
         defer { sqlite3_close(db) }

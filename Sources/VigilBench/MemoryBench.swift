@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 
 /// `vigil bench memory`: ingest rate and Retrieve latency at growing store sizes.
 ///
@@ -143,7 +144,7 @@ public enum MemoryBench {
 
     /// Times Retrieve on an existing store (one kept with `keepAt`), without ingesting: for iterating on ranking.
     public static func runQueries(path: String, queries: Int, progress: (String) -> Void = { _ in }) throws -> Report {
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let engine = MemoryEngine(store: store, inMemoryRelevance: true)
         let vocabulary = Vocabulary(size: 3000)
         var rng = Random(state: 7)
@@ -165,7 +166,7 @@ public enum MemoryBench {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = keepAt ?? directory.appendingPathComponent("memory.db").path
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let week = 7.0 * 86400
         let end = Date()
         let clock = ManualClock(end.addingTimeInterval(-week))

@@ -6,6 +6,7 @@ import MembraneProto
 import SwiftProtobuf
 import Synchronization
 import VigilCore
+import VigilStoreSQLite
 import VigilServer
 
 /// `vigil bench serve`: both endpoints on loopback under a bounded load from the same process.
@@ -115,7 +116,7 @@ public enum ServeBench {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-servebench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try Store(path: directory.appendingPathComponent("vigil.db").path)
+        let store = try SQLiteStore(path: directory.appendingPathComponent("vigil.db").path)
         var config = VigilConfig()
         // The bench measures the server, not the per-key limiter (10/s by default).
         config.tracemem.ratePerSecond = 1e9

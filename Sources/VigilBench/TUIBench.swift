@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 import VigilTerminal
 import VigilTUI
 
@@ -59,7 +60,7 @@ public enum TUIBench {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = keep ?? directory.appendingPathComponent("tui.db").path
-        let store = try Store(path: path)
+        let store = try SQLiteStore(path: path)
         let memory = MemoryEngine(store: store)
         let haveDecisions = try DashboardBenchFixture.decisionCount(store)
         if haveDecisions < decisions {

@@ -5,17 +5,16 @@ import Logging
 public struct VigilRuntime: Sendable {
     public let paths: VigilPaths
     public let config: VigilConfig
-    public let store: Store
+    package let store: any Store
     public let decisions: DecisionEngine
     public let memory: MemoryEngine
     public let principals: PrincipalRegistry
 
-    /// Loads the configuration, opens (creating and migrating) the store and starts the engines.
-    public static func open(
-        paths: VigilPaths, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
+    /// Loads the configuration and starts the engines on `store` (open one with `VigilStores`).
+    package static func open(
+        paths: VigilPaths, store: any Store, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
     ) throws -> VigilRuntime {
         let config = try VigilConfig.load(path: paths.config)
-        let store = try Store(path: paths.database)
         let decisions = try DecisionEngine(store: store, config: config, clock: clock, logger: logger)
         let memory = MemoryEngine(store: store, settings: config.memory, clock: clock, logger: logger)
         return VigilRuntime(

@@ -3,6 +3,7 @@ import GRPCCore
 import MembraneProto
 import SwiftProtobuf
 import VigilCore
+import VigilStores
 import VigilRemote
 
 /// Where a ``MembraneClient`` sends its calls.
@@ -43,7 +44,7 @@ final class EmbeddedMemory: MemoryTransport {
         let paths = VigilPaths.resolve(database: path, config: config)
         do {
             let settings = try VigilConfig.load(path: paths.config).memory
-            engine = MemoryEngine(store: try Store(path: paths.database), settings: settings, inMemoryRelevance: false)
+            engine = MemoryEngine(store: try Stores.open(paths), settings: settings, inMemoryRelevance: false)
         } catch {
             throw MembraneError(code: .unavailable, message: "cannot open the embedded store: \(error)")
         }

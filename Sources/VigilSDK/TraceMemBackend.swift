@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilStores
 import VigilRemote
 
 /// Where a ``TraceMemClient`` sends its calls.
@@ -43,7 +44,7 @@ final class EmbeddedTools: ToolTransport {
     init(path: String, config: String?, apiKey: String) throws(TraceMemError) {
         let paths = VigilPaths.resolve(database: path, config: config)
         do {
-            let store = try Store(path: paths.database)
+            let store = try Stores.open(paths)
             engine = try DecisionEngine(store: store, config: try VigilConfig.load(path: paths.config))
             principals = PrincipalRegistry(store: store)
         } catch {

@@ -4,14 +4,14 @@ import VigilCore
 import VigilTUI
 
 /// The dashboard on a local store: queries through ``DashboardReader``, actions through the engines, changes by
-/// polling `PRAGMA data_version`.
+/// polling the store's change signal.
 public struct LocalDashboardSource: DashboardSource {
     public struct Engines: Sendable {
-        public var store: Store
+        package var store: any Store
         /// `nil` in read-only mode (opening the decision engine registers the receipt key: a write).
         public var decisions: DecisionEngine?
         public var memory: MemoryEngine
-        public init(store: Store, decisions: DecisionEngine?, memory: MemoryEngine) {
+        package init(store: any Store, decisions: DecisionEngine?, memory: MemoryEngine) {
             (self.store, self.decisions, self.memory) = (store, decisions, memory)
         }
     }
@@ -100,10 +100,11 @@ public struct LocalDashboardSource: DashboardSource {
         var lines = ["Decisions"]
         lines += counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
         lines += Self.memoryMetricsLines(try engines.memory.metrics())
-        let path = engines.store.path
-        let size = { (suffix: String) in ((try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int64) ?? 0) ?? 0 }
+        let usage = engines.store.usage()
         lines.append("Store")
-        lines.append(String(format: "  %@ · %.1f MB · WAL %.1f MB · polled every 250 ms", (path as NSString).lastPathComponent, Double(size("")) / 1_048_576, Double(size("-wal")) / 1_048_576))
+        var line = String(format: "  %@ · %.1f MB", usage.name, Double(usage.bytes) / 1_048_576)
+        if let log = usage.logBytes { line += String(format: " · WAL %.1f MB", Double(log) / 1_048_576) }
+        lines.append(line + " · polled every 250 ms")
         return lines
     }
 
@@ -193,15 +194,15 @@ public struct LocalDashboardSource: DashboardSource {
             decisions: try engine.decisions(linkedFrom: record.id))
     }
 
-    /// Polls `data_version` every `pollInterval`; posts `.dataChanged` when another commit landed and
+    /// Polls the store's change signal every `pollInterval`; posts `.dataChanged` when another commit landed and
     /// `.pollSucceeded` either way, backing off while the database is unreadable.
     public func watch(post: @escaping @Sendable (Action) -> Void) async {
         // The signal is opened lazily and reopened after a failure (the file may come back).
-        let signal = Mutex<ChangeSignal?>(nil)
+        let signal = Mutex<(any StoreChangeSignal)?>(nil)
         await pollForChanges(every: pollInterval, post: post, describe: { error, backoff in "\(error), retrying every \(backoff)s" }) {
             do {
                 return try signal.withLock { current in
-                    if current == nil { current = try ChangeSignal(store: engines.store) }
+                    if current == nil { current = try engines.store.changeSignal() }
                     return try current!.version()
                 }
             } catch {

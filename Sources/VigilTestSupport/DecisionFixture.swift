@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 
 /// The fixture of TraceMem spec §14 on a real temporary SQLite file: a store, an injectable clock, agents `agent_a`
 /// and `agent_b`, operator `op_o`, the `orders` table with its four products, `hidden_v1` and `discount_cap_v1`.
@@ -84,7 +85,7 @@ public final class DecisionFixture: Sendable {
     public let directory: TemporaryDirectory
     public let clock: ManualClock
     public let config: VigilConfig
-    public let store: Store
+    package let store: SQLiteStore
     public let engine: DecisionEngine
     public let principals: PrincipalRegistry
     public let agentA: Principal
@@ -108,7 +109,7 @@ public final class DecisionFixture: Sendable {
         directory = try TemporaryDirectory()
         clock = ManualClock(now)
         config = try VigilConfig(toml: configTOML)
-        store = try Store(path: directory.file("vigil.db"))
+        store = try SQLiteStore(path: directory.file("vigil.db"))
         engine = try DecisionEngine(store: store, config: config, clock: clock)
         principals = PrincipalRegistry(store: store, clock: clock)
         (agentA, keyA) = try principals.add(

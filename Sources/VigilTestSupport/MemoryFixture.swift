@@ -1,11 +1,12 @@
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 
 /// A memory engine on a real temporary SQLite file with a clock that starts at T0 and moves only when told.
 public final class MemoryFixture: Sendable {
     public let directory: TemporaryDirectory
     public let clock: ManualClock
-    public let store: Store
+    package let store: SQLiteStore
     public let engine: MemoryEngine
     /// T0, in nanoseconds.
     public let t0: Nanoseconds
@@ -15,7 +16,7 @@ public final class MemoryFixture: Sendable {
         let start = Date(timeIntervalSince1970: 1_767_780_000)
         clock = ManualClock(start)
         t0 = MemoryTime.nanoseconds(start)
-        store = try Store(path: directory.file("vigil.db"))
+        store = try SQLiteStore(path: directory.file("vigil.db"))
         engine = MemoryEngine(store: store, settings: settings, clock: clock)
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VigilCore
+import VigilStores
 import VigilRemote
 import VigilServer
 import VigilTerminal
@@ -80,8 +81,8 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch { throw failure(error.message, error.code) }
         let (theme, keymap, forceMono) = (looks.theme, looks.keymap, looks.forceMono)
 
-        let store: Store
-        do { store = try Store(path: paths.database) } catch { throw failure(error.description + " (pass --db PATH to open another store)", 3) }
+        let store: any Store
+        do { store = try Stores.open(paths) } catch { throw failure(error.description + " (pass --db PATH to open another store)", 3) }
         let decisions: DecisionEngine?
         if options.readOnly {
             decisions = nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilStores
 import VigilDemo
 import VigilServer
 import VigilTerminal
@@ -80,12 +81,12 @@ struct DemoCommand: AsyncParsableCommand {
         }
         defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
         progress("seeding the demo store at \(path)")
-        let store: Store
+        let store: any Store
         let decisions: DecisionEngine
         let principals: PrincipalRegistry
         let cast: [DemoAgent]
         do {
-            store = try Store(path: path)
+            store = try Stores.open(location: path)
             decisions = try DecisionEngine(store: store, config: try DemoSetup.config())
             try DemoSetup.seed(decisions)
             principals = PrincipalRegistry(store: store)

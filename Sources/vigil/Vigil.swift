@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilStores
 
 @main
 struct Vigil: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilStoreSQLite
 import VigilDemo
 import VigilTestSupport
 
@@ -25,7 +26,7 @@ struct ExamplesTests {
             let config = home.file("config.toml")
             try DemoSetup.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
             common = ["--db", home.file("vigil.db"), "--config", config]
-            let engine = try DecisionEngine(store: try Store(path: home.file("vigil.db")), config: try DemoSetup.config())
+            let engine = try DecisionEngine(store: try SQLiteStore(path: home.file("vigil.db")), config: try DemoSetup.config())
             try DemoSetup.seed(engine)
             let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "builder", "--grant", "*", "--json"] + common, home: home.path).stdout)
             key = try #require(added["api_key"]?.stringValue)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilStoreSQLite
 import VigilTestSupport
 
 /// Asserts that `body` throws a MemoryError of `code` whose message contains `fragment`, and changed nothing.

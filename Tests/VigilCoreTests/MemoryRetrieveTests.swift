@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilStoreSQLite
 import VigilTestSupport
 
 @Suite("Memory retrieval, trust and ranking (Membrane checklist 22–39)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilStoreSQLite
 import VigilTestSupport
 
 @Suite("The in-memory relevance index")
@@ -57,7 +58,7 @@ struct RelevanceIndexTests {
         }
         try compare("fresh")
         // Another "process": a second store on the same file writes; the index must catch up.
-        let other = MemoryEngine(store: try Store(path: f.store.path), clock: f.clock)
+        let other = MemoryEngine(store: try SQLiteStore(path: f.store.path), clock: f.clock)
         var r = IngestEventRequest()
         r.source = "other"; r.eventKind = "note"; r.ref = "x"; r.summary = "deploy rollout postgres emergency"
         let added = try other.ingestEvent(r)

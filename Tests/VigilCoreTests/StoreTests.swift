@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import VigilCore
+import VigilStoreSQLite
 import VigilTestSupport
 
 @Suite("The store")
@@ -9,10 +10,10 @@ struct StoreTests {
     @Test("opens in WAL mode with versioned migrations, and reopens without re-migrating")
     func walAndMigrations() throws {
         let dir = try TemporaryDirectory()
-        let store = try Store(path: dir.file("nested/dir/vigil.db"))
+        let store = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
         #expect(try store.journalMode() == "wal")
         #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces"])
-        let again = try Store(path: dir.file("nested/dir/vigil.db"))
+        let again = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
         #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces"])
     }
 
@@ -32,7 +33,7 @@ struct StoreTests {
             DROP TABLE decision_search_stale;
             DELETE FROM grdb_migrations WHERE identifier = 'v3-decision-search-pieces';
             """)
-        let upgraded = try DecisionEngine(store: try Store(path: f.databasePath), config: f.config, clock: f.clock)
+        let upgraded = try DecisionEngine(store: try SQLiteStore(path: f.databasePath), config: f.config, clock: f.clock)
         func hits(_ query: String) throws -> [JSONValue] {
             try upgraded.call(tool: "decision_search", arguments: ["query": .string(query)], caller: .agent(f.agentA))["results"]!
                 .arrayValue!
@@ -72,13 +73,13 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         let path = dir.file("junk.db")
         try Data(String(repeating: "not sqlite ", count: 200).utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.corrupt(path: path)) { try Store(path: path) }
+        #expect(throws: StoreError.corrupt(path: path)) { try SQLiteStore(path: path) }
         #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix("not sqlite"))
     }
 
     @Test("an unwritable location gets a cannot-open error that says what to do")
     func unwritable() throws {
-        let error = #expect(throws: StoreError.self) { try Store(path: "/proc/vigil-cannot-exist/vigil.db") }
+        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/proc/vigil-cannot-exist/vigil.db") }
         guard case .cannotOpen? = error else { Issue.record("unexpected \(String(describing: error))"); return }
         #expect(error?.description.contains("--db PATH") == true)
     }
@@ -86,11 +87,11 @@ struct StoreTests {
     @Test("the change signal moves when another connection commits, and only then")
     func changeSignal() throws {
         let f = try DecisionFixture()
-        let signal = try ChangeSignal(store: f.store)
+        let signal = try f.store.changeSignal()
         let before = try signal.version()
         #expect(try signal.version() == before)
         // A second, independent store on the same file plays the other process.
-        let other = try Store(path: f.databasePath)
+        let other = try SQLiteStore(path: f.databasePath)
         _ = try PrincipalRegistry(store: other).add(name: "someone", kind: .agent)
         #expect(try signal.version() != before)
     }
@@ -99,7 +100,7 @@ struct StoreTests {
     func concurrentAppends() async throws {
         let f = try DecisionFixture()
         let id = try f.open()
-        let second = try DecisionEngine(store: try Store(path: f.databasePath), config: f.config, clock: f.clock)
+        let second = try DecisionEngine(store: try SQLiteStore(path: f.databasePath), config: f.config, clock: f.clock)
         let agent = f.agentA
         try await withThrowingTaskGroup(of: Void.self) { group in
             for engine in [f.engine, second] {
@@ -282,7 +283,7 @@ struct GroupCommitTests {
     @Test("writers queued while another process keeps the lock past the busy timeout all get the busy error; the store goes on")
     func lockHeldElsewhere() throws {
         let dir = try TemporaryDirectory()
-        let store = try Store(path: dir.file("vigil.db"))
+        let store = try SQLiteStore(path: dir.file("vigil.db"))
         let registry = PrincipalRegistry(store: store)
         let outcomes = Mutex<[String]>([])
         let done = DispatchGroup()
@@ -311,7 +312,7 @@ struct GroupCommitTests {
     @Test("many threads writing at once: each failure undoes only its own work, every success is committed")
     func failuresAreIsolated() async throws {
         let dir = try TemporaryDirectory()
-        let store = try Store(path: dir.file("vigil.db"))
+        let store = try SQLiteStore(path: dir.file("vigil.db"))
         let registry = PrincipalRegistry(store: store)
         // Every name is added twice at once: exactly one of each pair succeeds, the other throws alreadyExists
         // inside a transaction it may share with other threads' successful writes.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One row of the dashboard's decision list: only the displayed columns.
 public struct DecisionRow: Sendable, Equatable, Identifiable {
@@ -104,31 +103,13 @@ public struct AgentRow: Sendable, Equatable, Identifiable {
     }
 }
 
-/// The read-only, page-sized queries behind the dashboard. Lists page by keyset (never `OFFSET`) over indexed sort
-/// keys, so a window costs the same at the head of a million rows as anywhere else, and nothing holds a read
-/// transaction between calls.
+/// The read-only, page-sized queries behind the dashboard, answered by the store's read model (see
+/// ``StoreTransaction/dashboardDecisions(after:limit:statuses:agent:text:)``). Lists page by keyset, never by offset,
+/// and nothing holds a read transaction between calls.
 public struct DashboardReader: Sendable {
-    let store: Store
+    let store: any Store
 
-    public init(store: Store) { self.store = store }
-
-    /// The columns of a ``DecisionRow`` (plus `closed_at` for the detail), selected from `decisions`.
-    static let decisionSelect = """
-        SELECT decision_id, agent_id, intent, status, automation_mode, created_at, title, approval_id, approval_status,
-               closed_at, json_extract(last_exception, '$.policy_id') AS policy
-        FROM decisions
-        """
-
-    /// An approval with the policy that asked for it, selected from `approvals a` joined to its decision `d`.
-    static let approvalSelect = """
-        SELECT a.*, json_extract(d.last_exception, '$.policy_id') AS policy,
-               json_extract(d.last_exception, '$.message') AS policy_message
-        FROM approvals a JOIN decisions d ON d.decision_id = a.decision_id
-        """
-
-    static func approval(_ db: Database, _ id: String) throws -> ApprovalRow? {
-        try Row.fetchOne(db, sql: "\(approvalSelect) WHERE a.approval_id = ?", arguments: [id]).map(approvalRow)
-    }
+    package init(store: any Store) { self.store = store }
 
     /// Where a decision window starts: after (older than) this row's sort key, or at the newest when `nil`.
     public struct DecisionCursor: Sendable, Equatable {
@@ -145,200 +126,56 @@ public struct DashboardReader: Sendable {
     public func decisions(
         after cursor: DecisionCursor? = nil, limit: Int, statuses: [String] = [], agent: String? = nil, text: String? = nil
     ) throws -> [DecisionRow] {
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let cursor {
-            conditions.append("(created_at, decision_id) < (?, ?)")
-            arguments += [cursor.createdAt, cursor.id]
+        try store.read { tx in
+            try tx.dashboardDecisions(after: cursor, limit: limit, statuses: statuses, agent: agent, text: text)
         }
-        if !statuses.isEmpty {
-            conditions.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
-            arguments += StatementArguments(statuses)
-        }
-        if let agent {
-            conditions.append("agent_id = ?")
-            arguments += [agent]
-        }
-        if let text, !text.isEmpty {
-            conditions.append("(instr(lower(intent), ?) > 0 OR instr(lower(agent_id), ?) > 0 OR instr(lower(coalesce(title, '')), ?) > 0)")
-            let needle = text.lowercased()
-            arguments += [needle, needle, needle]
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try store.read { tx in
-            try Row.fetchAll(
-                tx.db,
-                sql: "\(Self.decisionSelect) \(whereClause) ORDER BY created_at DESC, decision_id DESC LIMIT ?",
-                arguments: arguments + [limit]
-            ).map(Self.decisionRow)
-        }
-    }
-
-    static func decisionRow(_ row: Row) -> DecisionRow {
-        DecisionRow(
-            id: row["decision_id"], agentID: row["agent_id"], intent: row["intent"], status: row["status"],
-            mode: row["automation_mode"], createdAt: row["created_at"], title: row["title"],
-            pendingApprovalID: (row["approval_status"] as String?) == "pending" ? row["approval_id"] : nil,
-            policy: row["policy"])
     }
 
     /// The number of pending approval requests (exact: the set is small and indexed). Requests past their expiry
     /// that nothing has swept yet are not counted.
     public func pendingCount(now: Date) throws -> Int {
-        try store.read { tx in
-            try Int.fetchOne(
-                tx.db, sql: "SELECT count(*) FROM approvals WHERE status = 'pending' AND expires_at > ?",
-                arguments: [Timestamp.format(now)]) ?? 0
-        }
+        try store.read { tx in try tx.dashboardPendingCount(now: Timestamp.format(now)) }
     }
 
     /// Pending requests, soonest expiry first, then oldest.
     public func pendingApprovals(limit: Int, now: Date) throws -> [ApprovalRow] {
-        try store.read { tx in
-            try Row.fetchAll(
-                tx.db,
-                sql: """
-                    \(Self.approvalSelect) WHERE a.status = 'pending' AND a.expires_at > ?
-                    ORDER BY a.expires_at, a.requested_at, a.approval_id LIMIT ?
-                    """, arguments: [Timestamp.format(now), limit]
-            ).map(Self.approvalRow)
-        }
+        try store.read { tx in try tx.dashboardPendingApprovals(limit: limit, now: Timestamp.format(now)) }
     }
 
     /// One approval by id, whatever its status.
     public func approval(_ id: String) throws -> ApprovalRow? {
-        try store.read { tx in try Self.approval(tx.db, id) }
-    }
-
-    static func approvalRow(_ row: Row) -> ApprovalRow {
-        ApprovalRow(
-            id: row["approval_id"], decisionID: row["decision_id"], agentID: row["agent_id"], intent: row["intent"],
-            title: row["title"], message: row["message"], status: row["status"], requestedAt: row["requested_at"],
-            expiresAt: row["expires_at"], requireRationale: row["require_rationale"], routeID: row["approval_route_id"],
-            policy: row["policy"], policyMessage: row["policy_message"])
+        try store.read { tx in try tx.dashboardApproval(id) }
     }
 
     /// A decision with its timeline (the first `eventLimit` events), its latest approval and linked memories.
     public func decisionDetail(_ id: String, eventLimit: Int = 500) throws -> DecisionDetail? {
-        try store.read { tx in
-            guard let row = try Row.fetchOne(tx.db, sql: "\(Self.decisionSelect) WHERE decision_id = ?", arguments: [id])
-            else { return nil }
-            let events = try Row.fetchAll(
-                tx.db,
-                sql: "SELECT seq, type, timestamp, actor, body FROM decision_events WHERE decision_id = ? ORDER BY seq LIMIT ?",
-                arguments: [id, eventLimit]
-            ).map { e in
-                TimelineEvent(
-                    seq: e["seq"], type: e["type"], timestamp: e["timestamp"], actor: e["actor"],
-                    body: (try? JSONParser.parse(e["body"] as String)) ?? .null)
-            }
-            let approval = try (row["approval_id"] as String?).flatMap { try Self.approval(tx.db, $0) }
-            let memories = try Row.fetchAll(
-                tx.db,
-                sql: """
-                    SELECT r.id, r.type, 'produced' AS role, coalesce(json_extract(r.payload, '$.summary'),
-                           json_extract(r.payload, '$.context_summary'), json_extract(r.payload, '$.subject'), '') AS summary
-                    FROM memory_decision_links l JOIN memory_records r ON r.id = l.record_id
-                    WHERE l.decision_id = ? ORDER BY r.created_at LIMIT 50
-                    """, arguments: [id]
-            ).map { m in LinkedMemory(id: m["id"], type: m["type"], role: m["role"], summary: m["summary"]) }
-            return DecisionDetail(
-                decision: Self.decisionRow(row), closedAt: row["closed_at"], events: events, approval: approval,
-                memories: memories)
-        }
+        try store.read { tx in try tx.dashboardDecisionDetail(id, eventLimit: eventLimit) }
     }
 
-    /// Decisions per status (an index walk over `decisions_by_status`).
+    /// Decisions per status.
     public func decisionCounts() throws -> [(status: String, count: Int)] {
-        try store.read { tx in
-            try Row.fetchAll(tx.db, sql: "SELECT status, count(*) AS n FROM decisions GROUP BY status ORDER BY status")
-                .map { (status: $0["status"], count: $0["n"]) }
-        }
+        try store.read { tx in try tx.decisionCounts() }
     }
 
     /// Every principal with its decision counts.
     public func agents() throws -> [AgentRow] {
-        try store.read { tx in
-            try Row.fetchAll(
-                tx.db,
-                sql: """
-                    SELECT p.principal_id, p.kind, p.status,
-                        (SELECT count(*) FROM decisions d WHERE d.agent_id = p.principal_id AND d.status IN ('open', 'needs_approval', 'approved')) AS open,
-                        (SELECT count(*) FROM approvals a WHERE a.agent_id = p.principal_id AND a.status = 'pending') AS pending,
-                        (SELECT count(*) FROM decisions d WHERE d.agent_id = p.principal_id) AS total,
-                        (SELECT max(created_at) FROM decisions d WHERE d.agent_id = p.principal_id) AS last_seen
-                    FROM principals p ORDER BY p.kind, p.principal_id LIMIT 500
-                    """
-            ).map { r in
-                AgentRow(
-                    id: r["principal_id"], kind: r["kind"], active: (r["status"] as String) == "active", open: r["open"],
-                    pending: r["pending"], decisions: r["total"], lastSeen: r["last_seen"])
-            }
-        }
-    }
-
-    /// A page of memories for the browser, newest first (an index walk at any store size). `text` words must all
-    /// match (FTS5); records above `maxSensitivity` are left out.
-    public func memories(text: String, types: [String], maxSensitivity: String, includeInactive: Bool = true, limit: Int) throws -> [MemoryRecord] {
-        let level = Sensitivity(rawValue: maxSensitivity)?.level ?? Sensitivity.hyper.level
-        let words = text.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        return try store.read { tx in
-            try tx.memoryPage(
-                match: words.isEmpty ? nil : words.joined(separator: " "), maxSensitivity: level, types: types,
-                includeInactive: includeInactive, limit: limit)
-        }
-    }
-}
-
-/// Bulk rows for benchmarks of the dashboard: plain decision rows written straight into the store, far faster than
-/// running a million decisions through the engine (whose own speed `vigil bench decisions` measures).
-public enum DashboardBenchFixture {
-    /// Appends `count` decisions spread over `agents` agents, one minute apart and ending now; every 10,000th asks
-    /// for approval (a pending request expiring in a day).
-    public static func insertDecisions(into store: Store, count: Int, agents: Int = 20, progress: (Int) -> Void = { _ in }) throws {
-        let intents = ["deploy.release.execute", "data.change.apply", "secrets.change.propose", "billing.discount.grant", "content.translate"]
-        let statuses = ["committed", "committed", "committed", "aborted", "open", "rejected", "approved"]
-        let end = Date()
-        var done = 0
-        while done < count {
-            let batch = min(10_000, count - done)
-            try store.write { tx in
-                let insert = try tx.db.cachedStatement(sql: """
-                    INSERT INTO decisions (decision_id, agent_id, actor, intent, automation_mode, status, approval_status,
-                        approval_required, approval_id, created_at, head_hash, event_count, title, last_exception)
-                    VALUES (?, ?, ?, ?, 'autonomous', ?, ?, ?, ?, ?, '', 1, ?, ?)
-                    """)
-                let approval = try tx.db.cachedStatement(sql: """
-                    INSERT INTO approvals (approval_id, decision_id, agent_id, intent, status, title, require_rationale, requested_at, expires_at)
-                    VALUES (?, ?, ?, ?, 'pending', ?, 0, ?, ?)
-                    """)
-                for i in done..<(done + batch) {
-                    let id = String(format: "TMEM_BENCH%09d", i)
-                    let agent = "agent_bench\(i % agents)"
-                    let intent = intents[i % intents.count]
-                    let created = Timestamp.format(end.addingTimeInterval(-Double(count - i) * 60))
-                    let pending = i % 10_000 == 9_999
-                    let approvalID = pending ? String(format: "appr_BENCH%09d", i) : nil
-                    try insert.execute(arguments: [
-                        id, agent, agent, intent, pending ? "needs_approval" : statuses[i % statuses.count],
-                        pending ? "pending" : "none", pending, approvalID, created, "bench decision \(i) for \(intent)",
-                        pending ? #"{"policy_id":"bench-gate","message":"bench requests need a human"}"# : nil,
-                    ])
-                    if let approvalID {
-                        try approval.execute(arguments: [
-                            approvalID, id, agent, intent, "bench request \(i)", created,
-                            Timestamp.format(end.addingTimeInterval(86400)),
-                        ])
-                    }
-                }
-            }
-            done += batch
-            progress(done)
-        }
+        try store.read { tx in try tx.agentRows() }
     }
 
     /// Rows in the decisions table.
-    public static func decisionCount(_ store: Store) throws -> Int {
-        try store.read { tx in try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM decisions") ?? 0 }
+    public func decisionCount() throws -> Int {
+        try store.read { tx in try tx.decisionCount() }
+    }
+
+    /// A page of memories for the browser, newest first (an index walk at any store size). `text` words must all
+    /// match; records above `maxSensitivity` are left out.
+    public func memories(text: String, types: [String], maxSensitivity: String, includeInactive: Bool = true, limit: Int) throws -> [MemoryRecord] {
+        let level = Sensitivity(rawValue: maxSensitivity)?.level ?? Sensitivity.hyper.level
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        return try store.read { tx in
+            try tx.memoryPage(
+                text: TextQuery(words: words, mode: .all), maxSensitivity: level, types: types,
+                includeInactive: includeInactive, limit: limit)
+        }
     }
 }

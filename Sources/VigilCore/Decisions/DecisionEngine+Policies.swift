@@ -45,7 +45,7 @@ extension DecisionEngine {
 
     /// One evaluation and its `evaluate` event; `requires_exception` marks the decision as needing approval.
     func recordEvaluation(
-        _ tx: StoreTransaction, _ decision: inout StoredDecision, policy: Policy, inputs: JSONValue, storeInputs: Bool,
+        _ tx: any StoreTransaction, _ decision: inout StoredDecision, policy: Policy, inputs: JSONValue, storeInputs: Bool,
         inputsRef: String?, trigger: String?, actor: String, now: Date
     ) throws -> (decision: PolicyDecision, event: JSONObject, json: JSONObject) {
         let outcome = policy.evaluate(inputs)

@@ -87,10 +87,8 @@ extension DecisionEngine {
     }
 
     /// Quotes each whitespace-separated term as an FTS5 string so that every term must match.
-    static func ftsMatch(_ text: String) -> String? {
-        let terms = text.split(whereSeparator: { $0.isWhitespace })
-        guard !terms.isEmpty else { return nil }
-        return terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " ")
+    static func ftsMatch(_ text: String) -> TextQuery? {
+        TextQuery(words: text.split(whereSeparator: { $0.isWhitespace }).map(String.init), mode: .all)
     }
 
     /// Brings the full-text index up to date with every event committed so far (the index lags the events: see
@@ -126,7 +124,7 @@ extension DecisionEngine {
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent.principalID, statuses: statuses, category: category, tags: tags,
-                    match: match, limit: limit, offset: offset))
+                    text: match, limit: limit, offset: offset))
             return [
                 "results": .array(rows.map { d in
                     [
@@ -177,7 +175,7 @@ extension DecisionEngine {
             let (rows, total) = try tx.decisions(
                 DecisionQuery(
                     agentID: agent, statuses: statuses, intentPrefix: prefix?.isEmpty == true ? nil : prefix,
-                    match: match, limit: limit, offset: offset))
+                    text: match, limit: limit, offset: offset))
             return [
                 "decisions": .array(rows.map { d in
                     [

@@ -35,7 +35,7 @@ extension DecisionEngine {
         }
     }
 
-    func traceJSON(_ tx: StoreTransaction, _ d: StoredDecision, types: Set<String>?) throws -> JSONObject {
+    func traceJSON(_ tx: any StoreTransaction, _ d: StoredDecision, types: Set<String>?) throws -> JSONObject {
         var events: [JSONValue] = []
         for stored in try tx.events(of: d.decisionID) where types?.contains(stored.type) ?? true {
             var event = (try? JSONParser.parse(stored.body))?.objectValue ?? [:]

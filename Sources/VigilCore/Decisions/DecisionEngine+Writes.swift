@@ -254,7 +254,7 @@ extension DecisionEngine {
     }
 
     /// The common end of every close: drop working state, index, seal the receipt, save the row.
-    func finishClose(_ tx: StoreTransaction, _ decision: inout StoredDecision, searchText: [String], now: Date) throws {
+    func finishClose(_ tx: any StoreTransaction, _ decision: inout StoredDecision, searchText: [String], now: Date) throws {
         try tx.discardWorkingState(of: decision.decisionID)
         try index(tx, decision, searchText)
         try tx.updateDecision(decision)

@@ -5,9 +5,9 @@ import Logging
 ///
 /// Tools take the arguments object of a tool call and return the result object of the wire format, so the MCP
 /// endpoint, the SDK, the CLI and the dashboard share one implementation of validation, state and error strings.
-/// Each call runs in one IMMEDIATE SQLite transaction, which serializes appends to a decision across processes.
+/// Each call runs in one store write transaction, which serializes appends to a decision across processes.
 public final class DecisionEngine: Sendable {
-    public let store: Store
+    package let store: any Store
     public let config: VigilConfig
     public let signer: ReceiptSigner
     let clock: any WallClock
@@ -28,10 +28,10 @@ public final class DecisionEngine: Sendable {
     /// Agent tools an operator key may also call.
     public static let sharedReadTools = ["decision_get", "decision_trace", "decision_receipt"]
 
-    /// Opens the engine on `store`: loads (or creates) the receipt key beside the database, publishes its public key
+    /// Opens the engine on `store`: loads (or creates) the receipt key in the store's local directory, publishes its public key
     /// in the store and creates the configured product tables.
-    public init(
-        store: Store, config: VigilConfig, clock: any WallClock = SystemClock(), signer: ReceiptSigner? = nil,
+    package init(
+        store: any Store, config: VigilConfig, clock: any WallClock = SystemClock(), signer: ReceiptSigner? = nil,
         notifier: (any ApprovalNotifier)? = nil, logger: Logger = Logger(label: "vigil.decisions")
     ) throws {
         self.store = store
@@ -40,8 +40,7 @@ public final class DecisionEngine: Sendable {
         self.clock = clock
         self.logger = logger
         let resolvedSigner = try signer ?? ReceiptSigner.loadOrCreate(
-            inDirectory: (store.path as NSString).deletingLastPathComponent.isEmpty
-                ? "." : (store.path as NSString).deletingLastPathComponent)
+            inDirectory: store.localDirectory)
         self.signer = resolvedSigner
         let created = Timestamp.format(clock.now())
         try store.write { tx in
@@ -105,14 +104,14 @@ public final class DecisionEngine: Sendable {
     // MARK: Shared steps
 
     /// Runs `body` in a write transaction with the current time.
-    func transaction<T>(_ body: (StoreTransaction, Date) throws -> T) throws -> T {
+    func transaction<T>(_ body: (any StoreTransaction, Date) throws -> T) throws -> T {
         let now = clock.now()
         return try store.write { tx in try body(tx, now) }
     }
 
     /// Loads a decision the caller may see, applying approval expiry first (spec §6.6). Another agent's decision
     /// is reported exactly like an unknown one.
-    func loadDecision(_ tx: StoreTransaction, _ id: String, caller: Caller, now: Date) throws -> StoredDecision {
+    func loadDecision(_ tx: any StoreTransaction, _ id: String, caller: Caller, now: Date) throws -> StoredDecision {
         guard var decision = try tx.decision(id) else { throw DecisionError.decisionNotFound(id) }
         if case .agent(let agent) = caller, decision.agentID != agent.principalID {
             throw DecisionError.decisionNotFound(id)
@@ -125,7 +124,7 @@ public final class DecisionEngine: Sendable {
     ///
     /// The outcome and the event never depend on when this runs: `resolved_at` and the event's timestamp are the
     /// deadline itself.
-    func applyExpiry(_ tx: StoreTransaction, _ decision: inout StoredDecision, now: Date) throws {
+    func applyExpiry(_ tx: any StoreTransaction, _ decision: inout StoredDecision, now: Date) throws {
         guard decision.status == .needsApproval, let approvalID = decision.approvalID,
             var approval = try tx.approval(approvalID), approval.status == .pending,
             let deadline = Timestamp.parse(approval.expiresAt), now >= deadline
@@ -147,7 +146,7 @@ public final class DecisionEngine: Sendable {
     }
 
     /// Expires every overdue approval in the store (the sweep, and the first step of the operator lists).
-    func expireDue(_ tx: StoreTransaction, now: Date) throws {
+    func expireDue(_ tx: any StoreTransaction, now: Date) throws {
         for id in try tx.decisionsWithExpiredApprovals(now: Timestamp.format(now)) {
             if var decision = try tx.decision(id) { try applyExpiry(tx, &decision, now: now) }
         }
@@ -168,7 +167,7 @@ public final class DecisionEngine: Sendable {
     /// - Returns: the event as `decision_trace` returns it (with its hash).
     @discardableResult
     func appendEvent(
-        _ tx: StoreTransaction, _ decision: inout StoredDecision, _ type: TraceEventType, actor: String, at time: String,
+        _ tx: any StoreTransaction, _ decision: inout StoredDecision, _ type: TraceEventType, actor: String, at time: String,
         fields: JSONObject, redacted: [String] = [], truncated: [String] = [], eventID presetID: String? = nil
     ) throws -> JSONObject {
         var event = fields
@@ -197,7 +196,7 @@ public final class DecisionEngine: Sendable {
     }
 
     /// Adds words to the decision's full-text entry.
-    func index(_ tx: StoreTransaction, _ decision: StoredDecision, _ pieces: [String]) throws {
+    func index(_ tx: any StoreTransaction, _ decision: StoredDecision, _ pieces: [String]) throws {
         let text = pieces.filter { !$0.isEmpty }.joined(separator: " ")
         guard !text.isEmpty else { return }
         try tx.appendSearchText(decision.decisionID, text)

@@ -96,22 +96,22 @@ public enum Caller: Sendable, Equatable {
 
 /// The latest `requires_exception` outcome of a decision: what a blocked write reports and what an approval request
 /// carries as its reason.
-struct ExceptionNote: Equatable {
-    var policyID: String
-    var message: String
-    var approvalRouteID: String?
+package struct ExceptionNote: Equatable {
+    package var policyID: String
+    package var message: String
+    package var approvalRouteID: String?
 
-    var json: JSONValue {
+    package var json: JSONValue {
         ["policy_id": .string(policyID), "message": .string(message), "approval_route_id": JSONValue(approvalRouteID)]
     }
 
-    init(policyID: String, message: String, approvalRouteID: String?) {
+    package init(policyID: String, message: String, approvalRouteID: String?) {
         self.policyID = policyID
         self.message = message
         self.approvalRouteID = approvalRouteID
     }
 
-    init?(json: JSONValue?) {
+    package init?(json: JSONValue?) {
         guard let json, let policyID = json["policy_id"]?.stringValue else { return nil }
         self.init(
             policyID: policyID, message: json["message"]?.stringValue ?? "",
@@ -120,55 +120,106 @@ struct ExceptionNote: Equatable {
 }
 
 /// A decision row as stored.
-struct StoredDecision: Equatable {
-    var decisionID: String
-    var agentID: String
-    var actor: String
-    var intent: String
-    var automationMode: AutomationMode
-    var instance: String?
-    var version: String?
-    var metadata: JSONValue?
-    var status: DecisionStatus
-    var approvalStatus: ApprovalStatus
-    var approvalRequired: Bool
-    var approvalID: String?
-    var createdAt: String
-    var closedAt: String?
-    var closeAction: String?
-    var closeReason: String?
-    var kind: String
-    var title: String?
-    var category: String?
-    var tags: [String]?
-    var supersedes: String?
-    var supersededBy: String?
-    var eventCount: Int
-    var headHash: String
-    var lastException: ExceptionNote?
+package struct StoredDecision: Equatable {
+    package var decisionID: String
+    package var agentID: String
+    package var actor: String
+    package var intent: String
+    package var automationMode: AutomationMode
+    package var instance: String?
+    package var version: String?
+    package var metadata: JSONValue?
+    package var status: DecisionStatus
+    package var approvalStatus: ApprovalStatus
+    package var approvalRequired: Bool
+    package var approvalID: String?
+    package var createdAt: String
+    package var closedAt: String?
+    package var closeAction: String?
+    package var closeReason: String?
+    package var kind: String
+    package var title: String?
+    package var category: String?
+    package var tags: [String]?
+    package var supersedes: String?
+    package var supersededBy: String?
+    package var eventCount: Int
+    package var headHash: String
+    package var lastException: ExceptionNote?
+
+    package init(
+        decisionID: String, agentID: String, actor: String, intent: String, automationMode: AutomationMode, instance: String? = nil, version: String? = nil, metadata: JSONValue? = nil, status: DecisionStatus, approvalStatus: ApprovalStatus, approvalRequired: Bool, approvalID: String? = nil, createdAt: String, closedAt: String? = nil, closeAction: String? = nil, closeReason: String? = nil, kind: String = "envelope", title: String? = nil, category: String? = nil, tags: [String]? = nil, supersedes: String? = nil, supersededBy: String? = nil, eventCount: Int = 0, headHash: String, lastException: ExceptionNote? = nil
+    ) {
+        self.decisionID = decisionID
+        self.agentID = agentID
+        self.actor = actor
+        self.intent = intent
+        self.automationMode = automationMode
+        self.instance = instance
+        self.version = version
+        self.metadata = metadata
+        self.status = status
+        self.approvalStatus = approvalStatus
+        self.approvalRequired = approvalRequired
+        self.approvalID = approvalID
+        self.createdAt = createdAt
+        self.closedAt = closedAt
+        self.closeAction = closeAction
+        self.closeReason = closeReason
+        self.kind = kind
+        self.title = title
+        self.category = category
+        self.tags = tags
+        self.supersedes = supersedes
+        self.supersededBy = supersededBy
+        self.eventCount = eventCount
+        self.headHash = headHash
+        self.lastException = lastException
+    }
 }
 
 /// An approval row as stored (TraceMem spec §6.6).
-struct StoredApproval: Equatable {
-    var approvalID: String
-    var decisionID: String
-    var agentID: String
-    var intent: String
-    var status: ApprovalStatus
-    var title: String
-    var message: String?
-    var kind: String?
-    var reason: String?
-    var approvalRouteID: String?
-    var requireRationale: Bool
-    var requestedAt: String
-    var expiresAt: String
-    var resolvedAt: String?
-    var resolvedBy: String?
-    var rationale: String?
+package struct StoredApproval: Equatable {
+    package var approvalID: String
+    package var decisionID: String
+    package var agentID: String
+    package var intent: String
+    package var status: ApprovalStatus
+    package var title: String
+    package var message: String?
+    package var kind: String?
+    package var reason: String?
+    package var approvalRouteID: String?
+    package var requireRationale: Bool
+    package var requestedAt: String
+    package var expiresAt: String
+    package var resolvedAt: String?
+    package var resolvedBy: String?
+    package var rationale: String?
+
+    package init(
+        approvalID: String, decisionID: String, agentID: String, intent: String, status: ApprovalStatus, title: String, message: String? = nil, kind: String? = nil, reason: String? = nil, approvalRouteID: String? = nil, requireRationale: Bool, requestedAt: String, expiresAt: String, resolvedAt: String? = nil, resolvedBy: String? = nil, rationale: String? = nil
+    ) {
+        self.approvalID = approvalID
+        self.decisionID = decisionID
+        self.agentID = agentID
+        self.intent = intent
+        self.status = status
+        self.title = title
+        self.message = message
+        self.kind = kind
+        self.reason = reason
+        self.approvalRouteID = approvalRouteID
+        self.requireRationale = requireRationale
+        self.requestedAt = requestedAt
+        self.expiresAt = expiresAt
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+        self.rationale = rationale
+    }
 
     /// The approval object of the wire format.
-    var json: JSONObject {
+    package var json: JSONObject {
         [
             "approval_id": .string(approvalID), "decision_id": .string(decisionID), "agent_id": .string(agentID),
             "intent": .string(intent), "status": .string(status.rawValue), "title": .string(title),
@@ -183,15 +234,27 @@ struct StoredApproval: Equatable {
 }
 
 /// One stored trace event.
-struct StoredEvent: Equatable {
-    var decisionID: String
-    var seq: Int
-    var eventID: String
-    var type: String
-    var prevHash: String
-    var hash: String
+package struct StoredEvent: Equatable {
+    package var decisionID: String
+    package var seq: Int
+    package var eventID: String
+    package var type: String
+    package var prevHash: String
+    package var hash: String
     /// JCS text of the event without its hash.
-    var body: String
+    package var body: String
+
+    package init(
+        decisionID: String, seq: Int, eventID: String, type: String, prevHash: String, hash: String, body: String
+    ) {
+        self.decisionID = decisionID
+        self.seq = seq
+        self.eventID = eventID
+        self.type = type
+        self.prevHash = prevHash
+        self.hash = hash
+        self.body = body
+    }
 }
 
 /// The 64 zeros that stand before the first event of every chain.

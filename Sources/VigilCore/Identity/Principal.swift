@@ -18,6 +18,19 @@ public struct Principal: Sendable, Equatable {
     public var policyGrants: [String]?
     public var createdAt: String
 
+    package init(
+        principalID: String, kind: PrincipalKind, name: String, isActive: Bool, allowOverride: Bool, productGrants: [String], policyGrants: [String]? = nil, createdAt: String
+    ) {
+        self.principalID = principalID
+        self.kind = kind
+        self.name = name
+        self.isActive = isActive
+        self.allowOverride = allowOverride
+        self.productGrants = productGrants
+        self.policyGrants = policyGrants
+        self.createdAt = createdAt
+    }
+
     public func isGranted(product productID: String) -> Bool {
         productGrants.contains("*") || productGrants.contains(productID)
     }
@@ -45,6 +58,17 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var prefix: String
     public var createdAt: String
     public var revokedAt: String?
+
+    package init(
+        keyID: String, role: PrincipalKind, principalID: String, prefix: String, createdAt: String, revokedAt: String? = nil
+    ) {
+        self.keyID = keyID
+        self.role = role
+        self.principalID = principalID
+        self.prefix = prefix
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 
     public var json: JSONObject {
         [

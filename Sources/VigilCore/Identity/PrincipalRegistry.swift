@@ -3,18 +3,18 @@ import Synchronization
 
 /// Agents, operators and their API keys. Stores only `sha256(key)`; the plaintext is returned once, at creation.
 public struct PrincipalRegistry: Sendable {
-    let store: Store
+    let store: any Store
     let clock: any WallClock
     /// Valid keys recently seen, by hash, for servers (see ``cachingKeys(for:)``).
     private let keyCache: KeyCache?
 
-    public init(store: Store, clock: any WallClock = SystemClock()) {
+    package init(store: any Store, clock: any WallClock = SystemClock()) {
         self.store = store
         self.clock = clock
         keyCache = nil
     }
 
-    private init(store: Store, clock: any WallClock, keyCache: KeyCache?) {
+    private init(store: any Store, clock: any WallClock, keyCache: KeyCache?) {
         (self.store, self.clock, self.keyCache) = (store, clock, keyCache)
     }
 

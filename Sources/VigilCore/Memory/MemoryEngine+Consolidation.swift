@@ -164,7 +164,7 @@ extension MemoryEngine {
 
     /// Reinforcement as in spec §7.3 with gain 0.1, used by consolidation.
     private func reinforceInPlace(
-        _ tx: StoreTransaction, _ record: inout MemoryRecord, actor: String, at t: Nanoseconds, save: Bool = true
+        _ tx: any StoreTransaction, _ record: inout MemoryRecord, actor: String, at t: Nanoseconds, save: Bool = true
     ) throws {
         let previous = record
         let e = record.salience(at: t)

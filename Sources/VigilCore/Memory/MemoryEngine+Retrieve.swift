@@ -34,7 +34,8 @@ struct TopCandidates {
     }
 }
 
-/// Turns a task descriptor into an FTS5 query the way `unicode61 remove_diacritics 2` tokenizes (spec §8.4).
+/// Turns a task descriptor into a full-text query the way FTS5's `unicode61 remove_diacritics 2` tokenizes (spec
+/// §8.4).
 public enum TaskQuery {
     public static let maximumTokens = 64
 
@@ -52,11 +53,9 @@ public enum TaskQuery {
         return out
     }
 
-    /// Each token quoted as an FTS5 string, joined with `OR`; `nil` when there are no tokens.
-    public static func match(_ descriptor: String) -> String? {
-        let tokens = tokens(descriptor)
-        guard !tokens.isEmpty else { return nil }
-        return tokens.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+    /// Any of the tokens; `nil` when there are none.
+    package static func match(_ descriptor: String) -> TextQuery? {
+        TextQuery(words: tokens(descriptor), mode: .any)
     }
 }
 
@@ -261,7 +260,7 @@ extension MemoryEngine {
 
     /// Spec §8.5: scores every competence and plan_graph candidate; `nil` when there are none.
     private func select(
-        _ tx: StoreTransaction, types: [MemoryType], trust: TrustContext, request r: RetrieveRequest, match: String?,
+        _ tx: any StoreTransaction, types: [MemoryType], trust: TrustContext, request r: RetrieveRequest, match: TextQuery?,
         sMax: Double?, at t: Nanoseconds, view: (MemoryCandidate) -> (MemoryView, Double)?,
         indexScores: RelevanceIndex.Scores?
     ) throws -> Selection? {

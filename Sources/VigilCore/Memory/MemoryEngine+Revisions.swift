@@ -2,7 +2,7 @@ import Foundation
 
 extension MemoryEngine {
     /// Loads a revision target: it must exist and must not be episodic (spec §9.1).
-    private func target(_ tx: StoreTransaction, _ id: String) throws -> MemoryRecord {
+    private func target(_ tx: any StoreTransaction, _ id: String) throws -> MemoryRecord {
         guard let record = try tx.memoryRecord(id) else { throw MemoryError.notFound(id) }
         guard record.type != .episodic else { throw MemoryError.episodicImmutable }
         return record
@@ -11,7 +11,7 @@ extension MemoryEngine {
     /// Parses a supplied record and settles its id (spec §9.1): a supplied id equal to a target gets a fresh UUID,
     /// any other existing id is `ALREADY_EXISTS`.
     private func prepare(
-        _ tx: StoreTransaction, _ bytes: [UInt8], field: String, targets: [String], now t: Nanoseconds
+        _ tx: any StoreTransaction, _ bytes: [UInt8], field: String, targets: [String], now t: Nanoseconds
     ) throws -> MemoryRecord {
         var record = try MemoryRecord.supplied(bytes, field: field, now: t, defaults: defaults)
         if record.type == .semantic, !record.hasEvidence {

@@ -6,7 +6,7 @@ import Logging
 ///
 /// Every call reads the clock once; each mutating call is one SQLite transaction, so a refused call changes nothing.
 public final class MemoryEngine: Sendable {
-    public let store: Store
+    package let store: any Store
     public let settings: MemorySettings
     let clock: any WallClock
     let logger: Logger
@@ -15,7 +15,7 @@ public final class MemoryEngine: Sendable {
 
     /// - Parameter inMemoryRelevance: keep an in-memory relevance index (fast text ranking at any size, at the cost
     ///   of reading every record once). Servers and dashboards want it; one-shot CLI commands do not.
-    public init(store: Store, settings: MemorySettings = MemorySettings(), clock: any WallClock = SystemClock(),
+    package init(store: any Store, settings: MemorySettings = MemorySettings(), clock: any WallClock = SystemClock(),
                 inMemoryRelevance: Bool = false, logger: Logger = Logger(label: "vigil.memory")) {
         self.store = store
         self.settings = settings

@@ -71,8 +71,8 @@ extension MemoryRecord {
 }
 
 /// The text of a record as the search index sees it (spec §8.4).
-enum MemoryText {
-    static func summary(type: MemoryType, payload: JSONObject) -> String {
+package enum MemoryText {
+    package static func summary(type: MemoryType, payload: JSONObject) -> String {
         switch type {
         case .episodic:
             let timeline = payload["timeline"]?.arrayValue ?? []
@@ -100,7 +100,7 @@ enum MemoryText {
     }
 
     /// Every other string leaf of the payload (except `kind`), then the tags, joined by newlines.
-    static func body(payload: JSONObject, tags: [String]) -> String {
+    package static func body(payload: JSONObject, tags: [String]) -> String {
         var leaves: [String] = []
         func visit(_ value: JSONValue, key: String?) {
             switch value {

@@ -123,6 +123,16 @@ public struct DecayProfile: Sendable, Equatable {
     public var minSalience: Double = 0
     public var maxAgeSeconds: Int64 = 0
     public var reinforcementGain: Double = 0
+
+    package init(
+        curve: String = "exponential", halfLifeSeconds: Int64, minSalience: Double = 0, maxAgeSeconds: Int64 = 0, reinforcementGain: Double = 0
+    ) {
+        self.curve = curve
+        self.halfLifeSeconds = halfLifeSeconds
+        self.minSalience = minSalience
+        self.maxAgeSeconds = maxAgeSeconds
+        self.reinforcementGain = reinforcementGain
+    }
 }
 
 public struct Lifecycle: Sendable, Equatable {
@@ -130,6 +140,15 @@ public struct Lifecycle: Sendable, Equatable {
     public var lastReinforcedAt: Nanoseconds
     public var pinned = false
     public var deletionPolicy = ""
+
+    package init(
+        decay: DecayProfile, lastReinforcedAt: Nanoseconds, pinned: Bool = false, deletionPolicy: String = ""
+    ) {
+        self.decay = decay
+        self.lastReinforcedAt = lastReinforcedAt
+        self.pinned = pinned
+        self.deletionPolicy = deletionPolicy
+    }
 }
 
 public struct ProvenanceSource: Sendable, Equatable {
@@ -138,11 +157,28 @@ public struct ProvenanceSource: Sendable, Equatable {
     public var hash = ""
     public var createdBy = ""
     public var timestamp: Nanoseconds
+
+    package init(
+        kind: String, ref: String, hash: String = "", createdBy: String = "", timestamp: Nanoseconds
+    ) {
+        self.kind = kind
+        self.ref = ref
+        self.hash = hash
+        self.createdBy = createdBy
+        self.timestamp = timestamp
+    }
 }
 
 public struct Provenance: Sendable, Equatable {
     public var sources: [ProvenanceSource] = []
     public var createdBy = ""
+
+    package init(
+        sources: [ProvenanceSource] = [], createdBy: String = ""
+    ) {
+        self.sources = sources
+        self.createdBy = createdBy
+    }
 }
 
 public struct Relation: Sendable, Equatable {
@@ -150,6 +186,15 @@ public struct Relation: Sendable, Equatable {
     public var targetID: String
     public var weight: Double = 0
     public var createdAt: Nanoseconds
+
+    package init(
+        predicate: String, targetID: String, weight: Double = 0, createdAt: Nanoseconds
+    ) {
+        self.predicate = predicate
+        self.targetID = targetID
+        self.weight = weight
+        self.createdAt = createdAt
+    }
 }
 
 public struct AuditEntry: Sendable, Equatable {
@@ -157,6 +202,15 @@ public struct AuditEntry: Sendable, Equatable {
     public var actor: String
     public var timestamp: Nanoseconds
     public var rationale: String
+
+    package init(
+        action: String, actor: String, timestamp: Nanoseconds, rationale: String
+    ) {
+        self.action = action
+        self.actor = actor
+        self.timestamp = timestamp
+        self.rationale = rationale
+    }
 }
 
 /// A memory record (Membrane spec §4.2) with its internal status and salience anchor.
@@ -178,6 +232,26 @@ public struct MemoryRecord: Sendable, Equatable {
     public var payload: JSONObject
     public var auditLog: [AuditEntry]
     public var status: MemoryStatus
+
+    package init(
+        id: String, type: MemoryType, sensitivity: Sensitivity, confidence: Double, base: Double, scope: String, tags: [String], createdAt: Nanoseconds, updatedAt: Nanoseconds, lifecycle: Lifecycle, provenance: Provenance, relations: [Relation], payload: JSONObject, auditLog: [AuditEntry], status: MemoryStatus
+    ) {
+        self.id = id
+        self.type = type
+        self.sensitivity = sensitivity
+        self.confidence = confidence
+        self.base = base
+        self.scope = scope
+        self.tags = tags
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lifecycle = lifecycle
+        self.provenance = provenance
+        self.relations = relations
+        self.payload = payload
+        self.auditLog = auditLog
+        self.status = status
+    }
 
     /// Effective salience at `t` (spec §7.2): a pure function of the stored state, never compounding.
     public func salience(at t: Nanoseconds) -> Double {

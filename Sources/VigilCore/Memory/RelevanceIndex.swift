@@ -82,7 +82,7 @@ public final class RelevanceIndex: Sendable {
     public var count: Int { state.withLock { $0.liveDocuments } }
 
     /// Brings the index up to date with the store (the whole store the first time).
-    func sync(_ tx: StoreTransaction) throws {
+    func sync(_ tx: any StoreTransaction) throws {
         let last = state.withLock { $0.lastChange }
         let behindTheLog = try tx.oldestMemoryChange().map { last < $0 - 1 } ?? false
         if last < 0 || behindTheLog {

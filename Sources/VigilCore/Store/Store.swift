@@ -1,112 +1,70 @@
-import Foundation
-import GRDB
-
-/// The one SQLite database that both engines share: WAL mode, a busy timeout, versioned migrations, safe to open
-/// from many processes at once.
+/// The one database both engines share: a SQLite file by default (`VigilStoreSQLite`), or a PostgreSQL database that
+/// several servers share.
 ///
-/// Only the store and its `Store+*.swift` extensions speak SQL. Engines run their work inside ``write(_:)`` and
-/// ``read(_:)`` closures that receive a ``StoreTransaction`` and call methods named for what they mean.
-public final class Store: Sendable {
-    /// Seconds a writer waits for another process's lock before giving up with ``StoreError/busy``.
-    public static let busyTimeout: TimeInterval = 5
+/// Only a store speaks SQL. Engines run their work inside ``write(_:)`` and ``read(_:)`` closures that receive a
+/// ``StoreTransaction`` and call methods named for what they mean; each implementation lives in its own target, so
+/// the compiler keeps SQL out of the rules.
+package protocol Store: AnyObject, Sendable {
+    /// Where the store lives, safe to print: a file path, or a database URL without its password.
+    var location: String { get }
 
-    public let path: String
-    let pool: DatabasePool
-    let group = WriteGroup()
-    /// Checkpoints this store's log in the background.
-    let checkpointer: Checkpointer
-
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw StoreError.cannotOpen(path: path, reason: "cannot create directory \(directory)")
-            }
-        }
-        let checkpointer = Checkpointer(path: path)
-        self.checkpointer = checkpointer
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
-        configuration.label = "vigil"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
-            if !db.configuration.readonly { try checkpointer.install(on: db) }
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            let migrator = Migrations.migrator
-            try pool.read { db in
-                if try migrator.hasBeenSuperseded(db) { throw StoreError.newerSchema(path: path) }
-            }
-            try migrator.migrate(pool)
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
-    }
+    /// The folder where this process keeps what belongs with the store on this machine only: the receipt signing
+    /// key. Beside the file for SQLite.
+    var localDirectory: String { get }
 
     /// Runs `body` atomically in a write transaction; any error it throws undoes everything it wrote.
     ///
-    /// Concurrent writers share transactions (group commit): the first thread to find no batch running becomes the
-    /// leader, runs every queued body, each in its own savepoint, and commits them together; the others wait for the
-    /// commit and return their own result. A body that throws rolls back only its savepoint, so one failed request
-    /// never undoes another's, and no caller returns before its work is committed. Under load this turns many small
-    /// commits into few, which is what lets the endpoints keep up with many agents at once.
-    ///
-    /// Errors thrown by `body` itself pass through unchanged; SQLite failures become ``StoreError``. `body` must not
-    /// call `write` again (GRDB forbids that anyway).
-    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try withoutActuallyEscaping(body) { body in
-            var value: T?
-            let job = WriteGroup.Job { db in value = try body(StoreTransaction(db: db)) }
-            if let error = group.perform(job, pool: pool) {
-                if let error = error as? DatabaseError { throw StoreError.from(error, path: path) }
-                throw error
-            }
-            return value!
-        }
-    }
+    /// Errors thrown by `body` itself pass through unchanged; database failures become ``StoreError``. `body` must not
+    /// call `write` again. Rows that `body` reads and then changes are its alone until it returns: a concurrent writer
+    /// (in this process or another) waits, so a read-modify-write of a decision's chain head stays linear.
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 
-    /// Write transactions this process has run and the ``write(_:)`` calls they carried (group commit folds many
-    /// calls into one transaction under load).
-    public var writeStatistics: (transactions: Int, jobs: Int) { group.statistics }
-
-    /// Background checkpoints run since the store opened (see ``Checkpointer``).
-    public var checkpointsRun: Int { checkpointer.checkpointsRun }
-
-    /// Runs `body` in one read transaction on a snapshot of the database.
-    func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        do {
-            return try pool.read { db in try body(StoreTransaction(db: db)) }
-        } catch let error as DatabaseError {
-            throw StoreError.from(error, path: path)
-        }
-    }
+    /// Runs `body` in one read transaction on a consistent view of the database.
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
 
     /// The applied migration identifiers, oldest first.
-    public func appliedMigrations() throws(StoreError) -> [String] {
-        do {
-            return try pool.read { db in try Migrations.migrator.appliedIdentifiers(db).sorted() }
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
-    }
+    func appliedMigrations() throws(StoreError) -> [String]
 
-    /// The journal mode in force (`wal`).
-    public func journalMode() throws(StoreError) -> String {
-        do {
-            return try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
-        } catch {
-            throw StoreError.from(error, path: path)
-        }
+    /// A new cheap "did anything change?" signal for readers in this process.
+    func changeSignal() throws(StoreError) -> any StoreChangeSignal
+
+    /// Write transactions this process has run and the ``write(_:)`` calls they carried (a store may fold many calls
+    /// into one transaction under load).
+    var writeStatistics: (transactions: Int, jobs: Int) { get }
+
+    /// How much room the store takes now (best effort: zero when it cannot tell).
+    func usage() -> StoreUsage
+
+    /// A textual dump of every vigil table but derived search indexes, rows sorted, for tests that prove a refused
+    /// call changed nothing.
+    func snapshot() throws -> String
+}
+
+extension DecisionEngine {
+    /// The store's snapshot; see ``Store/snapshot()``.
+    package func debugSnapshot() throws -> String { try store.snapshot() }
+}
+
+/// How much room a store takes.
+package struct StoreUsage: Sendable, Equatable {
+    /// A short name for the store: the file's name, or the database's.
+    package var name: String
+    package var bytes: Int64
+    /// The write-ahead log that has not been copied back yet, when the store keeps one of its own.
+    package var logBytes: Int64?
+
+    package init(name: String, bytes: Int64, logBytes: Int64?) {
+        self.name = name
+        self.bytes = bytes
+        self.logBytes = logBytes
     }
 }
 
-/// The handle engines receive inside a store transaction. It never escapes the closure.
-struct StoreTransaction {
-    let db: Database
+/// A cheap "did anything change?" signal: a number that moves whenever any process commits to the store, so a
+/// dashboard can poll it for a few microseconds and re-query only when it moves.
+///
+/// - Important: The value only means something when compared with an earlier value from the *same* signal; never
+///   compare values from two signals.
+package protocol StoreChangeSignal: Sendable {
+    func version() throws(StoreError) -> Int
 }

@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
+import VigilCore
 
-extension StoreTransaction {
+extension SQLiteTransaction {
     private static let approvalColumns = """
         approval_id, decision_id, agent_id, intent, status, title, message, kind, reason, approval_route_id,
         require_rationale, requested_at, expires_at, resolved_at, resolved_by, rationale
         """
 
-    func insertApproval(_ a: StoredApproval) throws {
+    package func insertApproval(_ a: StoredApproval) throws {
         try db.execute(
             sql: "INSERT INTO approvals (\(Self.approvalColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             arguments: [
@@ -19,7 +20,7 @@ extension StoreTransaction {
 
     /// Records a resolution. Only a `pending` approval changes, which makes concurrent resolutions safe.
     /// - Returns: whether the row was still pending and is now resolved.
-    func resolveApproval(_ a: StoredApproval) throws -> Bool {
+    package func resolveApproval(_ a: StoredApproval) throws -> Bool {
         try db.execute(
             sql: """
                 UPDATE approvals SET status = ?, resolved_at = ?, resolved_by = ?, rationale = ?
@@ -29,19 +30,19 @@ extension StoreTransaction {
         return db.changesCount == 1
     }
 
-    func approval(_ id: String) throws -> StoredApproval? {
+    package func approval(_ id: String) throws -> StoredApproval? {
         try Row.fetchOne(db, sql: "SELECT \(Self.approvalColumns) FROM approvals WHERE approval_id = ?", arguments: [id])
             .map(makeApproval)
     }
 
     /// Ids of decisions with a pending approval whose deadline has passed.
-    func decisionsWithExpiredApprovals(now: String) throws -> [String] {
+    package func decisionsWithExpiredApprovals(now: String) throws -> [String] {
         try String.fetchAll(
             db, sql: "SELECT DISTINCT decision_id FROM approvals WHERE status = 'pending' AND expires_at <= ?",
             arguments: [now])
     }
 
-    func approvals(statuses: [String], agentID: String?, limit: Int, offset: Int) throws -> (rows: [StoredApproval], total: Int) {
+    package func approvals(statuses: [String], agentID: String?, limit: Int, offset: Int) throws -> (rows: [StoredApproval], total: Int) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if !statuses.isEmpty {
@@ -76,30 +77,16 @@ extension StoreTransaction {
     }
 }
 
-/// A filtered, paged query over decisions, shared by `decision_search` and the operator list.
-struct DecisionQuery {
-    var agentID: String?
-    var statuses: [String] = []
-    var intentPrefix: String?
-    var kind: String?
-    var category: String?
-    var tags: [String] = []
-    /// An FTS5 match expression; when set, results are ranked by bm25.
-    var match: String?
-    var limit: Int
-    var offset: Int
-}
-
-extension StoreTransaction {
-    func decisions(_ q: DecisionQuery) throws -> (rows: [StoredDecision], total: Int) {
+extension SQLiteTransaction {
+    package func decisions(_ q: DecisionQuery) throws -> (rows: [StoredDecision], total: Int) {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         var from = "decisions d"
         var order = "d.created_at DESC, d.decision_id DESC"
-        if let match = q.match {
+        if let text = q.text {
             from = "decision_search s JOIN decisions d ON d.rowid = s.rowid"
             conditions.append("decision_search MATCH ?")
-            arguments += [match]
+            arguments += [Self.fts5(text)]
             order = "bm25(decision_search) ASC, " + order
         }
         if let agentID = q.agentID {
@@ -140,7 +127,7 @@ extension StoreTransaction {
     }
 
     /// How many approvals are pending (for the dashboard's status line and `vigil approvals list`).
-    func pendingApprovalCount() throws -> Int {
+    package func pendingApprovalCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM approvals WHERE status = 'pending'") ?? 0
     }
 }

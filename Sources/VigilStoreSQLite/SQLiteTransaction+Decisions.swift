@@ -1,6 +1,7 @@
 import GRDB
+import VigilCore
 
-extension StoreTransaction {
+extension SQLiteTransaction {
     private static let decisionColumns = """
         decision_id, agent_id, actor, intent, automation_mode, instance, version, metadata, status, approval_status,
         approval_required, approval_id, created_at, closed_at, close_action, close_reason, kind, title, category, tags,
@@ -17,14 +18,14 @@ extension StoreTransaction {
         ]
     }
 
-    func insertDecision(_ d: StoredDecision) throws {
+    package func insertDecision(_ d: StoredDecision) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Array(repeating: "?", count: 25).joined(separator: ",")))")
         try statement.execute(arguments: arguments(d))
     }
 
     /// Writes every mutable column of `d` back.
-    func updateDecision(_ d: StoredDecision) throws {
+    package func updateDecision(_ d: StoredDecision) throws {
         let statement = try db.cachedStatement(
             sql: """
                 UPDATE decisions SET status = ?, approval_status = ?, approval_required = ?, approval_id = ?,
@@ -41,12 +42,12 @@ extension StoreTransaction {
     /// Writes back only the chain head (`event_count`, `head_hash`): for calls that append an event and change
     /// nothing else. Leaves the indexes on status and approval untouched, so it dirties fewer pages than
     /// ``updateDecision(_:)``.
-    func updateDecisionHead(_ d: StoredDecision) throws {
+    package func updateDecisionHead(_ d: StoredDecision) throws {
         try db.cachedStatement(sql: "UPDATE decisions SET event_count = ?, head_hash = ? WHERE decision_id = ?")
             .execute(arguments: [d.eventCount, d.headHash, d.decisionID])
     }
 
-    func decision(_ id: String) throws -> StoredDecision? {
+    package func decision(_ id: String) throws -> StoredDecision? {
         let statement = try db.cachedStatement(sql: "SELECT \(Self.decisionColumns) FROM decisions WHERE decision_id = ?")
         return try Row.fetchOne(statement, arguments: [id]).map(decisionInColumnOrder)
     }
@@ -69,7 +70,7 @@ extension StoreTransaction {
             lastException: ExceptionNote(json: (row[24] as String?).flatMap { try? JSONParser.parse($0) }))
     }
 
-    func makeDecision(_ row: Row) -> StoredDecision {
+    package func makeDecision(_ row: Row) -> StoredDecision {
         StoredDecision(
             decisionID: row["decision_id"], agentID: row["agent_id"], actor: row["actor"], intent: row["intent"],
             automationMode: AutomationMode(rawValue: row["automation_mode"]) ?? .autonomous,
@@ -88,7 +89,7 @@ extension StoreTransaction {
 
     /// Adds `text` to the decision's searchable words; the full-text index catches up at the next
     /// ``refreshDecisionSearch()``.
-    func appendSearchText(_ decisionID: String, _ text: String) throws {
+    package func appendSearchText(_ decisionID: String, _ text: String) throws {
         try db.cachedStatement(
             sql: "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ? FROM decisions WHERE decision_id = ?"
         ).execute(arguments: [text, decisionID])
@@ -98,14 +99,14 @@ extension StoreTransaction {
     }
 
     /// Whether some decision's full-text document lags its words.
-    func decisionSearchIsStale() throws -> Bool {
+    package func decisionSearchIsStale() throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM decision_search_stale)")) ?? false
     }
 
     /// Rebuilds the full-text documents of up to `limit` stale decisions from their pieces, in the order the pieces
     /// were added.
     /// - Returns: whether stale decisions remain.
-    func refreshDecisionSearch(limit: Int) throws -> Bool {
+    package func refreshDecisionSearch(limit: Int) throws -> Bool {
         let chunk = "SELECT decision_rowid FROM decision_search_stale ORDER BY decision_rowid LIMIT \(limit)"
         try db.execute(
             sql: """
@@ -121,7 +122,7 @@ extension StoreTransaction {
 
     // MARK: Events
 
-    func appendEvent(_ e: StoredEvent, type: String, timestamp: String, actor: String) throws {
+    package func appendEvent(_ e: StoredEvent, type: String, timestamp: String, actor: String) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO decision_events (decision_id, seq, event_id, type, timestamp, actor, prev_hash, hash, body)
@@ -130,7 +131,7 @@ extension StoreTransaction {
         ).execute(arguments: [e.decisionID, e.seq, e.eventID, type, timestamp, actor, e.prevHash, e.hash, e.body])
     }
 
-    func events(of decisionID: String) throws -> [StoredEvent] {
+    package func events(of decisionID: String) throws -> [StoredEvent] {
         try Row.fetchAll(
             db.cachedStatement(
                 sql: "SELECT decision_id, seq, event_id, type, prev_hash, hash, body FROM decision_events WHERE decision_id = ? ORDER BY seq"),
@@ -143,7 +144,7 @@ extension StoreTransaction {
     }
 
     /// The decision an event belongs to and its type, if the event exists.
-    func eventOwner(_ eventID: String) throws -> (decisionID: String, type: String)? {
+    package func eventOwner(_ eventID: String) throws -> (decisionID: String, type: String)? {
         guard let row = try Row.fetchOne(
             db, sql: "SELECT decision_id, type FROM decision_events WHERE event_id = ?", arguments: [eventID])
         else { return nil }
@@ -152,17 +153,17 @@ extension StoreTransaction {
 
     // MARK: Evidence, write buffer, idempotency, receipts
 
-    func insertEvidence(eventID: String, decisionID: String, evidence: JSONValue) throws {
+    package func insertEvidence(eventID: String, decisionID: String, evidence: JSONValue) throws {
         try db.cachedStatement(sql: "INSERT INTO read_evidence (event_id, decision_id, evidence) VALUES (?, ?, ?)")
             .execute(arguments: [eventID, decisionID, evidence.canonicalText])
     }
 
-    func evidence(eventID: String) throws -> JSONValue? {
+    package func evidence(eventID: String) throws -> JSONValue? {
         try String.fetchOne(db, sql: "SELECT evidence FROM read_evidence WHERE event_id = ?", arguments: [eventID])
             .flatMap { try? JSONParser.parse($0) }
     }
 
-    func bufferWrite(eventID: String, decisionID: String, seq: Int, productID: String, operation: String,
+    package func bufferWrite(eventID: String, decisionID: String, seq: Int, productID: String, operation: String,
                      rows: JSONValue, createdRecords: JSONValue?) throws {
         try db.cachedStatement(
             sql: """
@@ -173,15 +174,7 @@ extension StoreTransaction {
                               createdRecords?.canonicalText])
     }
 
-    struct BufferedWrite {
-        var eventID: String
-        var productID: String
-        var operation: String
-        var rows: [JSONValue]
-        var createdRecords: JSONValue?
-    }
-
-    func bufferedWrites(of decisionID: String) throws -> [BufferedWrite] {
+    package func bufferedWrites(of decisionID: String) throws -> [BufferedWrite] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM write_buffer WHERE decision_id = ? ORDER BY seq", arguments: [decisionID]
         ).map { row in
@@ -193,12 +186,12 @@ extension StoreTransaction {
     }
 
     /// Drops the write buffer and read evidence of a closed decision.
-    func discardWorkingState(of decisionID: String) throws {
+    package func discardWorkingState(of decisionID: String) throws {
         try db.cachedStatement(sql: "DELETE FROM write_buffer WHERE decision_id = ?").execute(arguments: [decisionID])
         try db.cachedStatement(sql: "DELETE FROM read_evidence WHERE decision_id = ?").execute(arguments: [decisionID])
     }
 
-    func idempotentWrite(agentID: String, decisionID: String, key: String) throws -> (fingerprint: String, result: JSONValue)? {
+    package func idempotentWrite(agentID: String, decisionID: String, key: String) throws -> (fingerprint: String, result: JSONValue)? {
         guard let row = try Row.fetchOne(
             db,
             sql: "SELECT fingerprint, result FROM write_idempotency WHERE agent_id = ? AND decision_id = ? AND idempotency_key = ?",
@@ -207,7 +200,7 @@ extension StoreTransaction {
         return (row["fingerprint"], (try? JSONParser.parse(row["result"] as String)) ?? .null)
     }
 
-    func recordIdempotentWrite(agentID: String, decisionID: String, key: String, fingerprint: String,
+    package func recordIdempotentWrite(agentID: String, decisionID: String, key: String, fingerprint: String,
                                result: JSONValue) throws {
         try db.execute(
             sql: """
@@ -217,22 +210,22 @@ extension StoreTransaction {
             arguments: [agentID, decisionID, key, fingerprint, result.canonicalText])
     }
 
-    func insertReceipt(decisionID: String, text: String) throws {
+    package func insertReceipt(decisionID: String, text: String) throws {
         try db.cachedStatement(sql: "INSERT INTO receipts (decision_id, receipt) VALUES (?, ?)")
             .execute(arguments: [decisionID, text])
     }
 
-    func receipt(decisionID: String) throws -> String? {
+    package func receipt(decisionID: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT receipt FROM receipts WHERE decision_id = ?", arguments: [decisionID])
     }
 
-    func registerReceiptKey(keyID: String, publicKey: String, createdAt: String) throws {
+    package func registerReceiptKey(keyID: String, publicKey: String, createdAt: String) throws {
         try db.execute(
             sql: "INSERT OR IGNORE INTO receipt_keys (key_id, public_key, created_at) VALUES (?, ?, ?)",
             arguments: [keyID, publicKey, createdAt])
     }
 
-    func receiptPublicKey(keyID: String) throws -> String? {
+    package func receiptPublicKey(keyID: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT public_key FROM receipt_keys WHERE key_id = ?", arguments: [keyID])
     }
 }

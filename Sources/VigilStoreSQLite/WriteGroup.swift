@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VigilCore
 
 /// Group commit for ``Store/write(_:)``: callers queue jobs, one leader at a time runs every queued job in a single
 /// transaction (a savepoint each) and commits once.

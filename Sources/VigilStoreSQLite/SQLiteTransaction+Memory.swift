@@ -1,36 +1,14 @@
 import Foundation
 import GRDB
+import VigilCore
 
-/// The fields of a record that ranking needs, without payload, relations or audit log.
-struct MemoryCandidate {
-    var rowID: Int64
-    var id: String
-    var type: MemoryType
-    var sensitivity: Sensitivity
-    var scope: String
-    var status: MemoryStatus
-    var confidence: Double
-    var base: Double
-    var createdAt: Nanoseconds
-    var updatedAt: Nanoseconds
-    var decay: DecayProfile
-    var lastReinforcedAt: Nanoseconds
-    var pinned: Bool
-
-    func salience(at t: Nanoseconds) -> Double {
-        MemoryRecord.salience(
-            base: base, status: status, lastReinforcedAt: lastReinforcedAt, decay: decay, pinned: pinned,
-            createdAt: createdAt, at: t)
-    }
-}
-
-extension StoreTransaction {
+extension SQLiteTransaction {
     static let candidateColumns = """
         rowid, id, type, sensitivity, scope, status, confidence, base, created_at, updated_at, curve, half_life,
         min_salience, max_age, reinforcement_gain, last_reinforced_at, pinned
         """
 
-    func makeCandidate(_ row: Row) -> MemoryCandidate {
+    package func makeCandidate(_ row: Row) -> MemoryCandidate {
         MemoryCandidate(
             rowID: row[0], id: row[1], type: MemoryType(rawValue: row[2]) ?? .episodic,
             sensitivity: Sensitivity(level: row[3]) ?? .hyper, scope: row[4],
@@ -39,17 +17,6 @@ extension StoreTransaction {
             decay: DecayProfile(curve: row[10], halfLifeSeconds: row[11], minSalience: row[12], maxAgeSeconds: row[13],
                                 reinforcementGain: row[14]),
             lastReinforcedAt: row[15], pinned: row[16])
-    }
-
-    /// `log2(base) + L/H`: the decay-ordering key of a non-special record, `nil` when base is 0.
-    static func anchor(_ r: MemoryRecord) -> Double? {
-        guard r.base > 0, r.lifecycle.decay.halfLifeSeconds > 0 else { return nil }
-        return log2(r.base) + (Double(r.lifecycle.lastReinforcedAt) / 1e9) / Double(r.lifecycle.decay.halfLifeSeconds)
-    }
-
-    /// Records scored exactly rather than through the anchor order.
-    static func isSpecial(_ r: MemoryRecord) -> Bool {
-        r.lifecycle.pinned || r.lifecycle.decay.minSalience > 0 || r.lifecycle.decay.maxAgeSeconds > 0
     }
 
     private func rowArguments(_ r: MemoryRecord) -> StatementArguments {
@@ -65,18 +32,18 @@ extension StoreTransaction {
             r.type.rawValue, r.sensitivity.level, r.confidence, r.base, r.scope, r.status.rawValue,
             r.status.isLive ? 1 : 0, r.createdAt, r.updatedAt, d.curve, d.halfLifeSeconds, d.minSalience,
             d.maxAgeSeconds, d.reinforcementGain, r.lifecycle.lastReinforcedAt, r.lifecycle.pinned,
-            r.lifecycle.deletionPolicy, Self.anchor(r), Self.isSpecial(r) ? 1 : 0, JSONValue(r.tags).canonicalText,
+            r.lifecycle.deletionPolicy, r.anchor, r.isSpecial ? 1 : 0, JSONValue(r.tags).canonicalText,
             provenance.canonicalText, JSONValue.object(r.payload).canonicalText, r.auditLog.map(\.timestamp).max() ?? r.createdAt,
             r.id,
         ]
     }
 
-    func memoryRecordExists(_ id: String) throws -> Bool {
+    package func memoryRecordExists(_ id: String) throws -> Bool {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM memory_records WHERE id = ?"), arguments: [id]) != nil
     }
 
     /// Inserts a new record with its relations, audit log, search row and decision links.
-    func insertMemoryRecord(_ r: MemoryRecord) throws {
+    package func insertMemoryRecord(_ r: MemoryRecord) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO memory_records (type, sensitivity, confidence, base, scope, status, live, created_at,
@@ -95,7 +62,7 @@ extension StoreTransaction {
 
     /// Writes back a changed record. Relations and audit entries are append-only: those past the counts in
     /// `previous` are inserted.
-    func updateMemoryRecord(_ r: MemoryRecord, previous: MemoryRecord, reindex: Bool) throws {
+    package func updateMemoryRecord(_ r: MemoryRecord, previous: MemoryRecord, reindex: Bool) throws {
         try db.cachedStatement(
             sql: """
                 UPDATE memory_records SET type = ?, sensitivity = ?, confidence = ?, base = ?, scope = ?, status = ?,
@@ -143,7 +110,7 @@ extension StoreTransaction {
     }
 
     /// The whole record: row, relations and audit log.
-    func memoryRecord(_ id: String) throws -> MemoryRecord? {
+    package func memoryRecord(_ id: String) throws -> MemoryRecord? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memory_records WHERE id = ?"), arguments: [id])
         else { return nil }
         return try makeRecord(row)
@@ -151,7 +118,7 @@ extension StoreTransaction {
 
     /// A page of records for browsing, newest first: FTS5 matches of `match` when given (walked from the newest
     /// rowid, so a common word costs no more than a rare one), at or below `maxSensitivity`, of `types` when given.
-    func memoryPage(match: String?, maxSensitivity: Int, types: [String], includeInactive: Bool, limit: Int) throws -> [MemoryRecord] {
+    package func memoryPage(text: TextQuery?, maxSensitivity: Int, types: [String], includeInactive: Bool, limit: Int) throws -> [MemoryRecord] {
         var conditions = ["r.sensitivity <= ?"]
         var arguments: StatementArguments = [maxSensitivity]
         if !types.isEmpty {
@@ -160,19 +127,19 @@ extension StoreTransaction {
         }
         if !includeInactive { conditions.append("r.live = 1") }
         let sql: String
-        if let match {
+        if let text {
             sql = """
                 SELECT r.* FROM memory_search s JOIN memory_records r ON r.rowid = s.rowid
                 WHERE memory_search MATCH ? AND \(conditions.joined(separator: " AND ")) ORDER BY s.rowid DESC LIMIT ?
                 """
-            arguments = [match] + arguments
+            arguments = [Self.fts5(text)] + arguments
         } else {
             sql = "SELECT r.* FROM memory_records r WHERE \(conditions.joined(separator: " AND ")) ORDER BY r.rowid DESC LIMIT ?"
         }
         return try Row.fetchAll(db, sql: sql, arguments: arguments + [limit]).map(makeRecord)
     }
 
-    func memoryRecord(rowID: Int64) throws -> MemoryRecord? {
+    package func memoryRecord(rowID: Int64) throws -> MemoryRecord? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM memory_records WHERE rowid = ?"), arguments: [rowID])
         else { return nil }
         return try makeRecord(row)
@@ -212,7 +179,7 @@ extension StoreTransaction {
     // MARK: Candidates for Retrieve
 
     /// Distinct half-lives among live, non-special records of `type`, found by one index seek per value.
-    func halfLives(of type: MemoryType) throws -> [Int64] {
+    package func halfLives(of type: MemoryType) throws -> [Int64] {
         var out: [Int64] = []
         let statement = try db.cachedStatement(sql: """
             SELECT half_life FROM memory_records INDEXED BY memory_by_anchor
@@ -227,7 +194,7 @@ extension StoreTransaction {
     }
 
     /// Live, non-special records of one type and half-life, in decreasing salience (at any instant).
-    func anchorCursor(type: MemoryType, halfLife: Int64) throws -> CandidateStream {
+    package func anchorCursor(type: MemoryType, halfLife: Int64) throws -> any CandidateCursor {
         CandidateStream(cursor: try Row.fetchCursor(
             db.cachedStatement(sql: """
                 SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_by_anchor
@@ -238,7 +205,7 @@ extension StoreTransaction {
     }
 
     /// Every candidate outside the anchor order: special, zero-base, and (when asked) inactive records of `type`.
-    func unorderedCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
+    package func unorderedCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
         var rows = try Row.fetchAll(
             db.cachedStatement(sql: """
                 SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_unordered
@@ -254,37 +221,37 @@ extension StoreTransaction {
     }
 
     /// Every candidate of `type` (for `limit = 0` and selection).
-    func allCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
+    package func allCandidates(type: MemoryType, includeInactive: Bool) throws -> [MemoryCandidate] {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE type = ? AND (live = 1 OR ?)"),
             arguments: [type.rawValue, includeInactive]
         ).map(makeCandidate)
     }
 
-    func candidate(rowID: Int64) throws -> MemoryCandidate? {
+    package func candidate(rowID: Int64) throws -> MemoryCandidate? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE rowid = ?"),
                          arguments: [rowID]).map(makeCandidate)
     }
 
     /// Matches of an FTS5 expression with `s = −bm25(summary 2, body 1)`, best first, lazily.
-    func searchCursor(_ match: String) throws -> SearchMatches {
+    package func searchCursor(_ text: TextQuery) throws -> any SearchCursor {
         SearchMatches(cursor: try Row.fetchCursor(
             db.cachedStatement(sql: "SELECT rowid, -bm25(memory_search, 2.0, 1.0) AS s FROM memory_search WHERE memory_search MATCH ? ORDER BY rank"),
-            arguments: [match]))
+            arguments: [Self.fts5(text)]))
     }
 
     /// `s` for specific rows (selection candidates).
-    func searchScores(_ match: String, rowIDs: [Int64]) throws -> [Int64: Double] {
+    package func searchScores(_ text: TextQuery, rowIDs: [Int64]) throws -> [Int64: Double] {
         guard !rowIDs.isEmpty else { return [:] }
         var out: [Int64: Double] = [:]
         let rows = try Row.fetchAll(
             db, sql: "SELECT rowid, -bm25(memory_search, 2.0, 1.0) FROM memory_search WHERE memory_search MATCH ? AND rowid IN (\(rowIDs.map(String.init).joined(separator: ",")))",
-            arguments: [match])
+            arguments: [Self.fts5(text)])
         for row in rows { out[row[0]] = row[1] }
         return out
     }
 
-    func payload(rowID: Int64) throws -> JSONObject {
+    package func payload(rowID: Int64) throws -> JSONObject {
         (try String.fetchOne(db.cachedStatement(sql: "SELECT payload FROM memory_records WHERE rowid = ?"), arguments: [rowID]))
             .flatMap { try? JSONParser.parse($0).objectValue } ?? [:]
     }
@@ -292,7 +259,7 @@ extension StoreTransaction {
     // MARK: Metrics, maintenance, links
 
     /// Up to `limit` records after `rowID`, in rowid order: the sweep's chunks.
-    func candidates(after rowID: Int64, limit: Int) throws -> [MemoryCandidate] {
+    package func candidates(after rowID: Int64, limit: Int) throws -> [MemoryCandidate] {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE rowid > ? ORDER BY rowid LIMIT ?"),
             arguments: [rowID, limit]
@@ -300,12 +267,12 @@ extension StoreTransaction {
     }
 
     /// Every record's salience inputs, for metrics.
-    func forEachCandidate(_ body: (MemoryCandidate) throws -> Void) throws {
+    package func forEachCandidate(_ body: (MemoryCandidate) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.candidateColumns) FROM memory_records")
         while let row = try cursor.next() { try body(makeCandidate(row)) }
     }
 
-    func memoryAuditCounts() throws -> [String: Int] {
+    package func memoryAuditCounts() throws -> [String: Int] {
         var out: [String: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT action, count(*) FROM memory_audit GROUP BY action") {
             out[row[0]] = row[1]
@@ -313,23 +280,23 @@ extension StoreTransaction {
         return out
     }
 
-    func memoryCount(createdAfter: Nanoseconds) throws -> Int {
+    package func memoryCount(createdAfter: Nanoseconds) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM memory_records WHERE created_at > ?", arguments: [createdAfter]) ?? 0
     }
 
-    func payloads(of type: MemoryType) throws -> [JSONObject] {
+    package func payloads(of type: MemoryType) throws -> [JSONObject] {
         try String.fetchAll(db, sql: "SELECT payload FROM memory_records WHERE type = ?", arguments: [type.rawValue])
             .compactMap { try? JSONParser.parse($0).objectValue }
     }
 
     /// Persists a record's effective salience at `t`, as the sweep computed it.
-    func persistSweptSalience(rowID: Int64, salience: Double, at t: Nanoseconds) throws {
+    package func persistSweptSalience(rowID: Int64, salience: Double, at t: Nanoseconds) throws {
         try db.cachedStatement(sql: "UPDATE memory_records SET swept_salience = ?, swept_at = ? WHERE rowid = ?")
             .execute(arguments: [salience, t, rowID])
     }
 
     /// Auto-prune candidates whose newest audit entry is older than `cutoff`.
-    func pruneCandidates(auditBefore cutoff: Nanoseconds) throws -> [MemoryCandidate] {
+    package func pruneCandidates(auditBefore cutoff: Nanoseconds) throws -> [MemoryCandidate] {
         try Row.fetchAll(
             db, sql: """
                 SELECT \(Self.candidateColumns) FROM memory_records INDEXED BY memory_by_prune
@@ -340,7 +307,7 @@ extension StoreTransaction {
     }
 
     /// Whether a revision relation touching `id` was created at or after `cutoff`.
-    func hasRecentRevisionRelation(_ id: String, since cutoff: Nanoseconds) throws -> Bool {
+    package func hasRecentRevisionRelation(_ id: String, since cutoff: Nanoseconds) throws -> Bool {
         try Int.fetchOne(
             db, sql: """
                 SELECT 1 FROM memory_relations WHERE (record_id = ? OR target_id = ?)
@@ -350,7 +317,7 @@ extension StoreTransaction {
     }
 
     /// Deletes a record (prune only): row, outgoing relations, audit entries, search row, links; writes a tombstone.
-    func pruneMemoryRecord(_ c: MemoryCandidate, at t: Nanoseconds, reason: String) throws {
+    package func pruneMemoryRecord(_ c: MemoryCandidate, at t: Nanoseconds, reason: String) throws {
         try db.execute(sql: "DELETE FROM memory_search WHERE rowid = ?", arguments: [c.rowID])
         try db.execute(sql: "DELETE FROM memory_relations WHERE record_id = ?", arguments: [c.id])
         try db.execute(sql: "DELETE FROM memory_audit WHERE record_id = ?", arguments: [c.id])
@@ -361,65 +328,56 @@ extension StoreTransaction {
             arguments: [c.id, c.type.rawValue, t, reason])
     }
 
-    func tombstone(_ id: String) throws -> (type: String, prunedAt: Nanoseconds, reason: String)? {
+    package func tombstone(_ id: String) throws -> (type: String, prunedAt: Nanoseconds, reason: String)? {
         guard let row = try Row.fetchOne(db, sql: "SELECT type, pruned_at, reason FROM memory_tombstones WHERE id = ?", arguments: [id])
         else { return nil }
         return (row[0], row[1], row[2])
     }
 
-    func recordIDs(linkedTo decisionID: String) throws -> [String] {
+    package func recordIDs(linkedTo decisionID: String) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT record_id FROM memory_decision_links WHERE decision_id = ? ORDER BY record_id",
                             arguments: [decisionID])
     }
 
-    func decisionIDs(linkedFrom recordID: String) throws -> [String] {
+    package func decisionIDs(linkedFrom recordID: String) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT decision_id FROM memory_decision_links WHERE record_id = ? ORDER BY decision_id",
                             arguments: [recordID])
     }
 
 
-    func markConsolidated(stage: String, recordID: String) throws {
+    package func markConsolidated(stage: String, recordID: String) throws {
         try db.execute(sql: "INSERT OR IGNORE INTO memory_consolidation_log (stage, record_id) VALUES (?, ?)",
                        arguments: [stage, recordID])
     }
 
-    /// Which episodic records a consolidation stage looks at (spec §11).
-    enum EpisodeFilter {
-        case liveCreatedBefore(Nanoseconds)
-        case successful
-        case successfulWithTools
-        case withThreeOrMoreTools
-
-        var condition: String {
-            switch self {
-            case .liveCreatedBefore: return "live = 1 AND created_at <= ?"
-            case .successful: return "json_extract(payload, '$.outcome') = 'success'"
-            case .successfulWithTools:
-                return "json_extract(payload, '$.outcome') = 'success' AND json_array_length(payload, '$.tool_graph') > 0"
-            case .withThreeOrMoreTools: return "json_array_length(payload, '$.tool_graph') >= 3"
-            }
+    private static func condition(_ filter: EpisodeFilter) -> (sql: String, arguments: StatementArguments) {
+        let sql: String
+        switch filter {
+        case .liveCreatedBefore: sql = "live = 1 AND created_at <= ?"
+        case .successful: sql = "json_extract(payload, '$.outcome') = 'success'"
+        case .successfulWithTools:
+            sql = "json_extract(payload, '$.outcome') = 'success' AND json_array_length(payload, '$.tool_graph') > 0"
+        case .withThreeOrMoreTools: sql = "json_array_length(payload, '$.tool_graph') >= 3"
         }
-
-        var arguments: StatementArguments {
-            if case .liveCreatedBefore(let t) = self { return [t] }
-            return []
-        }
+        if case .liveCreatedBefore(let t) = filter { return (sql, [t]) }
+        return (sql, [])
     }
 
     /// Episodic records a consolidation stage has not processed yet, oldest first.
-    func unconsolidatedEpisodes(stage: String, _ filter: EpisodeFilter) throws -> [MemoryRecord] {
+    package func unconsolidatedEpisodes(stage: String, _ filter: EpisodeFilter) throws -> [MemoryRecord] {
+        let (condition, arguments) = Self.condition(filter)
         let ids = try String.fetchAll(
             db, sql: """
-                SELECT id FROM memory_records r WHERE type = 'episodic' AND \(filter.condition)
+                SELECT id FROM memory_records r WHERE type = 'episodic' AND \(condition)
                 AND NOT EXISTS (SELECT 1 FROM memory_consolidation_log l WHERE l.stage = ? AND l.record_id = r.id)
                 ORDER BY created_at, id
                 """,
-            arguments: filter.arguments + [stage])
+            arguments: arguments + [stage])
         return try ids.compactMap { try memoryRecord($0) }
     }
 
     /// The active semantic record with this subject and predicate, if any.
-    func activeFact(subject: String, predicate: String) throws -> MemoryRecord? {
+    package func activeFact(subject: String, predicate: String) throws -> MemoryRecord? {
         try String.fetchOne(
             db, sql: """
                 SELECT id FROM memory_records WHERE type = 'semantic' AND status = 'active'
@@ -431,7 +389,7 @@ extension StoreTransaction {
     }
 
     /// The competence record with this skill name, if any.
-    func competence(skill: String) throws -> MemoryRecord? {
+    package func competence(skill: String) throws -> MemoryRecord? {
         try String.fetchOne(
             db, sql: "SELECT id FROM memory_records WHERE type = 'competence' AND json_extract(payload, '$.skill_name') = ? ORDER BY created_at, id LIMIT 1",
             arguments: [skill]
@@ -440,49 +398,42 @@ extension StoreTransaction {
 }
 
 /// Rows of a lazy candidate query, as domain values.
-struct CandidateStream {
+struct CandidateStream: CandidateCursor {
     let cursor: RowCursor
-    let transaction: StoreTransaction
+    let transaction: SQLiteTransaction
 
-    func next() throws -> MemoryCandidate? {
+    package func next() throws -> MemoryCandidate? {
         try cursor.next().map(transaction.makeCandidate)
     }
 }
 
 /// Full-text matches, best first: the record's rowid and its relevance `s = −bm25` (always > 0).
-struct SearchMatches {
+struct SearchMatches: SearchCursor {
     let cursor: RowCursor
 
-    func next() throws -> (rowID: Int64, s: Double)? {
+    package func next() throws -> (rowID: Int64, s: Double)? {
         try cursor.next().map { ($0[0], $0[1]) }
     }
 }
 
-/// What the in-memory relevance index keeps of one record: its ranking inputs and its indexed text.
-struct IndexedRecord {
-    var candidate: MemoryCandidate
-    var summary: String
-    var body: String
-}
-
-extension StoreTransaction {
+extension SQLiteTransaction {
     /// The newest change sequence number (0 when nothing changed yet).
-    func latestMemoryChange() throws -> Int64 {
+    package func latestMemoryChange() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM memory_changes") ?? 0
     }
 
     /// The oldest change still in the log, or `nil` when the log is empty.
-    func oldestMemoryChange() throws -> Int64? {
+    package func oldestMemoryChange() throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT min(seq) FROM memory_changes")
     }
 
     /// Drops all but the newest `keep` change-log entries; an index further behind than that rebuilds.
-    func trimMemoryChanges(keep: Int64) throws {
+    package func trimMemoryChanges(keep: Int64) throws {
         try db.execute(sql: "DELETE FROM memory_changes WHERE seq <= (SELECT max(seq) FROM memory_changes) - ?", arguments: [keep])
     }
 
     /// Rowids changed after `seq`, with the newest sequence number seen.
-    func memoryChanges(after seq: Int64) throws -> (rowIDs: [Int64], latest: Int64) {
+    package func memoryChanges(after seq: Int64) throws -> (rowIDs: [Int64], latest: Int64) {
         let rows = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT seq, row_id FROM memory_changes WHERE seq > ? ORDER BY seq"), arguments: [seq])
         return (rows.map { $0[1] }, rows.last.map { $0[0] } ?? seq)
@@ -490,7 +441,7 @@ extension StoreTransaction {
 
     /// Records for the relevance index: every one (`rowIDs` nil) or the given ones. Missing rowids were deleted.
     /// The text comes straight from the full-text table, exactly as FTS5 indexed it.
-    func indexedRecords(_ rowIDs: [Int64]?, _ body: (Int64, IndexedRecord?) throws -> Void) throws {
+    package func indexedRecords(_ rowIDs: [Int64]?, _ body: (Int64, IndexedRecord?) throws -> Void) throws {
         let sql = """
             SELECT \(Self.candidateColumns.split(separator: ",").map { "r." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
             s.summary, s.body FROM memory_records r JOIN memory_search s ON s.rowid = r.rowid

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import GRDB
+import VigilCore
 import Synchronization
 
 /// Copies the write-ahead log back into the database file on a background queue, instead of inside a writer's

@@ -1,7 +1,8 @@
 import GRDB
+import VigilCore
 
-extension StoreTransaction {
-    func insertPrincipal(_ p: Principal) throws {
+extension SQLiteTransaction {
+    package func insertPrincipal(_ p: Principal) throws {
         try db.execute(
             sql: """
                 INSERT INTO principals (principal_id, kind, name, status, allow_override, policy_grants, created_at)
@@ -14,7 +15,7 @@ extension StoreTransaction {
         try setProductGrants(p.principalID, p.productGrants)
     }
 
-    func setProductGrants(_ principalID: String, _ grants: [String]) throws {
+    package func setProductGrants(_ principalID: String, _ grants: [String]) throws {
         try db.execute(sql: "DELETE FROM product_grants WHERE principal_id = ?", arguments: [principalID])
         for product in Set(grants) {
             try db.execute(
@@ -23,26 +24,26 @@ extension StoreTransaction {
         }
     }
 
-    func setPolicyGrants(_ principalID: String, _ grants: [String]?) throws {
+    package func setPolicyGrants(_ principalID: String, _ grants: [String]?) throws {
         try db.execute(
             sql: "UPDATE principals SET policy_grants = ? WHERE principal_id = ?",
             arguments: [grants.map { JSONValue($0).canonicalText }, principalID])
     }
 
-    func setPrincipalActive(_ principalID: String, _ isActive: Bool) throws {
+    package func setPrincipalActive(_ principalID: String, _ isActive: Bool) throws {
         try db.execute(
             sql: "UPDATE principals SET status = ? WHERE principal_id = ?",
             arguments: [isActive ? "active" : "disabled", principalID])
     }
 
-    func principal(_ id: String) throws -> Principal? {
+    package func principal(_ id: String) throws -> Principal? {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM principals WHERE principal_id = ?"), arguments: [id])
         else { return nil }
         return try makePrincipal(row)
     }
 
-    func principals() throws -> [Principal] {
+    package func principals() throws -> [Principal] {
         try Row.fetchAll(db, sql: "SELECT * FROM principals ORDER BY kind, principal_id").map(makePrincipal)
     }
 
@@ -59,7 +60,7 @@ extension StoreTransaction {
             productGrants: grants, policyGrants: policyGrants, createdAt: row["created_at"])
     }
 
-    func insertAPIKey(key: String, record: APIKeyRecord) throws {
+    package func insertAPIKey(key: String, record: APIKeyRecord) throws {
         try db.execute(
             sql: """
                 INSERT INTO api_keys (key_id, key_hash, role, principal_id, key_prefix, created_at, revoked_at)
@@ -71,7 +72,7 @@ extension StoreTransaction {
             ])
     }
 
-    func apiKeys(of principalID: String) throws -> [APIKeyRecord] {
+    package func apiKeys(of principalID: String) throws -> [APIKeyRecord] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM api_keys WHERE principal_id = ? ORDER BY created_at, key_id",
             arguments: [principalID]
@@ -84,7 +85,7 @@ extension StoreTransaction {
     }
 
     /// The principal and role of an unrevoked key with this hash.
-    func activeKey(hash: String) throws -> (String, PrincipalKind)? {
+    package func activeKey(hash: String) throws -> (String, PrincipalKind)? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT principal_id, role FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"),
@@ -93,7 +94,7 @@ extension StoreTransaction {
         return (row["principal_id"], PrincipalKind(rawValue: row["role"]) ?? .agent)
     }
 
-    func revokeKeys(of principalID: String, keyID: String?, at time: String) throws -> Int {
+    package func revokeKeys(of principalID: String, keyID: String?, at time: String) throws -> Int {
         if let keyID {
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE principal_id = ? AND key_id = ? AND revoked_at IS NULL",

@@ -1,21 +1,16 @@
 import GRDB
+import VigilCore
 
-/// A cheap "did anything change?" signal for readers in any process: `PRAGMA data_version` on one dedicated
-/// connection.
-///
-/// `data_version` changes whenever another connection commits, so a dashboard can poll it every 250 ms for a few
-/// microseconds and re-query only when it moves.
-///
-/// - Important: The value only means something when compared with an earlier value from the *same* signal; never
-///   compare values from two signals.
-public final class ChangeSignal: Sendable {
+/// The SQLite store's change signal: `PRAGMA data_version` on one dedicated connection, which changes whenever
+/// another connection (of any process) commits.
+final class SQLiteChangeSignal: StoreChangeSignal {
     private let connection: DatabaseQueue
 
     /// Opens a dedicated connection to the store's file.
-    public init(store: Store) throws(StoreError) {
+    init(store: SQLiteStore) throws(StoreError) {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(Store.busyTimeout)
+        configuration.busyMode = .timeout(SQLiteStore.busyTimeout)
         do {
             connection = try DatabaseQueue(path: store.path, configuration: configuration)
         } catch {
@@ -24,7 +19,7 @@ public final class ChangeSignal: Sendable {
     }
 
     /// The current `data_version` of this signal's connection.
-    public func version() throws(StoreError) -> Int {
+    func version() throws(StoreError) -> Int {
         do {
             return try connection.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
         } catch {

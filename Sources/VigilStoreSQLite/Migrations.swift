@@ -1,4 +1,5 @@
 import GRDB
+import VigilCore
 
 /// The store's schema, as numbered migrations applied in order. Tests run the same migrations.
 enum Migrations {

@@ -1,14 +1,10 @@
 import Foundation
 import GRDB
+import VigilCore
 
-/// Why applying a buffered write failed at commit (a constraint or a type), in words safe to show.
-struct ProductWriteFailure: Error {
-    var detail: String
-}
-
-extension StoreTransaction {
+extension SQLiteTransaction {
     /// Creates `dp_<table>` for every configured table and adds missing columns. Never drops or alters one.
-    func ensureProductTables(_ tables: [TableDefinition]) throws {
+    package func ensureProductTables(_ tables: [VigilCore.TableDefinition]) throws {
         for table in tables {
             let existing = try Row.fetchAll(db, sql: "PRAGMA table_info(\(quote(table.sqlName)))")
                 .map { $0["name"] as String }
@@ -28,7 +24,7 @@ extension StoreTransaction {
     }
 
     /// Rows of `product` matching `query` (field → value equality, `null` matching NULL), in primary-key order.
-    func readProductRows(_ product: DataProduct, query: [(ColumnDefinition, JSONValue)], limit: Int) throws -> [JSONObject] {
+    package func readProductRows(_ product: DataProduct, query: [(VigilCore.ColumnDefinition, JSONValue)], limit: Int) throws -> [JSONObject] {
         let table = product.table
         let fields = product.exposedColumns
         var conditions: [String] = []
@@ -59,7 +55,7 @@ extension StoreTransaction {
     /// - Parameter keepExisting: inserts skip rows whose primary key is already present (seed data).
     /// - Returns: the number of affected rows.
     /// - Throws: ``ProductWriteFailure`` after rolling back the savepoint.
-    func applyProductWrite(_ table: TableDefinition, operation: ProductOperation, rows: [JSONValue], keepExisting: Bool = false) throws -> Int {
+    package func applyProductWrite(_ table: VigilCore.TableDefinition, operation: ProductOperation, rows: [JSONValue], keepExisting: Bool = false) throws -> Int {
         var affected = 0
         for row in rows {
             switch operation {
@@ -88,7 +84,7 @@ extension StoreTransaction {
 
     /// Runs `body` in a savepoint; on a database error the savepoint is rolled back and a
     /// ``ProductWriteFailure`` describing the SQLite error is thrown.
-    func inProductSavepoint<T>(_ body: () throws -> T) throws -> T {
+    package func inProductSavepoint<T>(_ body: () throws -> T) throws -> T {
         var result: T?
         do {
             try db.inSavepoint {
@@ -101,7 +97,7 @@ extension StoreTransaction {
         return result!
     }
 
-    private func matchClause(_ table: TableDefinition, _ match: JSONObject) -> (String, StatementArguments) {
+    private func matchClause(_ table: VigilCore.TableDefinition, _ match: JSONObject) -> (String, StatementArguments) {
         var parts: [String] = []
         var arguments: StatementArguments = []
         for name in match.keys.sorted() {
