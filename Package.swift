@@ -60,10 +60,19 @@ let package = Package(
             dependencies: ["VigilCore", "CSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: upcoming
         ),
+        /// libpq, PostgreSQL's own C client, through a system-library shim; only VigilStorePostgres imports it.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        /// The same store on PostgreSQL, for several servers on one database: migrations, full-text search ranked as
+        /// FTS5 ranks, row locks for chain heads, LISTEN/NOTIFY for live dashboards.
+        .target(
+            name: "VigilStorePostgres",
+            dependencies: ["VigilCore", "CLibPQ"],
+            swiftSettings: upcoming
+        ),
         /// Opens the store a location names (a SQLite path or a database URL): the one place that knows every store.
         .target(
             name: "VigilStores",
-            dependencies: ["VigilCore", "VigilStoreSQLite"],
+            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilStorePostgres"],
             swiftSettings: upcoming
         ),
         /// Generated protobuf and gRPC code for membrane.v1 (regenerate with scripts/generate-protos.sh).
@@ -168,7 +177,9 @@ let package = Package(
         ),
         .target(
             name: "VigilTestSupport",
-            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilStores", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "VigilCore", "VigilStoreSQLite", "VigilStorePostgres", "VigilStores", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -20,20 +20,13 @@ extension SQLiteTransaction {
     }
 
     private func rowArguments(_ r: MemoryRecord) -> StatementArguments {
-        let provenance: JSONValue = [
-            "sources": .array(r.provenance.sources.map { s in
-                ["kind": .string(s.kind), "ref": .string(s.ref), "hash": .string(s.hash),
-                 "created_by": .string(s.createdBy), "timestamp": .int(s.timestamp)]
-            }),
-            "created_by": .string(r.provenance.createdBy),
-        ]
         let d = r.lifecycle.decay
         return [
             r.type.rawValue, r.sensitivity.level, r.confidence, r.base, r.scope, r.status.rawValue,
             r.status.isLive ? 1 : 0, r.createdAt, r.updatedAt, d.curve, d.halfLifeSeconds, d.minSalience,
             d.maxAgeSeconds, d.reinforcementGain, r.lifecycle.lastReinforcedAt, r.lifecycle.pinned,
             r.lifecycle.deletionPolicy, r.anchor, r.isSpecial ? 1 : 0, JSONValue(r.tags).canonicalText,
-            provenance.canonicalText, JSONValue.object(r.payload).canonicalText, r.auditLog.map(\.timestamp).max() ?? r.createdAt,
+            r.provenance.storedJSON.canonicalText, JSONValue.object(r.payload).canonicalText, r.auditLog.map(\.timestamp).max() ?? r.createdAt,
             r.id,
         ]
     }
@@ -155,12 +148,7 @@ extension SQLiteTransaction {
             db.cachedStatement(sql: "SELECT action, actor, timestamp, rationale FROM memory_audit WHERE record_id = ? ORDER BY ord"),
             arguments: [id]
         ).map { AuditEntry(action: $0[0], actor: $0[1], timestamp: $0[2], rationale: $0[3]) }
-        let provenanceJSON = (try? JSONParser.parse(row["provenance"] as String)) ?? [:]
-        let sources = (provenanceJSON["sources"]?.arrayValue ?? []).map { s in
-            ProvenanceSource(
-                kind: s["kind"]?.stringValue ?? "", ref: s["ref"]?.stringValue ?? "", hash: s["hash"]?.stringValue ?? "",
-                createdBy: s["created_by"]?.stringValue ?? "", timestamp: s["timestamp"]?.integerValue ?? 0)
-        }
+        let provenance = Provenance(storedJSON: (try? JSONParser.parse(row["provenance"] as String)) ?? [:])
         return MemoryRecord(
             id: id, type: MemoryType(rawValue: row["type"]) ?? .episodic,
             sensitivity: Sensitivity(level: row["sensitivity"]) ?? .hyper, confidence: row["confidence"],
@@ -171,7 +159,7 @@ extension SQLiteTransaction {
                 decay: DecayProfile(curve: row["curve"], halfLifeSeconds: row["half_life"], minSalience: row["min_salience"],
                                     maxAgeSeconds: row["max_age"], reinforcementGain: row["reinforcement_gain"]),
                 lastReinforcedAt: row["last_reinforced_at"], pinned: row["pinned"], deletionPolicy: row["deletion_policy"]),
-            provenance: Provenance(sources: sources, createdBy: provenanceJSON["created_by"]?.stringValue ?? ""),
+            provenance: provenance,
             relations: relations, payload: (try? JSONParser.parse(row["payload"] as String))?.objectValue ?? [:],
             auditLog: audit, status: MemoryStatus(rawValue: row["status"]) ?? .active)
     }

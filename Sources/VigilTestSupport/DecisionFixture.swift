@@ -2,7 +2,7 @@ import Foundation
 import VigilCore
 import VigilStoreSQLite
 
-/// The fixture of TraceMem spec §14 on a real temporary SQLite file: a store, an injectable clock, agents `agent_a`
+/// The fixture of TraceMem spec §14 on a real temporary store (a SQLite file or a PostgreSQL database): a store, an injectable clock, agents `agent_a`
 /// and `agent_b`, operator `op_o`, the `orders` table with its four products, `hidden_v1` and `discount_cap_v1`.
 public final class DecisionFixture: Sendable {
     public static let configTOML = """
@@ -85,7 +85,9 @@ public final class DecisionFixture: Sendable {
     public let directory: TemporaryDirectory
     public let clock: ManualClock
     public let config: VigilConfig
-    package let store: SQLiteStore
+    package let store: any Store
+    /// Which kind of store this fixture runs on.
+    public let storeKind: TestStore
     public let engine: DecisionEngine
     public let principals: PrincipalRegistry
     public let agentA: Principal
@@ -98,24 +100,31 @@ public final class DecisionFixture: Sendable {
         "orders_read_v1", "orders_insert", "orders_update", "orders_delete", "accounts_insert",
     ]
 
-    public var databasePath: String { store.path }
+    /// The SQLite file, or the PostgreSQL URL (without password).
+    public var databasePath: String { store.location }
 
     /// - Parameter now: where the fixture's clock starts; tests that mix the fixture with a real `vigil` process pass
     ///   the real time, so both agree on what has expired.
     public init(
-        configTOML: String = DecisionFixture.configTOML, allowOverrideForA: Bool = false,
+        store kind: TestStore = .sqlite, configTOML: String = DecisionFixture.configTOML, allowOverrideForA: Bool = false,
         now: Date = Date(timeIntervalSince1970: 1_767_780_000)
     ) throws {
         directory = try TemporaryDirectory()
         clock = ManualClock(now)
         config = try VigilConfig(toml: configTOML)
-        store = try SQLiteStore(path: directory.file("vigil.db"))
+        storeKind = kind
+        store = try kind.open(in: directory)
         engine = try DecisionEngine(store: store, config: config, clock: clock)
         principals = PrincipalRegistry(store: store, clock: clock)
         (agentA, keyA) = try principals.add(
             name: "agent_a", kind: .agent, allowOverride: allowOverrideForA, productGrants: orderGrants)
         (agentB, keyB) = try principals.add(name: "agent_b", kind: .agent, productGrants: orderGrants)
         (_, keyO) = try principals.add(name: "op_o", kind: .operator)
+    }
+
+    /// Another handle on the same database, as a second process (or server) would open it.
+    package func secondStore() throws -> any Store {
+        try storeKind.reopen(store, in: directory)
     }
 
     /// Calls a tool as agent A (or `agent`).

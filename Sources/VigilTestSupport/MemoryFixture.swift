@@ -2,22 +2,30 @@ import Foundation
 import VigilCore
 import VigilStoreSQLite
 
-/// A memory engine on a real temporary SQLite file with a clock that starts at T0 and moves only when told.
+/// A memory engine on a real temporary store (a SQLite file or a PostgreSQL database) with a clock that starts at T0 and moves only when told.
 public final class MemoryFixture: Sendable {
     public let directory: TemporaryDirectory
     public let clock: ManualClock
-    package let store: SQLiteStore
+    package let store: any Store
+    /// Which kind of store this fixture runs on.
+    public let storeKind: TestStore
     public let engine: MemoryEngine
     /// T0, in nanoseconds.
     public let t0: Nanoseconds
 
-    public init(settings: MemorySettings = MemorySettings()) throws {
+    public init(store kind: TestStore = .sqlite, settings: MemorySettings = MemorySettings()) throws {
         directory = try TemporaryDirectory()
         let start = Date(timeIntervalSince1970: 1_767_780_000)
         clock = ManualClock(start)
         t0 = MemoryTime.nanoseconds(start)
-        store = try SQLiteStore(path: directory.file("vigil.db"))
+        storeKind = kind
+        store = try kind.open(in: directory)
         engine = MemoryEngine(store: store, settings: settings, clock: clock)
+    }
+
+    /// Another handle on the same database, as a second process (or server) would open it.
+    package func secondStore() throws -> any Store {
+        try storeKind.reopen(store, in: directory)
     }
 
     /// Moves the clock forward.

@@ -9,9 +9,9 @@ struct ApprovalTests {
         try f.call("decision_request_approval", ["decision_id": .string(id)].merging(extra) { $1 })
     }
 
-    @Test("60–62: a request is delivered, blocks a second one and accepts description")
-    func requestFlow() throws {
-        let f = try DecisionFixture()
+    @Test("60–62: a request is delivered, blocks a second one and accepts description", arguments: TestStore.all)
+    func requestFlow(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approval = try request(f, id, ["description": "why", "kind": "exception"])
         let approvalID = approval["approval_id"]!.s!
@@ -29,9 +29,9 @@ struct ApprovalTests {
         #expect(listed[0]["title"] == "billing.refund.issue")
     }
 
-    @Test("63: expiry bounds and unknown routes")
-    func requestValidation() throws {
-        let f = try DecisionFixture()
+    @Test("63: expiry bounds and unknown routes", arguments: TestStore.all)
+    func requestValidation(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32602, data: "expires_in_seconds must be between 60 and 604800") {
             _ = try request(f, id, ["expires_in_seconds": 10])
@@ -41,9 +41,9 @@ struct ApprovalTests {
         }
     }
 
-    @Test("64: an operator approves; the trace records who and why")
-    func approve() throws {
-        let f = try DecisionFixture()
+    @Test("64: an operator approves; the trace records who and why", arguments: TestStore.all)
+    func approve(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id)["approval_id"]!
         let result = try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "approve", "rationale": "ok"])
@@ -52,9 +52,9 @@ struct ApprovalTests {
         #expect(event["type"] == "approval_resolved" && event["actor"] == "op_o" && event["rationale"] == "ok")
     }
 
-    @Test("65: a rejection blocks commit but allows abort")
-    func reject() throws {
-        let f = try DecisionFixture()
+    @Test("65: a rejection blocks commit but allows abort", arguments: TestStore.all)
+    func reject(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id)["approval_id"]!
         let result = try f.callAsOperator("operator_approval_resolve", ["approval_id": approvalID, "resolution": "denied"])
@@ -67,9 +67,9 @@ struct ApprovalTests {
         #expect(try f.call("decision_close", ["decision_id": .string(id), "action": "abort"])["status"] == "aborted")
     }
 
-    @Test("66–67: resolutions are final; a required rationale is enforced")
-    func finality() throws {
-        let f = try DecisionFixture()
+    @Test("66–67: resolutions are final; a required rationale is enforced", arguments: TestStore.all)
+    func finality(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id, ["require_rationale": true])["approval_id"]!.s!
         try expectRefusal(f, code: -32602, data: "rationale is required for this approval") {
@@ -82,9 +82,9 @@ struct ApprovalTests {
         }
     }
 
-    @Test("68: an approval past its deadline expires lazily, whatever the sweep does")
-    func expiry() throws {
-        let f = try DecisionFixture()
+    @Test("68: an approval past its deadline expires lazily, whatever the sweep does", arguments: TestStore.all)
+    func expiry(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approval = try request(f, id, ["expires_in_seconds": 60])
         let approvalID = approval["approval_id"]!.s!
@@ -101,9 +101,9 @@ struct ApprovalTests {
         #expect(try f.engine.sweepExpiredApprovals() == 0, "already expired once")
     }
 
-    @Test("68: the sweep expires approvals nobody looked at")
-    func sweep() throws {
-        let f = try DecisionFixture()
+    @Test("68: the sweep expires approvals nobody looked at", arguments: TestStore.all)
+    func sweep(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         _ = try request(f, id, ["expires_in_seconds": 60])
         f.clock.advance(by: 120)
@@ -111,9 +111,9 @@ struct ApprovalTests {
         #expect(try f.callAsOperator("operator_approvals_list", ["status": "expired"])["total"] == 1)
     }
 
-    @Test("69: aborting with a pending approval rejects it first")
-    func abortPending() throws {
-        let f = try DecisionFixture()
+    @Test("69: aborting with a pending approval rejects it first", arguments: TestStore.all)
+    func abortPending(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id)["approval_id"]!
         try f.call("decision_close", ["decision_id": .string(id), "action": "abort"])
@@ -124,9 +124,9 @@ struct ApprovalTests {
         #expect(events[events.count - 2]["rationale"] == "decision aborted")
     }
 
-    @Test("70: bad resolutions, unknown approvals and a mismatched operator")
-    func resolveValidation() throws {
-        let f = try DecisionFixture()
+    @Test("70: bad resolutions, unknown approvals and a mismatched operator", arguments: TestStore.all)
+    func resolveValidation(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id)["approval_id"]!
         try expectRefusal(f, code: -32602, data: "invalid resolution 'maybe'") {
@@ -146,9 +146,9 @@ struct ApprovalTests {
         }
     }
 
-    @Test("71: the queue lists pending approvals oldest first, and filters by status")
-    func queueOrder() throws {
-        let f = try DecisionFixture()
+    @Test("71: the queue lists pending approvals oldest first, and filters by status", arguments: TestStore.all)
+    func queueOrder(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         var ids: [String] = []
         for _ in 0..<3 {
             ids.append(try request(f, try f.open())["approval_id"]!.s!)
@@ -164,9 +164,9 @@ struct ApprovalTests {
         #expect(try f.callAsOperator("operator_approvals_list", ["status": "expired"])["total"] == 2)
     }
 
-    @Test("72: operator decision filters combine with AND")
-    func decisionFilters() throws {
-        let f = try DecisionFixture()
+    @Test("72: operator decision filters combine with AND", arguments: TestStore.all)
+    func decisionFilters(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let a1 = try f.open(intent: "billing.refund.issue")
         try f.call("decision_add_context", ["decision_id": .string(a1), "context": ["note": "customer wants a refund"]])
         let a2 = try f.open(intent: "billing.invoice.send")
@@ -189,9 +189,9 @@ struct ApprovalTests {
         #expect(pending["pending_approval_id"]!.s!.hasPrefix("appr_"))
     }
 
-    @Test("operator_agents_list: every principal with its counts, never a key; agents cannot call it")
-    func agentsList() throws {
-        let f = try DecisionFixture()
+    @Test("operator_agents_list: every principal with its counts, never a key; agents cannot call it", arguments: TestStore.all)
+    func agentsList(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let open = try f.open()
         _ = open
         let waiting = try f.open()
@@ -214,9 +214,9 @@ struct ApprovalTests {
         #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_agents_list", [:]) }
     }
 
-    @Test("concurrent resolutions: exactly one wins")
-    func concurrentResolutions() async throws {
-        let f = try DecisionFixture()
+    @Test("concurrent resolutions: exactly one wins", arguments: TestStore.all)
+    func concurrentResolutions(store: TestStore) async throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let approvalID = try request(f, id)["approval_id"]!
         let outcomes = await withTaskGroup(of: Bool.self) { group in

@@ -5,9 +5,9 @@ import VigilTestSupport
 
 @Suite("Close, closed decisions, trace and receipts (checklist 73–81)")
 struct CloseTraceReceiptTests {
-    @Test("73–74: commit and rollback close; close arguments are checked")
-    func close() throws {
-        let f = try DecisionFixture()
+    @Test("73–74: commit and rollback close; close arguments are checked", arguments: TestStore.all)
+    func close(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let committed = try f.call("decision_close", ["decision_id": .string(id), "outcome": "commit"])
         #expect(committed["status"] == "committed" && committed["closed_at"] != nil)
@@ -23,9 +23,9 @@ struct CloseTraceReceiptTests {
         }
     }
 
-    @Test("75: a closed decision refuses every mutating tool and still answers reads")
-    func closedDecision() throws {
-        let f = try DecisionFixture()
+    @Test("75: a closed decision refuses every mutating tool and still answers reads", arguments: TestStore.all)
+    func closedDecision(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
         let closed = "Decision '\(id)' is closed (status: committed)"
@@ -46,9 +46,9 @@ struct CloseTraceReceiptTests {
         }
     }
 
-    @Test("76: commit while pending is refused")
-    func commitPending() throws {
-        let f = try DecisionFixture()
+    @Test("76: commit while pending is refused", arguments: TestStore.all)
+    func commitPending(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_request_approval", ["decision_id": .string(id)])
         try expectRefusal(f, code: -32603, data: "Cannot commit Decision '\(id)' while approval is pending") {
@@ -56,9 +56,9 @@ struct CloseTraceReceiptTests {
         }
     }
 
-    @Test("77: the trace is a sha256 hash chain over JCS")
-    func chain() throws {
-        let f = try DecisionFixture()
+    @Test("77: the trace is a sha256 hash chain over JCS", arguments: TestStore.all)
+    func chain(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_add_context", ["decision_id": .string(id), "context": ["x": 1]])
         try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": ["record": ["discount_pct": 1]]])
@@ -79,23 +79,23 @@ struct CloseTraceReceiptTests {
         #expect(try f.engine.verifyChain(decisionID: id).isIntact)
     }
 
-    @Test("78: events cannot be updated or deleted, and a tampered row breaks verification at its seq")
-    func tamper() throws {
-        let f = try DecisionFixture()
+    @Test("78: events cannot be updated or deleted, and a tampered row breaks verification at its seq", arguments: TestStore.all)
+    func tamper(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_add_context", ["decision_id": .string(id), "context": ["amount": 10]])
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
-        let tamper = try StoreTamper(path: f.databasePath)
+        let tamper = try StoreTamper(f)
         #expect(throws: (any Error).self) { try tamper.execute("UPDATE decision_events SET body = body WHERE decision_id = '\(id)'") }
         #expect(throws: (any Error).self) { try tamper.execute("DELETE FROM decision_events WHERE decision_id = '\(id)'") }
-        try tamper.execute("DROP TRIGGER decision_events_no_update")
+        try tamper.allowEventEdits()
         try tamper.execute("UPDATE decision_events SET body = replace(body, '\"amount\":10', '\"amount\":11') WHERE decision_id = '\(id)' AND seq = 2")
         #expect(try f.engine.verifyChain(decisionID: id).brokenAtSeq == 2)
     }
 
-    @Test("79: a type filter narrows events, not the chain")
-    func typeFilter() throws {
-        let f = try DecisionFixture()
+    @Test("79: a type filter narrows events, not the chain", arguments: TestStore.all)
+    func typeFilter(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": [:]])
         try f.call("decision_add_context", ["decision_id": .string(id), "context": ["x": 1]])
@@ -104,9 +104,9 @@ struct CloseTraceReceiptTests {
         #expect(trace["chain"]?["event_count"] == 3)
     }
 
-    @Test("80: a closed decision's receipt is final, verifies and never changes")
-    func finalReceipt() throws {
-        let f = try DecisionFixture()
+    @Test("80: a closed decision's receipt is final, verifies and never changes", arguments: TestStore.all)
+    func finalReceipt(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
         f.clock.advance(by: 30)
@@ -129,9 +129,9 @@ struct CloseTraceReceiptTests {
         }
     }
 
-    @Test("81: an open decision's receipt is fresh, not final, and valid")
-    func openReceipt() throws {
-        let f = try DecisionFixture()
+    @Test("81: an open decision's receipt is fresh, not final, and valid", arguments: TestStore.all)
+    func openReceipt(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let receipt = try f.call("decision_receipt", ["decision_id": .string(id)])
         #expect(receipt["final"] == false)
@@ -142,15 +142,15 @@ struct CloseTraceReceiptTests {
         #expect(try f.engine.verifyReceipt(.object(receipt)).eventCount == 2)
     }
 
-    @Test("a receipt stops verifying when any stored event byte changes")
-    func receiptTamper() throws {
-        let f = try DecisionFixture()
+    @Test("a receipt stops verifying when any stored event byte changes", arguments: TestStore.all)
+    func receiptTamper(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try f.call("decision_add_context", ["decision_id": .string(id), "context": ["amount": 10]])
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
         let receipt = JSONValue.object(try f.call("decision_receipt", ["decision_id": .string(id)]))
-        let tamper = try StoreTamper(path: f.databasePath)
-        try tamper.execute("DROP TRIGGER decision_events_no_update")
+        let tamper = try StoreTamper(f)
+        try tamper.allowEventEdits()
         try tamper.execute("UPDATE decision_events SET timestamp = timestamp, body = replace(body, 'amount', 'amounT') WHERE decision_id = '\(id)' AND seq = 2")
         #expect(throws: ReceiptVerification.Failure.chainBroken(seq: 2)) { try f.engine.verifyReceipt(receipt) }
     }

@@ -5,9 +5,9 @@ import VigilTestSupport
 
 @Suite("Decision create, get, scoping and sanitization (checklist 26–36)")
 struct DecisionCreateTests {
-    @Test("26: create returns the open envelope")
-    func create() throws {
-        let f = try DecisionFixture()
+    @Test("26: create returns the open envelope", arguments: TestStore.all)
+    func create(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let result = try f.call("decision_create", ["intent": "billing.refund.issue", "automation_mode": "autonomous"])
         #expect(result["decision_id"]!.s!.hasPrefix("TMEM_"))
         #expect(result["status"] == "open")
@@ -15,9 +15,9 @@ struct DecisionCreateTests {
         #expect(result["created_at"]!.s == "2026-01-07T10:00:00.000Z")
     }
 
-    @Test("27: aliases are stored canonically and the created event keeps the alias")
-    func aliases() throws {
-        let f = try DecisionFixture()
+    @Test("27: aliases are stored canonically and the created event keeps the alias", arguments: TestStore.all)
+    func aliases(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open("execute")
         #expect(try f.get(id)["automation_mode"] == "autonomous")
         #expect(try f.events(id)[0]["automation_mode_requested"] == "execute")
@@ -25,20 +25,20 @@ struct DecisionCreateTests {
         #expect(try f.get(proposed)["automation_mode"] == "propose")
     }
 
-    @Test("28: other modes are invalid, case-sensitively", arguments: [
+    @Test("28: other modes are invalid, case-sensitively", arguments: TestStore.all, [
         "manual", "Autonomous", "auto", "full_auto", "automated", "assisted", "interactive", "human_required",
         "semi_auto", "supervised", "monitored",
     ])
-    func invalidModes(mode: String) throws {
-        let f = try DecisionFixture()
+    func invalidModes(store: TestStore, mode: String) throws {
+        let f = try DecisionFixture(store: store)
         try expectRefusal(f, code: -32602, data: "invalid automation_mode") {
             try f.call("decision_create", ["intent": "x.y.z", "automation_mode": .string(mode)])
         }
     }
 
-    @Test("29: intent and mode are required; intent is limited to 256 characters")
-    func required() throws {
-        let f = try DecisionFixture()
+    @Test("29: intent and mode are required; intent is limited to 256 characters", arguments: TestStore.all)
+    func required(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try expectRefusal(f, code: -32600, data: "intent is required") {
             try f.call("decision_create", ["automation_mode": "autonomous"])
         }
@@ -56,20 +56,20 @@ struct DecisionCreateTests {
         }
     }
 
-    @Test("30: override needs allow_override")
-    func override() throws {
-        let f = try DecisionFixture()
+    @Test("30: override needs allow_override", arguments: TestStore.all)
+    func override(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try expectRefusal(f, code: -32603, data: "Permission denied: automation_mode 'override' is not allowed for this agent") {
             try f.call("decision_create", ["intent": "x.y.z", "automation_mode": "override"])
         }
         #expect(DecisionError.overrideNotAllowed.httpStatus == 403)
-        let allowed = try DecisionFixture(allowOverrideForA: true)
+        let allowed = try DecisionFixture(store: store, allowOverrideForA: true)
         #expect(try allowed.open("override").hasPrefix("TMEM_"))
     }
 
-    @Test("31–32: get needs an id; unknown and foreign ids are not found; operators see all")
-    func getAndScoping() throws {
-        let f = try DecisionFixture()
+    @Test("31–32: get needs an id; unknown and foreign ids are not found; operators see all", arguments: TestStore.all)
+    func getAndScoping(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try expectRefusal(f, code: -32600, data: "decision_id is required") { try f.call("decision_get", [:]) }
         try expectRefusal(f, code: -32603, data: "Decision 'TMEM_X' not found") {
             try f.call("decision_get", ["decision_id": "TMEM_X"])
@@ -86,9 +86,9 @@ struct DecisionCreateTests {
         #expect(try f.callAsOperator("decision_get", ["decision_id": .string(id)])["decision_id"]!.s == id)
     }
 
-    @Test("33: a new autonomous decision has no approval and no closed_at")
-    func freshState() throws {
-        let f = try DecisionFixture()
+    @Test("33: a new autonomous decision has no approval and no closed_at", arguments: TestStore.all)
+    func freshState(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let d = try f.get(try f.open())
         #expect(d["approval_status"] == "none")
         #expect(d["approval_required"] == false)
@@ -98,9 +98,9 @@ struct DecisionCreateTests {
         #expect(d["status"] == "open")
     }
 
-    @Test("34–36: metadata is sanitized on the created event")
-    func metadataSanitized() throws {
-        let f = try DecisionFixture()
+    @Test("34–36: metadata is sanitized on the created event", arguments: TestStore.all)
+    func metadataSanitized(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.call("decision_create", [
             "intent": "x.y.z", "automation_mode": "autonomous",
             "metadata": ["api_key": "k", "author": "x", "nested": ["Password": "p"], "ok": 1,
@@ -132,9 +132,9 @@ struct DecisionReadTests {
         try f.call("decision_close", ["decision_id": .string(id), "action": "commit"])
     }
 
-    @Test("37–38: unknown, ungranted and purpose-less reads are refused")
-    func productChecks() throws {
-        let f = try DecisionFixture()
+    @Test("37–38: unknown, ungranted and purpose-less reads are refused", arguments: TestStore.all)
+    func productChecks(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32603, data: "Data Product 'nope_v1' not found") {
             try f.call("decision_read", ["decision_id": .string(id), "product": "nope_v1", "purpose": "order_support"])
@@ -150,9 +150,9 @@ struct DecisionReadTests {
         }
     }
 
-    @Test("39: query fields must exist and be scalars")
-    func queryChecks() throws {
-        let f = try DecisionFixture()
+    @Test("39: query fields must exist and be scalars", arguments: TestStore.all)
+    func queryChecks(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32602, data: "field bogus not found in schema") {
             try f.call("decision_read", ["decision_id": .string(id), "product": "orders_read_v1", "purpose": "order_support", "query": ["bogus": 1]])
@@ -162,9 +162,9 @@ struct DecisionReadTests {
         }
     }
 
-    @Test("40–41: single and multiple reads, data_ref and evidence-only trace")
-    func readModes() throws {
-        let f = try DecisionFixture()
+    @Test("40–41: single and multiple reads, data_ref and evidence-only trace", arguments: TestStore.all)
+    func readModes(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try seedOrders(f, count: 3)
         let id = try f.open()
         let base: JSONObject = ["decision_id": .string(id), "product": "orders_read_v1", "purpose": "order_support", "query": ["customer_id": "c1"]]
@@ -189,18 +189,18 @@ struct DecisionReadTests {
         #expect(all.allSatisfy { $0["discount_pct"] == 5 && $0["status"] == JSONValue.null })
     }
 
-    @Test("42: a non-read product cannot be read")
-    func readWrongOperation() throws {
-        let f = try DecisionFixture()
+    @Test("42: a non-read product cannot be read", arguments: TestStore.all)
+    func readWrongOperation(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32603, data: "Data Product 'orders_insert' does not support read (operation: insert)") {
             try f.call("decision_read", ["decision_id": .string(id), "product": "orders_insert", "purpose": "order_support"])
         }
     }
 
-    @Test("43–44: policies evaluate deterministically to allow, deny or requires_exception")
-    func evaluate() throws {
-        let f = try DecisionFixture()
+    @Test("43–44: policies evaluate deterministically to allow, deny or requires_exception", arguments: TestStore.all)
+    func evaluate(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32603, data: "Policy 'nope' not found") {
             try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "nope", "inputs": ["a": 1]])
@@ -227,9 +227,9 @@ struct DecisionReadTests {
         #expect(event["inputs_digest"]!.s == Encoding.sha256Hex(JSONValue.object(["record": ["discount_pct": 40]]).canonicalBytes))
     }
 
-    @Test("45: inputs and inputs_ref are exclusive; inputs_ref resolves to a read's evidence")
-    func inputsRef() throws {
-        let f = try DecisionFixture()
+    @Test("45: inputs and inputs_ref are exclusive; inputs_ref resolves to a read's evidence", arguments: TestStore.all)
+    func inputsRef(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try seedOrders(f, count: 1)
         let id = try f.open()
         let base: JSONObject = ["decision_id": .string(id), "policy_id": "discount_cap_v1"]
@@ -253,9 +253,9 @@ struct DecisionReadTests {
         #expect(try f.events(id).last!["inputs"] == JSONValue.null)
     }
 
-    @Test("46: context is added once, immutably, with its alias")
-    func context() throws {
-        let f = try DecisionFixture()
+    @Test("46: context is added once, immutably, with its alias", arguments: TestStore.all)
+    func context(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let added = try f.call("decision_add_context", ["decision_id": .string(id), "payload": ["ticket": "T-1"], "summary": "ticket"])
         #expect(added["event_id"]!.s!.hasPrefix("evt_"))

@@ -16,9 +16,9 @@ struct DecisionWriteTests {
         return result["created_records"]!.arrayValue![0]["order_id"]!.s!
     }
 
-    @Test("47: forms A–F are accepted with the right row count")
-    func forms() throws {
-        let f = try DecisionFixture()
+    @Test("47: forms A–F are accepted with the right row count", arguments: TestStore.all)
+    func forms(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let o1 = try seedOrder(f)
         let o2 = try seedOrder(f, customer: "c2")
         let id = try f.open()
@@ -44,9 +44,9 @@ struct DecisionWriteTests {
         #expect(rows.first { $0["order_id"]!.s == o1 }?["status"] == "z")
     }
 
-    @Test("48: inserts are buffered until commit and discarded on abort")
-    func buffering() throws {
-        let f = try DecisionFixture()
+    @Test("48: inserts are buffered until commit and discarded on abort", arguments: TestStore.all)
+    func buffering(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         _ = try write(f, id, ["product": "orders_insert", "mutation": ["data": ["customer_id": "c1", "amount": 10]]])
         #expect(try f.committedOrders().isEmpty)
@@ -59,9 +59,9 @@ struct DecisionWriteTests {
         #expect(try f.committedOrders().count == 1)
     }
 
-    @Test("49: operation checks")
-    func operations() throws {
-        let f = try DecisionFixture()
+    @Test("49: operation checks", arguments: TestStore.all)
+    func operations(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32603, data: "Data Product 'orders_update' does not support insert (operation: update)") {
             _ = try write(f, id, ["product": "orders_update", "operation": "insert", "mutation": ["data": ["customer_id": "c", "amount": 1]]])
@@ -80,9 +80,9 @@ struct DecisionWriteTests {
         }
     }
 
-    @Test("50: generated, required, unknown, mistyped and oversize rows")
-    func rowChecks() throws {
-        let f = try DecisionFixture()
+    @Test("50: generated, required, unknown, mistyped and oversize rows", arguments: TestStore.all)
+    func rowChecks(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         try expectRefusal(f, code: -32602, data: "field order_id is auto-generated") {
             _ = try write(f, id, ["product": "orders_insert", "mutation": ["data": ["order_id": "X", "customer_id": "c", "amount": 1]]])
@@ -108,9 +108,9 @@ struct DecisionWriteTests {
         }
     }
 
-    @Test("51: return_created hands back the generated key, which commit keeps")
-    func returnCreated() throws {
-        let f = try DecisionFixture()
+    @Test("51: return_created hands back the generated key, which commit keeps", arguments: TestStore.all)
+    func returnCreated(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let result = try write(f, id, ["product": "orders_insert", "mutation": ["data": ["customer_id": "c", "amount": 1]]])
         let orderID = result["created_records"]!.arrayValue![0]["order_id"]!.s!
@@ -119,9 +119,9 @@ struct DecisionWriteTests {
         #expect(try f.committedOrders().map { $0["order_id"]!.s! } == [orderID])
     }
 
-    @Test("52–53: idempotent replays and conflicting reuse")
-    func idempotency() throws {
-        let f = try DecisionFixture()
+    @Test("52–53: idempotent replays and conflicting reuse", arguments: TestStore.all)
+    func idempotency(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let args: JSONObject = ["product": "orders_insert", "idempotency_key": "k1", "mutation": ["data": ["customer_id": "c", "amount": 1]]]
         let first = try write(f, id, args)
@@ -137,9 +137,9 @@ struct DecisionWriteTests {
         #expect(try write(f, other, args)["idempotent_replay"] == nil)
     }
 
-    @Test("54: a denying policy refuses the write but records the implicit evaluation")
-    func policyDeny() throws {
-        let f = try DecisionFixture()
+    @Test("54: a denying policy refuses the write but records the implicit evaluation", arguments: TestStore.all)
+    func policyDeny(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         expectDecisionError(.policyDenied(policyID: "discount_cap_v1", message: "discount above 30% is never allowed")) {
             _ = try write(f, id, ["product": "orders_insert", "mutation": ["data": ["customer_id": "c", "amount": 1, "discount_pct": 40]]])
@@ -150,9 +150,9 @@ struct DecisionWriteTests {
         #expect(!events.contains { $0["type"] == "write" })
     }
 
-    @Test("55: requires_exception blocks an autonomous write until an operator approves")
-    func policyException() throws {
-        let f = try DecisionFixture()
+    @Test("55: requires_exception blocks an autonomous write until an operator approves", arguments: TestStore.all)
+    func policyException(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let args: JSONObject = ["product": "orders_insert", "mutation": ["data": ["customer_id": "c", "amount": 1, "discount_pct": 15]]]
         expectDecisionError(.policyRequiresException(policyID: "discount_cap_v1", message: "discount above 10% needs finance review")) {
@@ -170,9 +170,9 @@ struct DecisionWriteTests {
         #expect(writeEvent["approval_id"] == approvalID)
     }
 
-    @Test("56: propose mode never writes")
-    func proposeMode() throws {
-        let f = try DecisionFixture()
+    @Test("56: propose mode never writes", arguments: TestStore.all)
+    func proposeMode(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open("propose")
         let args: JSONObject = ["product": "orders_insert", "mutation": ["data": ["customer_id": "c", "amount": 1]]]
         try expectRefusal(f, code: -32603, data: "writes not allowed in propose mode") { _ = try write(f, id, args) }
@@ -181,9 +181,9 @@ struct DecisionWriteTests {
         try expectRefusal(f, code: -32603, data: "writes not allowed in propose mode") { _ = try write(f, id, args) }
     }
 
-    @Test("57–58: approve mode waits for an approved approval; pending approvals block writes")
-    func approveMode() throws {
-        let f = try DecisionFixture()
+    @Test("57–58: approve mode waits for an approved approval; pending approvals block writes", arguments: TestStore.all)
+    func approveMode(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open("approve")
         let args: JSONObject = ["product": "orders_insert", "mutation": ["data": ["customer_id": "c", "amount": 1]]]
         try expectRefusal(f, code: -32603, data: "Decision '\(id)' requires an approved approval before writing") {
@@ -197,9 +197,9 @@ struct DecisionWriteTests {
         #expect(try write(f, id, args)["status"] == "executed")
     }
 
-    @Test("59: a commit whose writes fail aborts the decision and applies nothing")
-    func commitFailure() throws {
-        let f = try DecisionFixture()
+    @Test("59: a commit whose writes fail aborts the decision and applies nothing", arguments: TestStore.all)
+    func commitFailure(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let existing = try seedOrder(f)
         let first = try f.open()
         let id = try f.open()

@@ -22,9 +22,9 @@ func expectMemoryError(
 
 @Suite("Memory ingestion (Membrane checklist 11–21)")
 struct MemoryIngestTests {
-    @Test("11: an event becomes an episodic record with the spec's defaults")
-    func event() throws {
-        let f = try MemoryFixture()
+    @Test("11: an event becomes an episodic record with the spec's defaults", arguments: TestStore.all)
+    func event(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let record = try f.event()
         let json = record.json(at: f.t0)
         #expect(json["type"] == "episodic" && json["sensitivity"] == "low" && json["confidence"] == 0.8 && json["salience"] == 1)
@@ -41,9 +41,9 @@ struct MemoryIngestTests {
         #expect(try f.json(record.id) == json, "what is stored is what was returned")
     }
 
-    @Test("12–14: policy, sensitivity and timestamp validation")
-    func validation() throws {
-        let f = try MemoryFixture()
+    @Test("12–14: policy, sensitivity and timestamp validation", arguments: TestStore.all)
+    func validation(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         var r = IngestEventRequest()
         r.eventKind = "user_message"; r.ref = "m1"
         try expectMemoryError(f, "INVALID_ARGUMENT", "ingestion policy:") { _ = try f.engine.ingestEvent(r) }
@@ -60,9 +60,9 @@ struct MemoryIngestTests {
         #expect(dated["created_at"]!.stringValue == MemoryTime.format(f.t0))
     }
 
-    @Test("15: string and tag limits")
-    func limits() throws {
-        let f = try MemoryFixture()
+    @Test("15: string and tag limits", arguments: TestStore.all)
+    func limits(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         #expect(try f.event(String(repeating: "s", count: 100_000)).id.count == 36)
         try expectMemoryError(f, "INVALID_ARGUMENT", "summary exceeds maximum length of 100000") {
             try f.event(String(repeating: "s", count: 100_001))
@@ -74,9 +74,9 @@ struct MemoryIngestTests {
         }
     }
 
-    @Test("16–17: tool output JSON is validated and shaped")
-    func toolOutput() throws {
-        let f = try MemoryFixture()
+    @Test("16–17: tool output JSON is validated and shaped", arguments: TestStore.all)
+    func toolOutput(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         func call(_ args: [UInt8], result: [UInt8] = Array("[1]".utf8)) throws -> MemoryRecord {
             var r = IngestToolOutputRequest()
             r.source = "python-client"; r.toolName = "grep"; r.args = args; r.result = result
@@ -97,9 +97,9 @@ struct MemoryIngestTests {
         #expect(node["id"] == timeline["ref"] && node["args"] == ["q": "x"] && node["result"] == [1])
     }
 
-    @Test("18: observations become semantic records")
-    func observation() throws {
-        let f = try MemoryFixture()
+    @Test("18: observations become semantic records", arguments: TestStore.all)
+    func observation(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let json = try f.observation("db", "uses", "postgres").json(at: f.t0)
         #expect(json["type"] == "semantic" && json["confidence"] == 0.7)
         #expect(json["lifecycle"]?["decay"]?["half_life_seconds"] == 2_592_000)
@@ -109,9 +109,9 @@ struct MemoryIngestTests {
         try expectMemoryError(f, "INVALID_ARGUMENT", "ingestion policy:") { try f.observation("db", "", "x") }
     }
 
-    @Test("19: working state enums and constraints; no upsert")
-    func workingState() throws {
-        let f = try MemoryFixture()
+    @Test("19: working state enums and constraints; no upsert", arguments: TestStore.all)
+    func workingState(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         func call(state: String, constraints: String = "") throws -> MemoryRecord {
             var r = IngestWorkingStateRequest()
             r.source = "python-client"; r.threadID = "t1"; r.state = state; r.activeConstraints = Array(constraints.utf8)
@@ -125,9 +125,9 @@ struct MemoryIngestTests {
         #expect(a.lifecycle.decay.halfLifeSeconds == 86400)
     }
 
-    @Test("20–21: outcomes mutate only episodic records")
-    func outcome() throws {
-        let f = try MemoryFixture()
+    @Test("20–21: outcomes mutate only episodic records", arguments: TestStore.all)
+    func outcome(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let episode = try f.event()
         var r = IngestOutcomeRequest()
         r.source = "python-client"; r.targetRecordID = episode.id; r.outcomeStatus = "success"
@@ -146,9 +146,9 @@ struct MemoryIngestTests {
         try expectMemoryError(f, "INVALID_ARGUMENT", "outcome_status must be one of") { _ = try f.engine.ingestOutcome(r) }
     }
 
-    @Test("53: every timestamp has Go's RFC 3339 nano form")
-    func timestampForm() throws {
-        let f = try MemoryFixture()
+    @Test("53: every timestamp has Go's RFC 3339 nano form", arguments: TestStore.all)
+    func timestampForm(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         f.advance(0.123456789)
         let json = try f.event().json(at: f.engine.currentTime).canonicalText
         let pattern = /"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?Z)"/

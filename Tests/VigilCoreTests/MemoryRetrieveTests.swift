@@ -6,9 +6,9 @@ import VigilTestSupport
 
 @Suite("Memory retrieval, trust and ranking (Membrane checklist 22–39)")
 struct MemoryRetrieveTests {
-    @Test("22–23: trust and request validation")
-    func validation() throws {
-        let f = try MemoryFixture()
+    @Test("22–23: trust and request validation", arguments: TestStore.all)
+    func validation(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         var r = RetrieveRequest()
         try expectMemoryError(f, "INVALID_ARGUMENT", "trust context is required") { _ = try f.engine.retrieve(r) }
         r.trust = TrustContextRequest(maxSensitivity: "")
@@ -22,9 +22,9 @@ struct MemoryRetrieveTests {
         try expectMemoryError(f, "INVALID_ARGUMENT", "limit must be between 0 and 10000") { _ = try f.retrieve(limit: 10001) }
     }
 
-    @Test("24: one level above is redacted, two or more omitted")
-    func trustLevels() throws {
-        let f = try MemoryFixture()
+    @Test("24: one level above is redacted, two or more omitted", arguments: TestStore.all)
+    func trustLevels(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let ids = try ["public", "low", "medium", "high"].map { try f.event($0, sensitivity: $0, scope: "s", tags: ["x"]).id }
         let result = try f.retrieve(trust: "low")
         let byID = Dictionary(uniqueKeysWithValues: result.recordsJSON.map { ($0["id"]!.stringValue!, $0) })
@@ -39,9 +39,9 @@ struct MemoryRetrieveTests {
         #expect(byID[ids[3]] == nil)
     }
 
-    @Test("25: scopes filter before sensitivity, and never redact")
-    func scopes() throws {
-        let f = try MemoryFixture()
+    @Test("25: scopes filter before sensitivity, and never redact", arguments: TestStore.all)
+    func scopes(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let other = try f.event("b", sensitivity: "low", scope: "b")
         let unscoped = try f.event("u", sensitivity: "low")
         let mediumOther = try f.event("m", sensitivity: "medium", scope: "b")
@@ -49,9 +49,9 @@ struct MemoryRetrieveTests {
         #expect(!ids.contains(other.id) && ids.contains(unscoped.id) && !ids.contains(mediumOther.id))
     }
 
-    @Test("26: RetrieveByID denies what the caller may not fully see")
-    func byID() throws {
-        let f = try MemoryFixture()
+    @Test("26: RetrieveByID denies what the caller may not fully see", arguments: TestStore.all)
+    func byID(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let medium = try f.event("m", sensitivity: "medium")
         try expectMemoryError(f, "PERMISSION_DENIED", "access denied by trust context") {
             _ = try f.engine.retrieveByID(medium.id, trust: TrustContextRequest(maxSensitivity: "low"))
@@ -62,9 +62,9 @@ struct MemoryRetrieveTests {
         try expectMemoryError(f, "INVALID_ARGUMENT", "trust context is required") { _ = try f.engine.retrieveByID(medium.id, trust: nil) }
     }
 
-    @Test("27: text relevance ranks; without text, salience then newest then id; always deterministic")
-    func ranking() throws {
-        let f = try MemoryFixture()
+    @Test("27: text relevance ranks; without text, salience then newest then id; always deterministic", arguments: TestStore.all)
+    func ranking(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let a = try f.observation("cache", "uses", "redis")
         let b = try f.observation("database", "uses", "postgres")
         let ranked = try f.retrieve("which database").records.map(\.record.id)
@@ -77,9 +77,9 @@ struct MemoryRetrieveTests {
         #expect(try f.retrieve("", types: ["semantic"]).records.map(\.record.id).first == c.id, "fresher salience first")
     }
 
-    @Test("28–29: read-time decay from the last reinforcement, unaffected by reads and sweeps")
-    func decay() throws {
-        let f = try MemoryFixture()
+    @Test("28–29: read-time decay from the last reinforcement, unaffected by reads and sweeps", arguments: TestStore.all)
+    func decay(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let id = try f.event().id
         f.advance(3600)
         for _ in 0..<3 { _ = try f.retrieve(); try f.engine.sweep() }
@@ -91,17 +91,17 @@ struct MemoryRetrieveTests {
         #expect(try f.retrieve(minSalience: 0.2).records.map(\.record.id) == [id])
     }
 
-    @Test("decay after k half-lives is base·2^−k within 1e−9", arguments: [0.5, 1, 2, 3.25, 7, 20])
-    func halfLives(k: Double) throws {
-        let f = try MemoryFixture()
+    @Test("decay after k half-lives is base·2^−k within 1e−9", arguments: TestStore.all, [0.5, 1, 2, 3.25, 7, 20])
+    func halfLives(store: TestStore, k: Double) throws {
+        let f = try MemoryFixture(store: store)
         let id = try f.event().id
         f.advance(3600 * k)
         #expect(abs(try f.get(id).salience(at: f.engine.currentTime) - pow(2, -k)) < 1e-9)
     }
 
-    @Test("a sweep run twice gives the same result as one run")
-    func sweepIdempotent() throws {
-        let f = try MemoryFixture()
+    @Test("a sweep run twice gives the same result as one run", arguments: TestStore.all)
+    func sweepIdempotent(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         for i in 0..<5 { try f.event("e\(i)"); f.advance(900) }
         try f.observation("a", "b", "c")
         f.advance(5000)
@@ -113,9 +113,9 @@ struct MemoryRetrieveTests {
         #expect(try f.retrieve().recordsJSON.map { $0["salience"]! } == saliences)
     }
 
-    @Test("the sweep covers every record across its short transactions")
-    func sweepChunks() throws {
-        let f = try MemoryFixture()
+    @Test("the sweep covers every record across its short transactions", arguments: TestStore.all)
+    func sweepChunks(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let batch: [MemoryIngestRequest] = (0..<4100).map { i in
             var r = IngestEventRequest()
             (r.source, r.eventKind, r.ref, r.summary) = ("bulk", "note", "r\(i)", "note \(i)")
@@ -127,9 +127,9 @@ struct MemoryRetrieveTests {
         #expect(abs(try f.engine.metrics()["avg_salience"]!.numberValue! - 0.5) < 1e-9)
     }
 
-    @Test("30–32: reinforce and penalize")
-    func reinforceAndPenalize() throws {
-        let f = try MemoryFixture()
+    @Test("30–32: reinforce and penalize", arguments: TestStore.all)
+    func reinforceAndPenalize(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let r1 = try f.event("r").id
         let p1 = try f.event("p").id
         f.advance(3600)
@@ -157,9 +157,9 @@ struct MemoryRetrieveTests {
         try expectMemoryError(f, "NOT_FOUND") { try f.engine.penalize(id: "nope", amount: 1, by: RevisionActor()) }
     }
 
-    @Test("33–35: floors, pins and maximum age")
-    func lifecycleRules() throws {
-        let f = try MemoryFixture()
+    @Test("33–35: floors, pins and maximum age", arguments: TestStore.all)
+    func lifecycleRules(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let old = try f.observation("x", "y", "z")
         let floored = try f.engine.supersede(
             oldID: old.id,
@@ -184,9 +184,9 @@ struct MemoryRetrieveTests {
         #expect(ranked.first == pinnedSource.id || ranked.first == pinned.id)
     }
 
-    @Test("36–37: limits, and Retrieve writes nothing")
-    func limitAndReadOnly() throws {
-        let f = try MemoryFixture()
+    @Test("36–37: limits, and Retrieve writes nothing", arguments: TestStore.all)
+    func limitAndReadOnly(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         for i in 0..<5 { try f.event("e\(i)") }
         #expect(try f.retrieve(limit: 2).records.count == 2)
         #expect(try f.retrieve(limit: 0).records.count == 5)
@@ -195,9 +195,9 @@ struct MemoryRetrieveTests {
         #expect(try f.engine.metrics()["total_audit_entries"] == before)
     }
 
-    @Test("38–39: selection over competence and plan_graph candidates")
-    func selection() throws {
-        let f = try MemoryFixture()
+    @Test("38–39: selection over competence and plan_graph candidates", arguments: TestStore.all)
+    func selection(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         #expect(try f.retrieve().selection == nil)
         let base = try f.observation("s", "p", "o")
         let competence = MemoryFixture.suppliedRecord(type: "competence", extra: ["confidence": 0.9],
@@ -216,9 +216,9 @@ struct MemoryRetrieveTests {
         #expect(pair.needsMore == (pair.confidence < 0.7))
     }
 
-    @Test("relevance: among 1,000 records at equal salience, those matching the task come first")
-    func relevanceAtScale() throws {
-        let f = try MemoryFixture()
+    @Test("relevance: among 1,000 records at equal salience, those matching the task come first", arguments: TestStore.all)
+    func relevanceAtScale(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
         var matching = Set<String>()
         for i in 0..<1000 {
@@ -234,9 +234,9 @@ struct MemoryRetrieveTests {
         #expect(Array(all.prefix(20)) == top, "the bounded walk and the full ranking agree")
     }
 
-    @Test("the bounded walk agrees with a full ranking on mixed data", arguments: [1, 3, 10, 25])
-    func boundedMatchesFull(limit: Int32) throws {
-        let f = try MemoryFixture()
+    @Test("the bounded walk agrees with a full ranking on mixed data", arguments: TestStore.all, [1, 3, 10, 25])
+    func boundedMatchesFull(store: TestStore, limit: Int32) throws {
+        let f = try MemoryFixture(store: store)
         let sensitivities = ["public", "low", "medium", "high"]
         for i in 0..<120 {
             switch i % 3 {

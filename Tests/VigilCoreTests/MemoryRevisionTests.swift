@@ -7,9 +7,9 @@ import VigilTestSupport
 struct MemoryRevisionTests {
     let actor = RevisionActor(actor: "op", rationale: "why")
 
-    @Test("40–41: retract keeps the record, at salience 0, out of Retrieve unless inactive is asked for")
-    func retract() throws {
-        let f = try MemoryFixture()
+    @Test("40–41: retract keeps the record, at salience 0, out of Retrieve unless inactive is asked for", arguments: TestStore.all)
+    func retract(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let s = try f.observation("a", "b", "c")
         try f.engine.retract(id: s.id, by: actor)
         let json = try f.json(s.id)
@@ -23,9 +23,9 @@ struct MemoryRevisionTests {
         try expectMemoryError(f, "NOT_FOUND") { try f.engine.retract(id: "nope", by: actor) }
     }
 
-    @Test("42, 50: supersede links both ways and keeps the old record's history")
-    func supersede() throws {
-        let f = try MemoryFixture()
+    @Test("42, 50: supersede links both ways and keeps the old record's history", arguments: TestStore.all)
+    func supersede(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let s1 = try f.observation("db", "uses", "mysql")
         let new = try f.engine.supersede(oldID: s1.id, newRecord: MemoryFixture.suppliedRecord(), by: actor)
         #expect(new.relations.contains { $0.predicate == "supersedes" && $0.targetID == s1.id && $0.weight == 1 })
@@ -40,9 +40,9 @@ struct MemoryRevisionTests {
         #expect(try f.get(s1.id).id == s1.id, "history survives prune runs within retention")
     }
 
-    @Test("43–46: supplied record validation")
-    func suppliedValidation() throws {
-        let f = try MemoryFixture()
+    @Test("43–46: supplied record validation", arguments: TestStore.all)
+    func suppliedValidation(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let s1 = try f.observation("db", "uses", "mysql")
         let noEvidence = MemoryFixture.suppliedRecord(payload: ["kind": "semantic", "subject": "a", "predicate": "b", "object": "c"])
         try expectMemoryError(f, "INVALID_ARGUMENT", "semantic revision requires evidence") {
@@ -72,9 +72,9 @@ struct MemoryRevisionTests {
         #expect(roundTrip.id != s2.id && UUID(uuidString: roundTrip.id) != nil)
     }
 
-    @Test("47: fork keeps the source active")
-    func fork() throws {
-        let f = try MemoryFixture()
+    @Test("47: fork keeps the source active", arguments: TestStore.all)
+    func fork(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let source = try f.observation("a", "b", "c")
         let fork = try f.engine.fork(sourceID: source.id, forkedRecord: MemoryFixture.suppliedRecord(), by: actor)
         #expect(Set(try f.retrieve().records.map(\.record.id)) == [source.id, fork.id])
@@ -83,9 +83,9 @@ struct MemoryRevisionTests {
         #expect(fork.auditLog.last?.action == "create")
     }
 
-    @Test("48, 56: merge validates ids and supersedes every source")
-    func merge() throws {
-        let f = try MemoryFixture()
+    @Test("48, 56: merge validates ids and supersedes every source", arguments: TestStore.all)
+    func merge(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let a = try f.observation("a", "b", "c")
         let b = try f.observation("d", "e", "f")
         let record = MemoryFixture.suppliedRecord()
@@ -102,9 +102,9 @@ struct MemoryRevisionTests {
         #expect(merged.auditLog.last?.rationale == "merged from [\(a.id) \(b.id)]: why")
     }
 
-    @Test("49: contest with an opaque ref")
-    func contest() throws {
-        let f = try MemoryFixture()
+    @Test("49: contest with an opaque ref", arguments: TestStore.all)
+    func contest(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let s = try f.observation("a", "b", "c")
         try f.engine.contest(id: s.id, contestingRef: "ticket-42", by: actor)
         let json = try f.json(s.id)
@@ -114,9 +114,9 @@ struct MemoryRevisionTests {
         #expect(try f.retrieve().records.map(\.record.id) == [s.id])
     }
 
-    @Test("51–52: pruning deletes only past retention, leaves a tombstone, and honours deletion policies")
-    func prune() throws {
-        let f = try MemoryFixture()
+    @Test("51–52: pruning deletes only past retention, leaves a tombstone, and honours deletion policies", arguments: TestStore.all)
+    func prune(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let retracted = try f.observation("a", "b", "c")
         try f.engine.retract(id: retracted.id, by: actor)
         let source = try f.observation("d", "e", "f")
@@ -135,9 +135,9 @@ struct MemoryRevisionTests {
         #expect(!report.pruned.contains(source.id), "the source has a recent derived_from relation? no: it is alive")
     }
 
-    @Test("54: Go-style supplied JSON: kind for predicate, unknown keys ignored, case-insensitive keys")
-    func goStyleJSON() throws {
-        let f = try MemoryFixture()
+    @Test("54: Go-style supplied JSON: kind for predicate, unknown keys ignored, case-insensitive keys", arguments: TestStore.all)
+    func goStyleJSON(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let source = try f.observation("a", "b", "c")
         let bytes = Array(#"""
             {"type":"semantic","Confidence":0.5,"sensitivity":"low","bogus":1,"salience":1,
@@ -149,9 +149,9 @@ struct MemoryRevisionTests {
         #expect(fork.relations.first?.predicate == "supports")
     }
 
-    @Test("55: metrics have every key, type and bucket")
-    func metrics() throws {
-        let f = try MemoryFixture()
+    @Test("55: metrics have every key, type and bucket", arguments: TestStore.all)
+    func metrics(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let empty = try f.engine.metrics()
         #expect(empty["total_records"] == 0 && empty["avg_salience"] == 0)
         try f.event()
@@ -166,9 +166,9 @@ struct MemoryRevisionTests {
         #expect(m["total_records"] == 1 && m["active_records"] == 1 && m["salience_distribution"]?["0.8-1.0"] == 1)
     }
 
-    @Test("decisions and memories link both ways")
-    func decisionLinks() throws {
-        let f = try MemoryFixture()
+    @Test("decisions and memories link both ways", arguments: TestStore.all)
+    func decisionLinks(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let decision = "TMEM_01HZX3K9Q8M4T7V2B6N5C1D0EF"
         let produced = try f.event("deployed", ref: "deploy:\(decision)")
         let tagged = try f.event("note", tags: ["decision:\(decision)"])
@@ -200,9 +200,9 @@ struct MemoryConsolidationTests {
                                  by: RevisionActor(actor: "seed"))
     }
 
-    @Test("two successful episodes with the same tools make one competence, once")
-    func competence() throws {
-        let f = try MemoryFixture()
+    @Test("two successful episodes with the same tools make one competence, once", arguments: TestStore.all)
+    func competence(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let source = try f.observation("seed", "for", "episodes")
         let a = try seedEpisode(f, source: source.id, tools: ["grep", "sed"])
         let b = try seedEpisode(f, source: source.id, tools: ["sed", "grep"])
@@ -222,9 +222,9 @@ struct MemoryConsolidationTests {
         #expect(try f.retrieve(types: ["competence"]).records.count == 1)
     }
 
-    @Test("episodes older than a day are compressed once; three-tool graphs become plans")
-    func compressionAndPlans() throws {
-        let f = try MemoryFixture()
+    @Test("episodes older than a day are compressed once; three-tool graphs become plans", arguments: TestStore.all)
+    func compressionAndPlans(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
         let source = try f.observation("seed", "for", "episodes")
         let episode = try seedEpisode(f, source: source.id, tools: ["checkout", "build", "test"])
         f.advance(25 * 3600)

@@ -12,9 +12,9 @@ struct RecordSearchProductTests {
         ].merging(extra) { $1 }, as: agent)
     }
 
-    @Test("82: a record is created committed in one call")
-    func recordOneShot() throws {
-        let f = try DecisionFixture()
+    @Test("82: a record is created committed in one call", arguments: TestStore.all)
+    func recordOneShot(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let result = try record(f, ["tags": ["db", "api"], "alternatives_considered": [["option": "Postgres", "rejected_because": "a server"]]])
         #expect(result["status"] == "committed")
         let id = result["decision_id"]!.s!
@@ -28,9 +28,9 @@ struct RecordSearchProductTests {
         }
     }
 
-    @Test("83: supersedes links both ways, once, within the caller's own decisions")
-    func supersedes() throws {
-        let f = try DecisionFixture()
+    @Test("83: supersedes links both ways, once, within the caller's own decisions", arguments: TestStore.all)
+    func supersedes(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let d1 = try record(f)["decision_id"]!.s!
         let d2 = try record(f, ["supersedes": .string(d1)])["decision_id"]!.s!
         #expect(try f.get(d1)["superseded_by"]!.s == d2)
@@ -45,9 +45,9 @@ struct RecordSearchProductTests {
         #expect(try f.engine.verifyChain(decisionID: d1).isIntact, "superseded_by lives outside the sealed chain")
     }
 
-    @Test("84: search by tags, text, status and limit, scoped to the caller")
-    func search() throws {
-        let f = try DecisionFixture()
+    @Test("84: search by tags, text, status and limit, scoped to the caller", arguments: TestStore.all)
+    func search(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let both = try record(f, ["tags": ["db", "api"]])["decision_id"]!.s!
         _ = try record(f, ["tags": ["db"], "title": "Index everything", "decision": "add indexes"])
         for _ in 0..<25 { _ = try f.open() }
@@ -73,9 +73,9 @@ struct RecordSearchProductTests {
         #expect(first["kind"] != nil && first["supersedes"] == JSONValue.null)
     }
 
-    @Test("search sees each event's words once it is committed, a decision's words as one document, in both lists")
-    func searchFollowsEvents() throws {
-        let f = try DecisionFixture()
+    @Test("search sees each event's words once it is committed, a decision's words as one document, in both lists", arguments: TestStore.all)
+    func searchFollowsEvents(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
         let other = try f.open()
         func hits(_ query: String) throws -> [String] {
@@ -102,9 +102,9 @@ struct RecordSearchProductTests {
         #expect(try hits("walrus pelican osprey").isEmpty)
     }
 
-    @Test("a backlog of more stale decisions than one refresh takes is rebuilt in full before the search")
-    func searchBacklog() throws {
-        let f = try DecisionFixture()
+    @Test("a backlog of more stale decisions than one refresh takes is rebuilt in full before the search", arguments: TestStore.all)
+    func searchBacklog(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         for _ in 0..<1_201 { _ = try f.open(intent: "billing.refund.issue") }
         #expect(try f.call("decision_search", ["query": "refund"])["total"] == 1_201)
         let id = try f.open(intent: "ops.restart.service")
@@ -112,9 +112,9 @@ struct RecordSearchProductTests {
         #expect(try f.call("decision_search", ["query": "restart"])["results"]!.arrayValue!.map { $0["decision_id"]!.s! } == [id])
     }
 
-    @Test("85: products_list shows granted products for a purpose, sorted")
-    func productsList() throws {
-        let f = try DecisionFixture()
+    @Test("85: products_list shows granted products for a purpose, sorted", arguments: TestStore.all)
+    func productsList(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let products = try f.call("products_list", ["purpose": "order_support"])["products"]!.arrayValue!
         #expect(products.map { $0["product_id"]!.s! } == [
             "accounts_insert", "orders_delete", "orders_insert", "orders_read_v1", "orders_update",
@@ -124,9 +124,9 @@ struct RecordSearchProductTests {
         #expect(try f.call("products_list", ["purpose": "marketing"])["products"] == .array([]))
     }
 
-    @Test("86: product_get accepts its aliases and describes the product")
-    func productGet() throws {
-        let f = try DecisionFixture()
+    @Test("86: product_get accepts its aliases and describes the product", arguments: TestStore.all)
+    func productGet(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let canonical = try f.call("product_get", ["product": "orders_read_v1"])
         #expect(try f.call("product_get", ["name": "orders_read_v1"]) == canonical)
         #expect(try f.call("product_get", ["product_id": "orders_read_v1"]) == canonical)
@@ -141,9 +141,9 @@ struct RecordSearchProductTests {
         }
     }
 
-    @Test("87: capabilities publish grants and the receipt key")
-    func capabilities() throws {
-        let f = try DecisionFixture()
+    @Test("87: capabilities publish grants and the receipt key", arguments: TestStore.all)
+    func capabilities(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         let caps = try f.call("capabilities_get", [:])
         #expect(caps["agent_id"] == "agent_a")
         #expect(caps["permissions"]?["data_products"]?.arrayValue?.count == 5)
@@ -156,9 +156,9 @@ struct RecordSearchProductTests {
 
 @Suite("Policy grants")
 struct PolicyGrantTests {
-    @Test("an agent limited to no policies cannot evaluate one, and sees none in its capabilities")
-    func limited() throws {
-        let f = try DecisionFixture()
+    @Test("an agent limited to no policies cannot evaluate one, and sees none in its capabilities", arguments: TestStore.all)
+    func limited(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         try f.principals.setPolicyGrants("agent_a", [])
         let agent = try #require(try f.principals.principal("agent_a"))
         let id = try f.open()

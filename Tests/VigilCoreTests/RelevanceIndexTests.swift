@@ -1,14 +1,13 @@
 import Foundation
 import Testing
 import VigilCore
-import VigilStoreSQLite
 import VigilTestSupport
 
 @Suite("The in-memory relevance index")
 struct RelevanceIndexTests {
     /// A store with varied records, an engine ranking through FTS5 and one ranking in memory.
-    func corpus() throws -> (MemoryFixture, MemoryEngine) {
-        let f = try MemoryFixture()
+    func corpus(_ store: TestStore) throws -> (MemoryFixture, MemoryEngine) {
+        let f = try MemoryFixture(store: store)
         let words = ["deploy", "rollout", "database", "cache", "Café", "naïve", "redis", "postgres", "queue", "kafka", "plan"]
         for i in 0..<150 {
             // "the" is in every record, so its idf is clamped and Retrieve defers it.
@@ -31,18 +30,18 @@ struct RelevanceIndexTests {
         return (f, indexed)
     }
 
-    @Test("its bm25 equals FTS5's, to the bit", arguments: ["deploy", "database rollout", "cafe naive", "plan queue kafka ops", "the redis", "nothing"])
-    func scoresMatchFTS5(task: String) throws {
-        let (f, indexed) = try corpus()
+    @Test("its bm25 equals the store's full-text ranking, to the bit", arguments: TestStore.all, ["deploy", "database rollout", "cafe naive", "plan queue kafka ops", "the redis", "nothing"])
+    func scoresMatchFTS5(store: TestStore, task: String) throws {
+        let (f, indexed) = try corpus(store)
         let fts = try f.engine.textRelevance(task)
         let memory = try indexed.textRelevance(task)
         #expect(memory == fts)
         #expect(task == "nothing" || !fts.isEmpty)
     }
 
-    @Test("Retrieve ranks the same with and without it, also after other writers change the store")
-    func retrieveAgrees() throws {
-        let (f, indexed) = try corpus()
+    @Test("Retrieve ranks the same with and without it, also after other writers change the store", arguments: TestStore.all)
+    func retrieveAgrees(store: TestStore) throws {
+        let (f, indexed) = try corpus(store)
         func compare(_ label: String) throws {
             for task in ["", "deploy rollout", "postgres cache", "kafka", "the", "the queue", "the naive plan"] {
                 for limit: Int32 in [1, 5, 0] {
@@ -57,8 +56,8 @@ struct RelevanceIndexTests {
             }
         }
         try compare("fresh")
-        // Another "process": a second store on the same file writes; the index must catch up.
-        let other = MemoryEngine(store: try SQLiteStore(path: f.store.path), clock: f.clock)
+        // Another "process": a second store on the same database writes; the index must catch up.
+        let other = MemoryEngine(store: try f.secondStore(), clock: f.clock)
         var r = IngestEventRequest()
         r.source = "other"; r.eventKind = "note"; r.ref = "x"; r.summary = "deploy rollout postgres emergency"
         let added = try other.ingestEvent(r)

@@ -7,6 +7,12 @@ import VigilTestSupport
 
 @Suite("The store")
 struct StoreTests {
+    @Test("CI runs every engine test on PostgreSQL too (VIGIL_TEST_POSTGRES is set)")
+    func postgresInCI() {
+        guard ProcessInfo.processInfo.environment["CI"] == "true" else { return }
+        #expect(TestStore.all == [.sqlite, .postgres], "CI must start a PostgreSQL cluster: run scripts/test.sh")
+    }
+
     @Test("opens in WAL mode with versioned migrations, and reopens without re-migrating")
     func walAndMigrations() throws {
         let dir = try TemporaryDirectory()
@@ -61,8 +67,9 @@ struct StoreTests {
             try f.call("decision_add_context", ["decision_id": .string(id), "context": ["i": .int(Int64(i)), "words": .string(words)]])
         }
         let deadline = Date().addingTimeInterval(20)
-        while f.store.checkpointsRun == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(f.store.checkpointsRun > 0, "no background checkpoint ran")
+        let store = try #require(f.store as? SQLiteStore)
+        while store.checkpointsRun == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(store.checkpointsRun > 0, "no background checkpoint ran")
         #expect(try mainFileSize() > before + 1_000_000, "the checkpoint copied the log into the database file")
         let chain = try f.engine.verifyChain(decisionID: id)
         #expect(chain.isIntact && chain.eventCount == 2001)
@@ -84,23 +91,26 @@ struct StoreTests {
         #expect(error?.description.contains("--db PATH") == true)
     }
 
-    @Test("the change signal moves when another connection commits, and only then")
-    func changeSignal() throws {
-        let f = try DecisionFixture()
+    @Test("the change signal moves when another connection commits, and only then", arguments: TestStore.all)
+    func changeSignal(store: TestStore) async throws {
+        let f = try DecisionFixture(store: store)
         let signal = try f.store.changeSignal()
         let before = try signal.version()
         #expect(try signal.version() == before)
-        // A second, independent store on the same file plays the other process.
-        let other = try SQLiteStore(path: f.databasePath)
+        // A second, independent store on the same database plays the other process.
+        let other = try f.secondStore()
         _ = try PrincipalRegistry(store: other).add(name: "someone", kind: .agent)
+        // PostgreSQL delivers the notification a moment after the commit: wait for it, with a deadline.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try signal.version() == before, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(try signal.version() != before)
     }
 
-    @Test("two engines on one file serialize appends to the same decision")
-    func concurrentAppends() async throws {
-        let f = try DecisionFixture()
+    @Test("two engines on one database serialize appends to the same decision", arguments: TestStore.all)
+    func concurrentAppends(store: TestStore) async throws {
+        let f = try DecisionFixture(store: store)
         let id = try f.open()
-        let second = try DecisionEngine(store: try SQLiteStore(path: f.databasePath), config: f.config, clock: f.clock)
+        let second = try DecisionEngine(store: try f.secondStore(), config: f.config, clock: f.clock)
         let agent = f.agentA
         try await withThrowingTaskGroup(of: Void.self) { group in
             for engine in [f.engine, second] {
@@ -134,10 +144,10 @@ struct PathTests {
 
 @Suite("Agents, operators and keys")
 struct PrincipalTests {
-    @Test("21: only sha256(key) is stored; no file holds the plaintext")
-    func keyStorage() throws {
-        let f = try DecisionFixture()
-        let hashes = try StoreTamper(path: f.databasePath).strings("SELECT key_hash FROM api_keys ORDER BY created_at")
+    @Test("21: only sha256(key) is stored; no file holds the plaintext", arguments: TestStore.all)
+    func keyStorage(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
+        let hashes = try StoreTamper(f).strings("SELECT key_hash FROM api_keys ORDER BY created_at")
         #expect(hashes.contains(Encoding.sha256Hex(f.keyA)))
         #expect(f.keyA.hasPrefix("vgl_") && f.keyA.count == 47)
         for file in try FileManager.default.contentsOfDirectory(atPath: f.directory.path) {
@@ -146,9 +156,9 @@ struct PrincipalTests {
         }
     }
 
-    @Test("20: revoked keys and disabled principals stop authenticating")
-    func authentication() throws {
-        let f = try DecisionFixture()
+    @Test("20: revoked keys and disabled principals stop authenticating", arguments: TestStore.all)
+    func authentication(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
         #expect(try f.principals.authenticate(f.keyA)?.principal.principalID == "agent_a")
         #expect(try f.principals.authenticate(f.keyO)?.role == .operator)
         #expect(try f.principals.authenticate("wrong") == nil)
@@ -158,9 +168,9 @@ struct PrincipalTests {
         #expect(try f.principals.authenticate(f.keyB) == nil)
     }
 
-    @Test("a server's key cache: its own changes apply at once, another process's within the cache's lifetime")
-    func keyCache() async throws {
-        let f = try DecisionFixture()
+    @Test("a server's key cache: its own changes apply at once, another process's within the cache's lifetime", arguments: TestStore.all)
+    func keyCache(store: TestStore) async throws {
+        let f = try DecisionFixture(store: store)
         let server = f.principals.cachingKeys(for: .milliseconds(200))
         #expect(try server.authenticate(f.keyA)?.principal.principalID == "agent_a")
         #expect(try server.authenticate(f.keyB) != nil)
@@ -176,13 +186,13 @@ struct PrincipalTests {
         #expect(try server.authenticate(f.keyB) == nil)
     }
 
-    @Test("names become ids; bad names and duplicates are refused")
-    func naming() throws {
+    @Test("names become ids; bad names and duplicates are refused", arguments: TestStore.all)
+    func naming(store: TestStore) throws {
         #expect(try PrincipalRegistry.principalID(forName: "builder", kind: .agent) == "agent_builder")
         #expect(try PrincipalRegistry.principalID(forName: "agent_x", kind: .agent) == "agent_x")
         #expect(try PrincipalRegistry.principalID(forName: "op.Alice@corp", kind: .operator) == "op.Alice@corp")
         #expect(throws: PrincipalError.self) { try PrincipalRegistry.principalID(forName: "Bad Name", kind: .agent) }
-        let f = try DecisionFixture()
+        let f = try DecisionFixture(store: store)
         #expect(throws: PrincipalError.alreadyExists("agent_a")) { try f.principals.add(name: "a", kind: .agent) }
     }
 }
@@ -309,10 +319,10 @@ struct GroupCommitTests {
         #expect(try registry.list().map(\.principal.name) == ["after"])
     }
 
-    @Test("many threads writing at once: each failure undoes only its own work, every success is committed")
-    func failuresAreIsolated() async throws {
+    @Test("many threads writing at once: each failure undoes only its own work, every success is committed", arguments: TestStore.all)
+    func failuresAreIsolated(kind: TestStore) async throws {
         let dir = try TemporaryDirectory()
-        let store = try SQLiteStore(path: dir.file("vigil.db"))
+        let store = try kind.open(in: dir)
         let registry = PrincipalRegistry(store: store)
         // Every name is added twice at once: exactly one of each pair succeeds, the other throws alreadyExists
         // inside a transaction it may share with other threads' successful writes.

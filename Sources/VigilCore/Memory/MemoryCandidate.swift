@@ -57,3 +57,28 @@ extension MemoryRecord {
         lifecycle.pinned || lifecycle.decay.minSalience > 0 || lifecycle.decay.maxAgeSeconds > 0
     }
 }
+
+extension Provenance {
+    /// The JSON a store keeps in a record's `provenance` column: `{sources, created_by}`.
+    package var storedJSON: JSONValue {
+        [
+            "sources": .array(sources.map { s in
+                ["kind": .string(s.kind), "ref": .string(s.ref), "hash": .string(s.hash),
+                 "created_by": .string(s.createdBy), "timestamp": .int(s.timestamp)]
+            }),
+            "created_by": .string(createdBy),
+        ]
+    }
+
+    /// Reads what ``storedJSON`` wrote; missing members read as empty.
+    package init(storedJSON json: JSONValue?) {
+        let json = json ?? [:]
+        self.init(
+            sources: (json["sources"]?.arrayValue ?? []).map { s in
+                ProvenanceSource(
+                    kind: s["kind"]?.stringValue ?? "", ref: s["ref"]?.stringValue ?? "", hash: s["hash"]?.stringValue ?? "",
+                    createdBy: s["created_by"]?.stringValue ?? "", timestamp: s["timestamp"]?.integerValue ?? 0)
+            },
+            createdBy: json["created_by"]?.stringValue ?? "")
+    }
+}

@@ -1,0 +1,249 @@
+import CLibPQ
+import Foundation
+import VigilCore
+
+/// A value bound to a statement parameter, sent in PostgreSQL's text format.
+protocol PostgresBindable {
+    /// The text PostgreSQL parses for this value; `nil` is SQL NULL.
+    var postgresText: String? { get }
+}
+
+extension String: PostgresBindable { var postgresText: String? { self } }
+extension Int: PostgresBindable { var postgresText: String? { String(self) } }
+extension Int64: PostgresBindable { var postgresText: String? { String(self) } }
+extension Int32: PostgresBindable { var postgresText: String? { String(self) } }
+extension Bool: PostgresBindable { var postgresText: String? { self ? "1" : "0" } }
+extension Double: PostgresBindable {
+    /// The shortest text that reads back as the same double (PostgreSQL parses it exactly), with PostgreSQL's names
+    /// for the special values.
+    var postgresText: String? {
+        if isNaN { return "NaN" }
+        if isInfinite { return self > 0 ? "Infinity" : "-Infinity" }
+        return description
+    }
+}
+extension Optional: PostgresBindable where Wrapped: PostgresBindable {
+    var postgresText: String? { self?.postgresText }
+}
+
+/// A failed statement or connection, with PostgreSQL's SQLSTATE when the server sent one.
+struct PostgresFailure: Error {
+    var sqlstate: String?
+    var message: String
+    /// The connection itself is gone (the server stopped, the network broke): it must be reopened.
+    var connectionLost: Bool
+
+    /// `40001` serialization failure, `40P01` deadlock and `23505` unique violation: the transaction was rolled back
+    /// whole and may run again. A unique violation is what a check-then-insert race between two servers ends in
+    /// (both saw no row, both inserted); run again, the loser sees the winner's row and answers as SQLite would.
+    var isRetryable: Bool { sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "23505" }
+}
+
+/// The rows of one statement's result, read as text.
+struct PostgresRows {
+    private let result: OpaquePointer
+    let count: Int
+    let columns: Int
+    /// Rows the statement changed (`UPDATE`, `DELETE`, `INSERT`), 0 for queries.
+    let affected: Int
+
+    fileprivate init(_ result: OpaquePointer) {
+        self.result = result
+        count = Int(PQntuples(result))
+        columns = Int(PQnfields(result))
+        affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    func clear() { PQclear(result) }
+
+    func isNull(_ row: Int, _ column: Int) -> Bool { PQgetisnull(result, Int32(row), Int32(column)) == 1 }
+
+    func string(_ row: Int, _ column: Int) -> String? {
+        isNull(row, column) ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+    }
+    func int64(_ row: Int, _ column: Int) -> Int64? { string(row, column).flatMap { Int64($0) } }
+    func int(_ row: Int, _ column: Int) -> Int? { string(row, column).flatMap { Int($0) } }
+    func double(_ row: Int, _ column: Int) -> Double? { string(row, column).flatMap { Double($0) } }
+    /// An `INTEGER` 0/1 flag or a `boolean`.
+    func bool(_ row: Int, _ column: Int) -> Bool? {
+        string(row, column).map { $0 == "1" || $0 == "t" || $0 == "true" }
+    }
+}
+
+/// One row of a result: typed getters by column position.
+struct PostgresRow {
+    let rows: PostgresRows
+    let index: Int
+
+    subscript(_ column: Int) -> String? { rows.string(index, column) }
+    func string(_ column: Int) -> String { rows.string(index, column) ?? "" }
+    func optionalString(_ column: Int) -> String? { rows.string(index, column) }
+    func int64(_ column: Int) -> Int64 { rows.int64(index, column) ?? 0 }
+    func optionalInt64(_ column: Int) -> Int64? { rows.int64(index, column) }
+    func int(_ column: Int) -> Int { rows.int(index, column) ?? 0 }
+    func double(_ column: Int) -> Double { rows.double(index, column) ?? 0 }
+    func optionalDouble(_ column: Int) -> Double? { rows.double(index, column) }
+    func bool(_ column: Int) -> Bool { rows.bool(index, column) ?? false }
+}
+
+/// One libpq connection, used by one thread at a time (the pool hands it out).
+///
+/// Statements run with parameters in text format; each distinct SQL text is prepared once per connection and
+/// reused. Server notices are dropped (they would go to standard error).
+/// Sendable only so the pool can hand it between threads: it is used by one thread at a time.
+final class PostgresConnection: @unchecked Sendable {
+    private var connection: OpaquePointer?
+    private var prepared: [String: String] = [:]
+    let location: PostgresLocation
+
+    /// Opens a connection, turning libpq's failures into store errors that name the host and database.
+    init(_ location: PostgresLocation, applicationName: String = "vigil") throws(StoreError) {
+        self.location = location
+        let connection = location.connectionString(applicationName: applicationName).withCString { PQconnectdb($0) }
+        guard let connection else { throw StoreError.unreachable(location: location.redacted, reason: "out of memory") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = location.scrub(String(cString: PQerrorMessage(connection)))
+            PQfinish(connection)
+            throw Self.connectError(message, location: location)
+        }
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        self.connection = connection
+    }
+
+    deinit { if let connection { PQfinish(connection) } }
+
+    /// Maps libpq's connection failure text onto the store's error cases.
+    static func connectError(_ message: String, location: PostgresLocation) -> StoreError {
+        let line = message.split(whereSeparator: \.isNewline).map(String.init)
+            .first { $0.contains("FATAL") || $0.contains("failed") } ?? message
+        let reason = line.trimmingCharacters(in: .whitespaces)
+        if message.contains("password authentication failed") || message.contains("no password supplied")
+            || message.contains("authentication failed")
+        {
+            return .authenticationFailed(location: location.redacted)
+        }
+        if message.contains("does not exist"), message.contains("database") {
+            return .unreachable(location: location.redacted, reason: "the database does not exist (create it first: createdb)")
+        }
+        let cause = reason.range(of: "failed: ").map { String(reason[$0.upperBound...]) } ?? reason
+        return .unreachable(location: location.redacted, reason: cause.lowercased().hasPrefix("fatal") ? cause : cause)
+    }
+
+    /// Whether the connection is still usable.
+    var isHealthy: Bool { connection.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// Runs one statement. `parameters` bind `$1`, `$2`, …
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [any PostgresBindable] = [], prepare: Bool = true) throws(PostgresFailure) -> Int {
+        let rows = try query(sql, parameters, prepare: prepare)
+        defer { rows.clear() }
+        return rows.affected
+    }
+
+    /// Statements a connection keeps prepared at most; past that they are all dropped and prepared again as used.
+    static let preparedLimit = 512
+
+    /// Runs one statement and returns its rows; the caller must ``PostgresRows/clear()`` them.
+    ///
+    /// - Parameter prepare: prepare the statement once and reuse it (the default); `false` for text that is used once
+    ///   (cursor names).
+    func query(_ sql: String, _ parameters: [any PostgresBindable] = [], prepare: Bool = true) throws(PostgresFailure) -> PostgresRows {
+        guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        let texts = parameters.map(\.postgresText)
+        guard prepare else {
+            let result = Self.withCStrings(texts) { pointers in
+                PQexecParams(connection, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
+            }
+            try check(result, connection)
+            return PostgresRows(result!)
+        }
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            if prepared.count >= Self.preparedLimit {
+                try run("DEALLOCATE ALL")
+                prepared.removeAll()
+            }
+            name = "s\(prepared.count)"
+            let result = PQprepare(connection, name, sql, Int32(parameters.count), nil)
+            try check(result, connection)
+            PQclear(result)
+            prepared[sql] = name
+        }
+        let result = Self.withCStrings(texts) { pointers in
+            PQexecPrepared(connection, name, Int32(texts.count), pointers, nil, nil, 0)
+        }
+        try check(result, connection)
+        return PostgresRows(result!)
+    }
+
+    /// Runs SQL text with no parameters, possibly several statements (migrations, transaction control).
+    func run(_ sql: String) throws(PostgresFailure) {
+        guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        let result = PQexec(connection, sql)
+        try check(result, connection)
+        PQclear(result)
+    }
+
+    private func check(_ result: OpaquePointer?, _ connection: OpaquePointer) throws(PostgresFailure) {
+        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
+        switch status {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            let sqlstate = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+            let message = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+                ?? String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+            if let result { PQclear(result) }
+            let lost = PQstatus(connection) != CONNECTION_OK || sqlstate?.hasPrefix("08") == true
+                || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03"
+            throw PostgresFailure(sqlstate: sqlstate, message: location.scrub(message), connectionLost: lost)
+        }
+    }
+
+    /// The socket, for waiting on notifications.
+    var socket: Int32 { connection.map { PQsocket($0) } ?? -1 }
+
+    /// Reads what the server sent and returns the notifications received since the last call (channel names).
+    func drainNotifications() throws(PostgresFailure) -> [String] {
+        guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        guard PQconsumeInput(connection) == 1 else {
+            throw PostgresFailure(
+                sqlstate: nil, message: location.scrub(String(cString: PQerrorMessage(connection))), connectionLost: true)
+        }
+        var channels: [String] = []
+        while let notification = PQnotifies(connection) {
+            channels.append(String(cString: notification.pointee.relname))
+            PQfreemem(notification)
+        }
+        return channels
+    }
+
+    /// Calls `body` with NUL-terminated copies of `strings` (NULL for `nil`), valid only during the call.
+    private static func withCStrings<T>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
+        var buffers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { for buffer in buffers { free(buffer) } }
+        return buffers.withUnsafeMutableBufferPointer { pointers in
+            body(pointers.map { $0.map { UnsafePointer($0) } })
+        }
+    }
+}
+
+extension PostgresRows {
+    /// Every row, decoded by `make`; clears the result.
+    func map<T>(_ make: (PostgresRow) throws -> T) rethrows -> [T] {
+        defer { clear() }
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for index in 0..<count { out.append(try make(PostgresRow(rows: self, index: index))) }
+        return out
+    }
+
+    /// The first row, decoded by `make`; clears the result.
+    func first<T>(_ make: (PostgresRow) throws -> T) rethrows -> T? {
+        defer { clear() }
+        guard count > 0 else { return nil }
+        return try make(PostgresRow(rows: self, index: 0))
+    }
+}

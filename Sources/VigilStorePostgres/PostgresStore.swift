@@ -1,0 +1,179 @@
+import Foundation
+import Synchronization
+import VigilCore
+
+/// The store on a PostgreSQL database that several vigil servers share.
+///
+/// The engines' transactions are synchronous closures, so this store speaks to PostgreSQL through libpq, its own
+/// blocking client, from a small pool of connections: a write takes a connection, runs `BEGIN` … `COMMIT` around the
+/// body and hands it back. Rows a write reads and then changes are locked (`SELECT … FOR UPDATE`), so a decision's
+/// chain head, an approval and a memory record change one writer at a time across every server; a transaction that
+/// PostgreSQL rolls back for a deadlock or a serialization failure runs again (the body is pure with respect to the
+/// store). Reads run in `REPEATABLE READ READ ONLY` transactions, a consistent snapshot like SQLite's.
+public final class PostgresStore: Store {
+    /// Connections a store keeps open at most.
+    public static let defaultPoolSize = 8
+    /// Times a write is retried after PostgreSQL rolled it back for a deadlock or a serialization failure.
+    static let retries = 5
+
+    package let postgresLocation: PostgresLocation
+    package var location: String { postgresLocation.redacted }
+    /// The URL as given, password included: for tools that open their own connection, never for printing.
+    package var connectionURL: String { postgresLocation.url }
+    package let localDirectory: String
+
+    private let pool: ConnectionPool
+    private let statistics = Mutex<(transactions: Int, jobs: Int)>((0, 0))
+
+    /// Connects, checks the schema and applies pending migrations (one server at a time, under an advisory lock).
+    ///
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=…]`.
+    ///   - localDirectory: where this machine keeps the receipt signing key (created 0700 if missing).
+    public init(url: String, localDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize) throws(StoreError) {
+        let location = try PostgresLocation(url)
+        postgresLocation = location
+        self.localDirectory = localDirectory
+        pool = ConnectionPool(location: location, size: max(1, poolSize))
+        do {
+            try pool.withConnection { connection in try Self.migrate(connection, location: location) }
+        } catch {
+            throw error as? StoreError ?? .postgres(sqlstate: "", message: "\(error)")
+        }
+    }
+
+    /// Applies the migrations this vigil knows and the database lacks; refuses a database a newer vigil migrated.
+    private static func migrate(_ connection: PostgresConnection, location: PostgresLocation) throws(StoreError) {
+        do {
+            try connection.execute("SELECT pg_advisory_lock($1)", [PostgresMigrations.lockKey])
+            defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [PostgresMigrations.lockKey]) }
+            try connection.run("""
+                CREATE TABLE IF NOT EXISTS vigil_migrations (
+                    identifier TEXT COLLATE "C" PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )
+                """)
+            let applied = Set(try connection.query("SELECT identifier FROM vigil_migrations").map { $0.string(0) })
+            let known = Set(PostgresMigrations.all.map(\.identifier))
+            if !applied.subtracting(known).isEmpty { throw StoreError.newerSchema(path: location.redacted) }
+            for migration in PostgresMigrations.all where !applied.contains(migration.identifier) {
+                try connection.run("BEGIN")
+                do {
+                    try connection.run(migration.sql)
+                    try connection.execute("INSERT INTO vigil_migrations (identifier) VALUES ($1)", [migration.identifier])
+                    try connection.run("COMMIT")
+                } catch {
+                    try? connection.run("ROLLBACK")
+                    throw error
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let failure as PostgresFailure {
+            throw Self.storeError(failure, location: location)
+        } catch {
+            throw StoreError.postgres(sqlstate: "", message: "\(error)")
+        }
+    }
+
+    /// A PostgreSQL failure as the store's error.
+    static func storeError(_ failure: PostgresFailure, location: PostgresLocation) -> StoreError {
+        if failure.connectionLost { return .connectionLost(location: location.redacted) }
+        if failure.sqlstate == "55P03" || failure.sqlstate == "40001" || failure.sqlstate == "40P01" { return .busy }
+        return .postgres(sqlstate: failure.sqlstate ?? "", message: failure.message)
+    }
+
+    package func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", forWriting: true, body)
+    }
+
+    package func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", forWriting: false, body)
+    }
+
+    private func transaction<T>(begin: String, forWriting: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        let location = postgresLocation
+        defer { if forWriting { statistics.withLock { $0.transactions += 1; $0.jobs += 1 } } }
+        var attempt = 0
+        var fresh = false
+        while true {
+            attempt += 1
+            var began = false
+            do {
+                let value = try pool.withConnection(fresh: fresh) { connection in
+                    try connection.run(begin)
+                    began = true
+                    do {
+                        let value = try body(PostgresTransaction(connection: connection, forWriting: forWriting))
+                        try connection.run("COMMIT")
+                        return value
+                    } catch {
+                        if connection.isHealthy { try? connection.run("ROLLBACK") }
+                        throw error
+                    }
+                }
+                return value
+            } catch let failure as PostgresFailure {
+                if failure.isRetryable, attempt <= Self.retries { continue }
+                // An idle connection the server dropped (it restarted): nothing ran, so once more on a new one.
+                if failure.connectionLost, !began, !fresh {
+                    fresh = true
+                    continue
+                }
+                throw Self.storeError(failure, location: location)
+            }
+        }
+    }
+
+    package var writeStatistics: (transactions: Int, jobs: Int) { statistics.withLock { $0 } }
+
+    package func appliedMigrations() throws(StoreError) -> [String] {
+        let location = postgresLocation
+        do {
+            return try pool.withConnection { connection in
+                try connection.query("SELECT identifier FROM vigil_migrations ORDER BY identifier").map { $0.string(0) }
+            }
+        } catch let failure as PostgresFailure {
+            throw Self.storeError(failure, location: location)
+        } catch {
+            throw error as? StoreError ?? .postgres(sqlstate: "", message: "\(error)")
+        }
+    }
+
+    package func changeSignal() throws(StoreError) -> any StoreChangeSignal {
+        try PostgresChangeSignal(location: postgresLocation)
+    }
+
+    package func usage() -> StoreUsage {
+        let bytes = (try? read { tx in try (tx as! PostgresTransaction).databaseSize() }) ?? 0
+        return StoreUsage(name: postgresLocation.database + " on " + postgresLocation.host, bytes: bytes, logBytes: nil)
+    }
+
+    package func snapshot() throws -> String {
+        try read { tx in try (tx as! PostgresTransaction).snapshot() }
+    }
+}
+
+/// A fixed number of connections, opened on demand and handed to one caller at a time; a broken one is dropped and
+/// the next caller that needs one opens a fresh one.
+final class ConnectionPool: Sendable {
+    private let location: PostgresLocation
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let available: DispatchSemaphore
+
+    init(location: PostgresLocation, size: Int) {
+        self.location = location
+        available = DispatchSemaphore(value: size)
+    }
+
+    /// Runs `body` with a connection of the pool, opening one if none is idle (``StoreError`` when that fails).
+    /// `fresh`: never reuse an idle connection.
+    func withConnection<T>(fresh: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
+        available.wait()
+        defer { available.signal() }
+        let reused = fresh ? nil : idle.withLock { $0.popLast() }
+        let connection = try reused ?? PostgresConnection(location)
+        defer { if connection.isHealthy { idle.withLock { $0.append(connection) } } }
+        return try body(connection)
+    }
+}
