@@ -10,11 +10,11 @@ public struct VigilRuntime: Sendable {
     public let memory: MemoryEngine
     public let principals: PrincipalRegistry
 
-    /// Loads the configuration and starts the engines on `store` (open one with `VigilStores`).
+    /// Starts the engines on `store` (open one with `VigilStores`).
     package static func open(
-        paths: VigilPaths, store: any Store, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
+        paths: VigilPaths, config: VigilConfig, store: any Store, clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "vigil")
     ) throws -> VigilRuntime {
-        let config = try VigilConfig.load(path: paths.config)
         let decisions = try DecisionEngine(store: store, config: config, clock: clock, logger: logger)
         let memory = MemoryEngine(store: store, settings: config.memory, clock: clock, logger: logger)
         return VigilRuntime(

@@ -43,8 +43,8 @@ final class EmbeddedMemory: MemoryTransport {
     init(path: String, config: String?) throws(MembraneError) {
         let paths = VigilPaths.resolve(database: path, config: config)
         do {
-            let settings = try VigilConfig.load(path: paths.config).memory
-            engine = MemoryEngine(store: try Stores.open(paths), settings: settings, inMemoryRelevance: false)
+            let config = try VigilConfig.load(path: paths.config)
+            engine = MemoryEngine(store: try Stores.open(paths, config: config), settings: config.memory, inMemoryRelevance: false)
         } catch {
             throw MembraneError(code: .unavailable, message: "cannot open the embedded store: \(error)")
         }

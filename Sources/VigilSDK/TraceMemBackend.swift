@@ -44,8 +44,9 @@ final class EmbeddedTools: ToolTransport {
     init(path: String, config: String?, apiKey: String) throws(TraceMemError) {
         let paths = VigilPaths.resolve(database: path, config: config)
         do {
-            let store = try Stores.open(paths)
-            engine = try DecisionEngine(store: store, config: try VigilConfig.load(path: paths.config))
+            let config = try VigilConfig.load(path: paths.config)
+            let store = try Stores.open(paths, config: config)
+            engine = try DecisionEngine(store: store, config: config)
             principals = PrincipalRegistry(store: store)
         } catch {
             throw .network("cannot open the embedded store: \(error)")

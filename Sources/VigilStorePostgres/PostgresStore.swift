@@ -34,6 +34,14 @@ public final class PostgresStore: Store {
         let location = try PostgresLocation(url)
         postgresLocation = location
         self.localDirectory = localDirectory
+        if !FileManager.default.fileExists(atPath: localDirectory) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: localDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.cannotOpen(path: localDirectory, reason: "cannot create the folder for this server's signing key")
+            }
+        }
         pool = ConnectionPool(location: location, size: max(1, poolSize))
         do {
             try pool.withConnection { connection in try Self.migrate(connection, location: location) }

@@ -1,25 +1,95 @@
+import Foundation
 import Logging
 import VigilCore
+import VigilStorePostgres
 import VigilStoreSQLite
+
+/// Which store a process opens, named before it is opened: safe to print (a PostgreSQL URL without its password).
+package enum StoreChoice: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(PostgresLocation)
+
+    /// `sqlite` or `postgres`.
+    package var kind: String {
+        switch self {
+        case .sqlite: return "sqlite"
+        case .postgres: return "postgres"
+        }
+    }
+
+    /// The file's path, or the URL without its password.
+    package var location: String {
+        switch self {
+        case .sqlite(let path): return path
+        case .postgres(let location): return location.redacted
+        }
+    }
+}
 
 /// Opens the store a process was pointed at. The one place that knows every kind of store vigil has.
 public enum Stores {
-    /// Opens (creating and migrating) the store `paths` names.
-    package static func open(_ paths: VigilPaths) throws(StoreError) -> any Store {
-        try open(location: paths.database)
+    /// Which store `paths` and `config` choose: `--store`/`--db` (a flag beats a variable), then `VIGIL_STORE` or
+    /// `VIGIL_DB`, then `[store] url`, then the default SQLite file.
+    package static func choice(_ paths: VigilPaths, config: VigilConfig) throws(StoreError) -> StoreChoice {
+        if let store = paths.store { return try choice(location: store) }
+        if !paths.databaseIsExplicit, let url = config.store.url { return try choice(location: url) }
+        return .sqlite(path: paths.database)
     }
 
-    /// Opens (creating and migrating) the store at `location`: a SQLite file's path.
-    package static func open(location: String) throws(StoreError) -> any Store {
-        try SQLiteStore(path: location)
+    /// A `postgres://` URL chooses PostgreSQL; any other URL is refused; anything else is a SQLite file's path.
+    package static func choice(location: String) throws(StoreError) -> StoreChoice {
+        if PostgresLocation.isPostgresURL(location) { return .postgres(try PostgresLocation(location)) }
+        if location.contains("://") {
+            let scheme = location.prefix { $0 != ":" }
+            throw StoreError.invalidLocation(
+                reason: "'\(scheme)://' is not a store vigil knows; use postgres://user@host:port/database, or a SQLite file's path")
+        }
+        guard !location.isEmpty else { throw StoreError.invalidLocation(reason: "the store location is empty") }
+        return .sqlite(path: location)
+    }
+
+    /// Where this machine keeps the receipt signing key for `choice`: beside a SQLite file; for PostgreSQL,
+    /// `[store] key_directory`, else the data folder.
+    package static func keyDirectory(_ choice: StoreChoice, paths: VigilPaths, config: VigilConfig) -> String {
+        switch choice {
+        case .sqlite(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            return directory.isEmpty ? "." : directory
+        case .postgres:
+            return config.store.keyDirectory ?? paths.dataHome
+        }
+    }
+
+    /// Opens (creating and migrating) the store `paths` and `config` choose.
+    package static func open(_ paths: VigilPaths, config: VigilConfig) throws(StoreError) -> any Store {
+        let chosen = try choice(paths, config: config)
+        return try open(chosen, keyDirectory: keyDirectory(chosen, paths: paths, config: config), poolSize: config.store.poolSize)
+    }
+
+    /// Opens (creating and migrating) the store at `location`: a PostgreSQL URL or a SQLite file's path.
+    package static func open(location: String, keyDirectory: String? = nil) throws(StoreError) -> any Store {
+        let chosen = try choice(location: location)
+        let paths = VigilPaths.resolve()
+        return try open(chosen, keyDirectory: keyDirectory ?? Self.keyDirectory(chosen, paths: paths, config: VigilConfig()))
+    }
+
+    static func open(_ choice: StoreChoice, keyDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize) throws(StoreError) -> any Store {
+        switch choice {
+        case .sqlite(let path):
+            return try SQLiteStore(path: path)
+        case .postgres(let location):
+            return try PostgresStore(url: location.url, localDirectory: keyDirectory, poolSize: poolSize)
+        }
     }
 }
 
 extension VigilRuntime {
-    /// Loads the configuration, opens (creating and migrating) the store `paths` names and starts the engines.
+    /// Loads the configuration, opens (creating and migrating) the store `paths` and the configuration choose and
+    /// starts the engines.
     public static func open(
         paths: VigilPaths, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
     ) throws -> VigilRuntime {
-        try open(paths: paths, store: try Stores.open(paths), clock: clock, logger: logger)
+        let config = try VigilConfig.load(path: paths.config)
+        return try open(paths: paths, config: config, store: try Stores.open(paths, config: config), clock: clock, logger: logger)
     }
 }

@@ -42,9 +42,9 @@ public enum TestStore: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// A throwaway database on the test server, dropped when the directory that owns it is released.
-package enum TestDatabase {
+public enum TestDatabase {
     /// Creates a database named after `directory` and returns its URL.
-    package static func create(for directory: TemporaryDirectory) throws -> String {
+    public static func create(for directory: TemporaryDirectory) throws -> String {
         guard let server = TestStore.postgresServer else {
             throw StoreError.invalidLocation(reason: "VIGIL_TEST_POSTGRES is not set (scripts/test-postgres.sh start)")
         }
@@ -52,5 +52,12 @@ package enum TestDatabase {
         let url = try PostgresAdmin.createDatabase(serverURL: server, name: name)
         directory.onRelease { try? PostgresAdmin.dropDatabase(serverURL: server, name: name) }
         return url
+    }
+}
+
+/// Raw SQL on a test database, for tests that set up what vigil itself would refuse to write.
+public enum PostgresTestSQL {
+    public static func execute(url: String, _ sql: String) throws {
+        try PostgresAdmin.execute(url: url, sql)
     }
 }

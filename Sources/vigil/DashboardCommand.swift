@@ -10,8 +10,12 @@ import VigilTUI
 
 /// The dashboard's options: `vigil [--db PATH] [--operator NAME] [--theme NAME] …` with no subcommand.
 struct DashboardOptionsGroup: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
     var db: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "A PostgreSQL store: postgres://user@host:port/database (the dashboard sees changes from every server on it). "
+            + "Default: $VIGIL_STORE, else [store] url in the config, else the SQLite file.", valueName: "url"))
+    var store: String?
     @Option(name: .long, help: ArgumentHelp("The configuration file. Default: $VIGIL_CONFIG, else ~/.config/vigil/config.toml.", valueName: "path"))
     var config: String?
     @Option(name: .customLong("operator"), help: ArgumentHelp(
@@ -67,7 +71,8 @@ struct DashboardCommand: AsyncParsableCommand {
             return
         }
         do { try DashboardLooks.requireTerminal() } catch { throw failure(error.message, error.code) }
-        let paths = VigilPaths.resolve(database: options.db, config: options.config)
+        if options.db != nil, options.store != nil { throw failure("pass --db PATH (a SQLite file) or --store URL, not both", 2) }
+        let paths = VigilPaths.resolve(database: options.db, store: options.store, config: options.config)
         let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
         do { config = try VigilConfig.load(path: paths.config) } catch { throw failure(error.description, 4) }
@@ -82,7 +87,11 @@ struct DashboardCommand: AsyncParsableCommand {
         let (theme, keymap, forceMono) = (looks.theme, looks.keymap, looks.forceMono)
 
         let store: any Store
-        do { store = try Stores.open(paths) } catch { throw failure(error.description + " (pass --db PATH to open another store)", 3) }
+        do {
+            store = try Stores.open(paths, config: config)
+        } catch {
+            throw failure(error.description + " (pass --db PATH or --store URL to open another store)", CLIError.exitCode(error))
+        }
         let decisions: DecisionEngine?
         if options.readOnly {
             decisions = nil
@@ -112,7 +121,7 @@ struct DashboardCommand: AsyncParsableCommand {
         defer { served?.stop() }
 
         let dashboardOptions = DashboardOptions(
-            operatorName: operatorName, databaseName: (paths.database as NSString).lastPathComponent, readOnly: options.readOnly,
+            operatorName: operatorName, databaseName: store.usage().name, readOnly: options.readOnly,
             bell: options.bell, monochrome: forceMono, endpoints: endpoints)
         let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: memory))
         do {

@@ -28,6 +28,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Keep the demo store here (created and seeded if missing). Default: a temporary store.", valueName: "path"))
     var db: String?
+    @Option(help: ArgumentHelp(
+        "Run the demo on a PostgreSQL store instead (postgres://user@host:port/database; seeded if empty, kept).",
+        valueName: "url"))
+    var store: String?
     @Option(help: "How many simulated agents (1–64). The first is a decision agent that asks for approval at once.")
     var agents = 5
     @Option(help: ArgumentHelp("Calls per second, all agents together (0.1–200).", valueName: "calls"))
@@ -50,6 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64") }
         guard (0.1...200).contains(rate) else { throw ValidationError("--rate must be between 0.1 and 200 calls per second") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if db != nil, store != nil { throw ValidationError("pass --db PATH (a SQLite file) or --store URL, not both") }
         for address in [mcp, grpc] where !address.isLoopback {
             throw ValidationError("the demo serves on loopback only (\(address))")
         }
@@ -71,16 +76,17 @@ struct DemoCommand: AsyncParsableCommand {
         // The store: the one named, or a temporary one removed at the end.
         let temporaryDirectory: String?
         let path: String
-        if let db {
+        if let kept = self.store ?? db {
             temporaryDirectory = nil
-            path = db
+            path = kept
         } else {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-demo-\(UUID().uuidString.prefix(8))").path
             temporaryDirectory = directory
             path = directory + "/demo.db"
         }
         defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
-        progress("seeding the demo store at \(path)")
+        let shownPath = (try? Stores.choice(location: path).location) ?? "the store"
+        progress("seeding the demo store at \(shownPath)")
         let store: any Store
         let decisions: DecisionEngine
         let principals: PrincipalRegistry
@@ -92,7 +98,8 @@ struct DemoCommand: AsyncParsableCommand {
             principals = PrincipalRegistry(store: store)
             cast = try DemoAgent.register(count: agents, principals: principals)
         } catch {
-            throw failure("\(CLIError(error).description) (pass --db PATH to use another file)", 3)
+            let cliError = CLIError(error)
+            throw failure("\(cliError.description) (pass --db PATH or --store URL to use another store)", cliError.exitCode == 1 ? 3 : cliError.exitCode)
         }
         let config = decisions.config
 
@@ -129,14 +136,15 @@ struct DemoCommand: AsyncParsableCommand {
                 throw failure(error.description, 64)
             }
         } else {
-            say("demo: \(cast.count) agents · MCP \(mcpURL) · gRPC \(grpcHost):\(grpcPort) · store \(path)")
+            say("demo: \(cast.count) agents · MCP \(mcpURL) · gRPC \(grpcHost):\(grpcPort) · store \(shownPath)")
             await headlessProgress(activity: activity, started: started)
         }
         agentsTask.cancel()
         _ = await agentsTask.result
         let seconds = Int(Date().timeIntervalSince(started).rounded())
         say("demo ran \(seconds) s with \(cast.count) agents: \(activity.summary)")
-        say(temporaryDirectory == nil ? "store kept at \(path) (open it with `vigil --db \(path)`)" : "the temporary store was removed; pass --db PATH to keep one")
+        let reopen = self.store == nil ? "vigil --db \(path)" : "vigil --store \(shownPath)"
+        say(temporaryDirectory == nil ? "store kept at \(shownPath) (open it with `\(reopen)`)" : "the temporary store was removed; pass --db PATH to keep one")
     }
 
     /// Prints what the agents did every 5 s until the duration ends or SIGINT/SIGTERM arrives.

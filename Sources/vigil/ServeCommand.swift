@@ -95,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         defer { sweeper.cancel() }
-        let database = runtime.paths.database
+        let database = runtime.store.location
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -105,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
                         service: service, host: address.host, port: address.port, tls: mcpTLS, handleSignals: true,
                         logger: logger
                     ) { port in
-                        print("MCP endpoint listening on \(mcpTLS == nil ? "http" : "https")://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (database \(database))")
+                        print("MCP endpoint listening on \(mcpTLS == nil ? "http" : "https")://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (store \(database))")
                         fflush(nil)
                     }
                 }

@@ -15,7 +15,8 @@ struct Vigil: AsyncParsableCommand {
             See `vigil dashboard --help` for its options (--db, --operator, --theme, --read-only, --bell…).
 
             vigil records agents' decisions (TraceMem-compatible) and memories (Membrane-compatible) in one SQLite \
-            store. Every command takes --db PATH (or VIGIL_DB) and --json.
+            file, or in a PostgreSQL database that several servers share. Every command takes --db PATH (or \
+            VIGIL_DB), --store postgres://… (or VIGIL_STORE) and --json.
 
             Examples:
               vigil demo                                      see it live: simulated agents on a demo store
@@ -35,8 +36,14 @@ struct Vigil: AsyncParsableCommand {
 
 /// Options every command takes.
 struct CommonOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file. Default: $VIGIL_DB, else ~/.local/share/vigil/vigil.db.", valueName: "path"))
     var db: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A PostgreSQL store shared by several servers: postgres://user@host:port/database?sslmode=… (the password from "
+            + "the URL, PGPASSWORD or ~/.pgpass). Default: $VIGIL_STORE, else [store] url in the config, else the SQLite file.",
+        valueName: "url"))
+    var store: String?
 
     @Option(name: .long, help: ArgumentHelp("The configuration file. Default: $VIGIL_CONFIG, else ~/.config/vigil/config.toml.", valueName: "path"))
     var config: String?
@@ -44,7 +51,11 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
     var json = false
 
-    var paths: VigilPaths { VigilPaths.resolve(database: db, config: config) }
+    var paths: VigilPaths { VigilPaths.resolve(database: db, store: store, config: config) }
+
+    func validate() throws {
+        if db != nil, store != nil { throw ValidationError("pass --db PATH (a SQLite file) or --store URL, not both") }
+    }
 
     /// Opens the store and engines, turning failures into a clear message and exit code.
     func open() throws -> VigilRuntime {
@@ -70,12 +81,23 @@ struct CLIError: Error, CustomStringConvertible {
         switch error {
         case let e as CLIError: self = e
         case let e as DecisionError: description = e.data; exitCode = 1
-        case let e as StoreError: description = e.description; exitCode = 3
+        case let e as StoreError: description = e.description; exitCode = Self.exitCode(e)
         case let e as ConfigError: description = e.description; exitCode = 4
         case let e as PrincipalError: description = e.description; exitCode = 1
         case let e as ReceiptVerification.Failure: description = e.description; exitCode = 1
         case let e as ReceiptKeyError: description = e.description; exitCode = 3
         default: description = "\(error)"; exitCode = 1
+        }
+    }
+
+    /// A store failure's exit code: each reason a store cannot be opened has its own, so scripts can tell them apart.
+    static func exitCode(_ error: StoreError) -> Int32 {
+        switch error {
+        case .invalidLocation: return 2
+        case .unreachable, .connectionLost: return 5
+        case .authenticationFailed: return 6
+        case .newerSchema: return 7
+        case .cannotOpen, .busy, .corrupt, .sqlite, .postgres: return 3
         }
     }
 
@@ -132,18 +154,24 @@ func age(_ timestamp: String, now: Date = Date()) -> String {
 
 struct PathsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "paths", abstract: "Show where vigil keeps its database, configuration and signing key.")
+        commandName: "paths", abstract: "Show which store vigil opens, and where it keeps its configuration and signing key.")
 
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let paths = common.paths
-        let value: JSONValue = [
-            "database": .string(paths.database), "config": .string(paths.config),
-            "receipt_key": .string(paths.dataDirectory + "/" + ReceiptSigner.fileName),
-        ]
-        common.emit(value) {
-            "database     \(paths.database)\nconfig       \(paths.config)\nreceipt key  \(paths.dataDirectory)/\(ReceiptSigner.fileName)"
+        try runReporting {
+            let paths = common.paths
+            let config = try VigilConfig.load(path: paths.config)
+            let choice = try Stores.choice(paths, config: config)
+            let key = Stores.keyDirectory(choice, paths: paths, config: config) + "/" + ReceiptSigner.fileName
+            var value: JSONObject = [
+                "store": .string(choice.location), "store_kind": .string(choice.kind), "config": .string(paths.config),
+                "receipt_key": .string(key),
+            ]
+            if case .sqlite(let path) = choice { value["database"] = .string(path) }
+            common.emit(.object(value)) {
+                "store        \(choice.location) (\(choice.kind))\nconfig       \(paths.config)\nreceipt key  \(key)"
+            }
         }
     }
 }

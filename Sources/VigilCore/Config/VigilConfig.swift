@@ -35,12 +35,24 @@ public struct ApprovalSettings: Sendable, Equatable {
 ///
 /// A missing file means the defaults. A present but wrong file stops start-up with a ``ConfigError`` that names the
 /// key.
+/// `[store]`: which store a process opens when no flag or variable says, and what stays on this machine.
+public struct StoreSettings: Sendable, Equatable {
+    /// A `postgres://` URL; `nil` keeps the SQLite file.
+    public var url: String?
+    /// Where this machine keeps its receipt signing key (a 0600 file) when the store is PostgreSQL. Default: the data
+    /// folder, `~/.local/share/vigil`.
+    public var keyDirectory: String?
+    /// PostgreSQL connections one process keeps at most.
+    public var poolSize = 8
+}
+
 public struct VigilConfig: Sendable, Equatable {
     /// The local operator identity (`operator = "…"`); the CLI falls back to `$USER`.
     public var operatorName: String?
     public var theme: String?
     /// `server.allow_remote`: permits non-loopback listen addresses.
     public var allowRemote = false
+    public var store = StoreSettings()
     public var tracemem = TraceMemSettings()
     public var approvals = ApprovalSettings()
     public var memory = MemorySettings()
@@ -87,6 +99,14 @@ public struct VigilConfig: Sendable, Equatable {
         let uiTheme = try root.table("ui").string("theme")
         theme = try root.string("theme") ?? uiTheme
         allowRemote = try root.table("server").bool("allow_remote") ?? false
+
+        let storeTable = try root.table("store")
+        store.url = try storeTable.string("url")
+        store.keyDirectory = try storeTable.string("key_directory")
+        store.poolSize = try storeTable.int("pool_size") ?? store.poolSize
+        guard (1...256).contains(store.poolSize) else {
+            throw ConfigError.invalid(key: storeTable.key("pool_size"), message: "must be between 1 and 256")
+        }
 
         let tm = try root.table("tracemem")
         tracemem.listenAddress = try tm.string("listen_addr") ?? tracemem.listenAddress

@@ -74,8 +74,11 @@ public final class MCPService: Sendable {
         switch request.method {
         case "POST": return post(request)
         case "DELETE":
-            guard authenticate(request) != nil else { return unauthorized() }
-            return MCPHTTPResponse(status: 204, headers: [], body: [])
+            switch authenticate(request) {
+            case .success: return MCPHTTPResponse(status: 204, headers: [], body: [])
+            case .failure(.unauthorized): return unauthorized()
+            case .failure(.storeUnavailable(let error)): return storeUnavailable(error)
+            }
         default:
             var response = json(405, ["error": "method not allowed"])
             response.headers.append(("Allow", "POST, DELETE"))
@@ -98,7 +101,12 @@ public final class MCPService: Sendable {
         if let origin = request.header("origin"), !isAllowed(origin: origin) {
             return rpcError(403, id: .null, code: -32603, data: "Forbidden origin")
         }
-        guard let (principal, role, keyHash) = authenticate(request) else { return unauthorized() }
+        let principal: Principal, role: PrincipalKind, keyHash: String
+        switch authenticate(request) {
+        case .success(let found): (principal, role, keyHash) = found
+        case .failure(.unauthorized): return unauthorized()
+        case .failure(.storeUnavailable(let error)): return storeUnavailable(error)
+        }
         if let wait = limiter.admit(key: keyHash) { return rateLimited(wait, id: .null) }
 
         let parsed: JSONValue
@@ -217,15 +225,36 @@ public final class MCPService: Sendable {
 
     // MARK: Helpers
 
-    private func authenticate(_ request: MCPHTTPRequest) -> (Principal, PrincipalKind, String)? {
-        guard let header = request.header("authorization") else { return nil }
+    /// Why a request carries no usable key.
+    private enum AuthenticationFailure: Error {
+        case unauthorized
+        /// The store could not be asked (a PostgreSQL server that is down): the request is refused, but not as if
+        /// its key were wrong.
+        case storeUnavailable(StoreError)
+    }
+
+    private func authenticate(_ request: MCPHTTPRequest) -> Result<(Principal, PrincipalKind, String), AuthenticationFailure> {
+        guard let header = request.header("authorization") else { return .failure(.unauthorized) }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, ["agent", "bearer"].contains(parts[0].lowercased()) else { return nil }
+        guard parts.count == 2, ["agent", "bearer"].contains(parts[0].lowercased()) else { return .failure(.unauthorized) }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty else { return nil }
+        guard !key.isEmpty else { return .failure(.unauthorized) }
         let hash = Encoding.sha256Hex(key)
-        guard let found = try? principals.authenticate(keyHash: hash) else { return nil }
-        return (found.principal, found.role, hash)
+        do {
+            guard let found = try principals.authenticate(keyHash: hash) else { return .failure(.unauthorized) }
+            return .success((found.principal, found.role, hash))
+        } catch let error as StoreError {
+            return .failure(.storeUnavailable(error))
+        } catch {
+            return .failure(.unauthorized)
+        }
+    }
+
+    /// 503 with the JSON-RPC internal error: the store is down, the call did nothing, the agent may retry.
+    private func storeUnavailable(_ error: StoreError) -> MCPHTTPResponse {
+        var response = rpcError(503, id: .null, code: -32603, data: "Store unavailable: \(error.description)")
+        response.headers.append(("Retry-After", "1"))
+        return response
     }
 
     private func isAllowed(origin: String) -> Bool {

@@ -22,7 +22,7 @@ public struct MembraneAuthInterceptor: ServerInterceptor {
             return try await next(request, context)
         }
         let header = request.metadata[stringValues: "authorization"].first(where: { _ in true })
-        guard let header, let role = role(header) else {
+        guard let header, let role = try role(header) else {
             throw RPCError(code: .unauthenticated, message: "invalid or missing API key")
         }
         if role == .operator, context.descriptor.method.hasPrefix("Ingest") {
@@ -32,11 +32,19 @@ public struct MembraneAuthInterceptor: ServerInterceptor {
     }
 
     /// The role the header's key has (the Membrane key counts as an agent's), or `nil` when it is not valid.
-    private func role(_ header: String) -> PrincipalKind? {
+    /// - Throws: `UNAVAILABLE` when the store cannot be asked (a PostgreSQL server that is down): the call is refused,
+    ///   but not as if its key were wrong.
+    private func role(_ header: String) throws -> PrincipalKind? {
         guard header.hasPrefix("Bearer ") else { return nil }
         let token = String(header.dropFirst("Bearer ".count))
         if let membraneKey, !membraneKey.isEmpty, constantTimeEqual(token, membraneKey) { return .agent }
-        return (try? principals.authenticate(token))?.role
+        do {
+            return try principals.authenticate(token)?.role
+        } catch let error as StoreError {
+            throw RPCError(code: .unavailable, message: "store unavailable: \(error.description)")
+        } catch {
+            return nil
+        }
     }
 
     private func constantTimeEqual(_ a: String, _ b: String) -> Bool {

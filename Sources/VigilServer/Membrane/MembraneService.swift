@@ -26,6 +26,14 @@ public struct MembraneService: Membrane_V1_MembraneService.SimpleServiceProtocol
             case .failedPrecondition: code = .failedPrecondition
             }
             throw RPCError(code: code, message: error.message)
+        } catch let error as StoreError {
+            switch error {
+            case .unreachable, .connectionLost, .authenticationFailed, .busy:
+                // Nothing was committed; the client may retry when the store is back.
+                throw RPCError(code: .unavailable, message: "store unavailable: \(error.description)")
+            default:
+                throw RPCError(code: .internalError, message: "internal error")
+            }
         } catch {
             throw RPCError(code: .internalError, message: "internal error")
         }
