@@ -8,6 +8,7 @@ enum Migrations {
         migrator.registerMigration("v1-decisions", migrate: v1Decisions)
         migrator.registerMigration("v2-memory", migrate: v2Memory)
         migrator.registerMigration("v3-decision-search-pieces", migrate: v3DecisionSearchPieces)
+        migrator.registerMigration("v4-memory-search-rank", migrate: v4MemorySearchRank)
         return migrator
     }
 
@@ -258,5 +259,14 @@ enum Migrations {
                 -- column), and rebuilding the table is not worth one unused column.
                 UPDATE decisions SET search_text = '' WHERE search_text != '';
                 """)
+    }
+
+    /// Memory search's `rank` is the weighted bm25 that Retrieve scores with (summary 2, body 1).
+    ///
+    /// Before, `ORDER BY rank` walked matches by FTS5's default, unweighted bm25 while Retrieve scored them weighted, so
+    /// its early stop (which assumes the walk is best first) could cut a record that belonged in the top `limit`.
+    /// Found by the search parity test: PostgreSQL, which sorts by the weighted score, returned the right record.
+    static func v4MemorySearchRank(_ db: Database) throws {
+        try db.execute(sql: "INSERT INTO memory_search (memory_search, rank) VALUES ('rank', 'bm25(2.0, 1.0)')")
     }
 }

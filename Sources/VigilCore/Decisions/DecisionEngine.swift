@@ -124,16 +124,18 @@ public final class DecisionEngine: Sendable {
     ///
     /// The outcome and the event never depend on when this runs: `resolved_at` and the event's timestamp are the
     /// deadline itself.
-    func applyExpiry(_ tx: any StoreTransaction, _ decision: inout StoredDecision, now: Date) throws {
+    /// - Returns: whether this call expired the approval (`false`: not due, or another server got there first).
+    @discardableResult
+    func applyExpiry(_ tx: any StoreTransaction, _ decision: inout StoredDecision, now: Date) throws -> Bool {
         guard decision.status == .needsApproval, let approvalID = decision.approvalID,
             var approval = try tx.approval(approvalID), approval.status == .pending,
             let deadline = Timestamp.parse(approval.expiresAt), now >= deadline
-        else { return }
+        else { return false }
         approval.status = .expired
         approval.resolvedBy = "system:expiry"
         approval.rationale = "expired"
         approval.resolvedAt = approval.expiresAt
-        guard try tx.resolveApproval(approval) else { return }
+        guard try tx.resolveApproval(approval) else { return false }
         decision.status = .rejected
         decision.approvalStatus = .expired
         try appendEvent(
@@ -143,23 +145,25 @@ public final class DecisionEngine: Sendable {
                 "rationale": "expired", "resolved_at": .string(approval.expiresAt),
             ])
         try tx.updateDecision(decision)
+        return true
     }
 
-    /// Expires every overdue approval in the store (the sweep, and the first step of the operator lists).
-    func expireDue(_ tx: any StoreTransaction, now: Date) throws {
+    /// Expires every overdue approval in the store (the sweep, and the first step of the operator lists). Safe on
+    /// every server at once: each decision is locked before it is looked at again, so one server expires it.
+    /// - Returns: how many approvals this call expired.
+    @discardableResult
+    func expireDue(_ tx: any StoreTransaction, now: Date) throws -> Int {
+        var expired = 0
         for id in try tx.decisionsWithExpiredApprovals(now: Timestamp.format(now)) {
-            if var decision = try tx.decision(id) { try applyExpiry(tx, &decision, now: now) }
+            if var decision = try tx.decision(id), try applyExpiry(tx, &decision, now: now) { expired += 1 }
         }
+        return expired
     }
 
     /// Applies approval expiry across the store; returns how many approvals expired.
     @discardableResult
     public func sweepExpiredApprovals() throws -> Int {
-        try transaction { tx, now in
-            let due = try tx.decisionsWithExpiredApprovals(now: Timestamp.format(now))
-            try expireDue(tx, now: now)
-            return due.count
-        }
+        try transaction { tx, now in try expireDue(tx, now: now) }
     }
 
     /// Appends one event to the decision's chain and advances its head. The caller saves the decision row.
