@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "VigilBench",
             dependencies: [
-                "VigilCore", "VigilStores", "VigilStoreSQLite", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI",
+                "VigilCore", "VigilStores", "VigilStoreSQLite", "VigilStorePostgres", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI",
                 "VigilTerminal",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -45,8 +45,10 @@ public enum ServeBench {
         /// Write transactions and the writes they carried during the run (``Store/writeStatistics``).
         public var writeTransactions = 0
         public var writeJobs = 0
-        /// Background checkpoints of the log during the run (``Store/checkpointsRun``).
+        /// Background checkpoints of the log during the run (SQLite's).
         public var checkpoints = 0
+        /// Decisions whose hash chains were verified after the run, and how many were broken (must be 0).
+        public var chains: (verified: Int, broken: Int) = (0, 0)
 
         public var text: String {
             var lines = ["serve bench: \(clients) keep-alive clients per phase on loopback, server and load in one process"]
@@ -68,6 +70,7 @@ public enum ServeBench {
             lines.append(String(
                 format: "  write transactions: %d for %d writes (group commit); %d background checkpoints", writeTransactions,
                 writeJobs, checkpoints))
+            lines.append("  after the run: \(chains.verified) decision chains verified, \(chains.broken) broken")
             lines.append("  targets: MCP ≥ 5,000 calls/s with p99 ≤ 20 ms; IngestEvent ≥ 5,000/s; Retrieve p95 ≤ 20 ms")
             return lines.joined(separator: "\n")
         }
@@ -77,6 +80,7 @@ public enum ServeBench {
                 "clients": .int(Int64(clients)), "records": .int(Int64(records)),
                 "write_transactions": .int(Int64(writeTransactions)), "writes": .int(Int64(writeJobs)),
                 "checkpoints": .int(Int64(checkpoints)),
+                "chains_verified": .int(Int64(chains.verified)), "chains_broken": .int(Int64(chains.broken)),
                 "phases": .array(phases.map { p in
                     [
                         "name": .string(p.name), "calls": .int(Int64(p.calls)), "errors": .int(Int64(p.errors)),
@@ -111,12 +115,14 @@ public enum ServeBench {
 
     public static func run(
         clients: Int = 16, seconds: Double = 10, records: Int = 100_000, only: Set<PhaseKind> = PhaseKind.standard,
-        progress: @escaping @Sendable (String) -> Void = { _ in }
+        store kind: BenchStore = .sqlite, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> Report {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-servebench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("vigil.db").path)
+        let scratch = try kind.open(in: directory.path)
+        defer { scratch.drop() }
+        let store = scratch.store
         var config = VigilConfig()
         // The bench measures the server, not the per-key limiter (10/s by default).
         config.tracemem.ratePerSecond = 1e9
@@ -160,11 +166,11 @@ public enum ServeBench {
             var phases: [Phase] = []
             if only.contains(.mcp) {
                 progress("MCP decision_add_context: \(clients) clients for \(Int(seconds)) s")
-                phases.append(try mcpPhase(port: mcpPort, keys: keys, seconds: seconds))
+                phases.append(try mcpPhase(ports: [mcpPort], keys: keys, seconds: seconds))
             }
             if only.contains(.floor) {
                 progress("MCP ping (no work: the HTTP floor): \(clients) clients for \(Int(seconds)) s")
-                phases.append(try mcpPhase(port: mcpPort, keys: keys, seconds: seconds, pingOnly: true))
+                phases.append(try mcpPhase(ports: [mcpPort], keys: keys, seconds: seconds, pingOnly: true))
                 progress("gRPC Health/Check (no work: the gRPC floor): \(clients) clients for \(Int(seconds)) s")
                 phases.append(try await grpcPhase(name: PhaseName.grpcFloor, port: grpcPort, clients: clients, seconds: seconds) { grpc, _, _ in
                     _ = try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init())
@@ -187,7 +193,7 @@ public enum ServeBench {
                 let writes = store.writeStatistics
                 return Report(
                     clients: clients, phases: phases, records: 0, writeTransactions: writes.transactions, writeJobs: writes.jobs,
-                    checkpoints: store.checkpointsRun)
+                    checkpoints: (store as? SQLiteStore)?.checkpointsRun ?? 0, chains: try verifyChains(decisions))
             }
             var count = Int(try memory.metrics()["total_records"]?.integerValue ?? 0)
             progress("filling the store to \(records) memories (now \(count))")
@@ -217,7 +223,7 @@ public enum ServeBench {
             let writes = store.writeStatistics
             return Report(
                 clients: clients, phases: phases, records: count, writeTransactions: writes.transactions, writeJobs: writes.jobs,
-                checkpoints: store.checkpointsRun)
+                checkpoints: (store as? SQLiteStore)?.checkpointsRun ?? 0, chains: try verifyChains(decisions))
         }
     }
 
@@ -227,7 +233,8 @@ public enum ServeBench {
     /// One thread per client, each with its own connection and key, adding context to its open decision. Only the
     /// `decision_add_context` calls are counted and timed; the `decision_create` between them also load the server.
     /// With `pingOnly`, each client sends `ping` instead (authenticated, answered without touching the store).
-    static func mcpPhase(port: Int, keys: [String], seconds: Double, pingOnly: Bool = false) throws -> Phase {
+    /// With several `ports` (replicas), client `i` talks to `ports[i % ports.count]`.
+    static func mcpPhase(ports: [Int], keys: [String], seconds: Double, pingOnly: Bool = false, name: String? = nil) throws -> Phase {
         let results = Mutex<[(calls: Int, errors: Int, latencies: [Double], failure: String?)]>([])
         let start = DispatchTime.now().uptimeNanoseconds
         let warmEnd = start + 1_000_000_000
@@ -243,7 +250,7 @@ public enum ServeBench {
                 latencies.reserveCapacity(Int(seconds) * 2000)
                 var failure: String?
                 do {
-                    let connection = try KeepAliveHTTPConnection(host: "127.0.0.1", port: port)
+                    let connection = try KeepAliveHTTPConnection(host: "127.0.0.1", port: ports[i % ports.count])
                     let headers = [("Content-Type", "application/json"), ("Authorization", "Agent \(key)")]
                     var decision = ""
                     var n = 1
@@ -282,7 +289,7 @@ public enum ServeBench {
         let all = results.withLock { $0 }
         if let failure = all.compactMap({ $0.failure }).first { throw Failure(description: "MCP client: \(failure)") }
         return Phase(
-            name: pingOnly ? PhaseName.mcpFloor : PhaseName.mcp, calls: all.reduce(0) { $0 + $1.calls },
+            name: name ?? (pingOnly ? PhaseName.mcpFloor : PhaseName.mcp), calls: all.reduce(0) { $0 + $1.calls },
             errors: all.reduce(0) { $0 + $1.errors }, seconds: seconds, latenciesMs: all.flatMap { $0.latencies })
     }
 

@@ -58,17 +58,33 @@ struct BenchCommand: AsyncParsableCommand {
 
                 --phase floor runs the same load on calls that do no work (MCP ping, gRPC Health/Check): what the HTTP \
                 and gRPC stacks alone cost here, to read the other figures against.
+
+                --store postgres://… runs the same phases on PostgreSQL after SQLite, in a scratch database created \
+                beside the one the URL names (the role needs CREATEDB) and dropped afterwards, and prints each phase's \
+                ratio to SQLite's. --replicas N then starts N `vigil serve` processes on one scratch database and splits \
+                the MCP clients between them. Targets: PostgreSQL ≥ 50 % of SQLite for decision_add_context; two \
+                replicas ≥ 80 % of one; 0 errors; every chain verifies.
                 """)
         @Option(help: "Concurrent clients per phase.") var clients = 16
         @Option(help: "Measured seconds per phase.") var seconds = 10.0
         @Option(help: "Memories in the store for the Retrieve phase.") var records = 100_000
         @Option(help: ArgumentHelp("Run only these phases (mcp, ingest, retrieve, floor); repeatable. Default: the first three.", valueName: "phase"))
         var phase: [String] = []
+        @Option(help: ArgumentHelp(
+            "Also run on PostgreSQL: a server URL whose role may create databases (a scratch one is used and dropped).",
+            valueName: "url")) var store: String?
+        @Option(help: "With --store: also run the MCP phase against this many `vigil serve` processes on one database (2–8).")
+        var replicas = 1
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
             guard clients > 0, seconds > 0, records >= 0 else {
                 throw ValidationError("--clients and --seconds must be positive and --records not negative")
+            }
+            guard (1...8).contains(replicas) else { throw ValidationError("--replicas must be between 1 and 8") }
+            if replicas > 1, store == nil { throw ValidationError("--replicas needs --store postgres://…") }
+            if let store, !store.hasPrefix("postgres://"), !store.hasPrefix("postgresql://") {
+                throw ValidationError("--store takes a postgres:// URL (the SQLite run is always there)")
             }
             var only = ServeBench.PhaseKind.standard
             if !phase.isEmpty {
@@ -80,11 +96,20 @@ struct BenchCommand: AsyncParsableCommand {
                     only.insert(kind)
                 }
             }
+            let progress: @Sendable (String) -> Void = { message in FileHandle.standardError.write(Data("  \(message)\n".utf8)) }
             do {
-                let report = try await ServeBench.run(clients: clients, seconds: seconds, records: records, only: only) { message in
-                    FileHandle.standardError.write(Data("  \(message)\n".utf8))
+                if let store {
+                    let comparison = try await ServeBench.compare(
+                        clients: clients, seconds: seconds, records: records, only: only,
+                        stores: [.sqlite, .postgres(serverURL: store)], replicas: replicas,
+                        vigilBinary: Bundle.main.executablePath ?? CommandLine.arguments[0], progress: progress)
+                    print(json ? comparison.json.prettyText : comparison.text)
+                } else {
+                    let report = try await ServeBench.run(clients: clients, seconds: seconds, records: records, only: only, progress: progress)
+                    print(json ? report.json.prettyText : report.text)
                 }
-                print(json ? report.json.prettyText : report.text)
+            } catch let error as StoreError {
+                throw failure(error.description, CLIError.exitCode(error))
             } catch {
                 throw failure("\(error)", 1)
             }

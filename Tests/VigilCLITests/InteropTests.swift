@@ -226,6 +226,30 @@ struct ServeBenchTests {
         #expect(!text.stdout.contains("MCP decision_add_context runs at"), "no MCP phase ran: \(text.stdout)")
     }
 
+    @Test("--store runs the phases on PostgreSQL beside SQLite, and --replicas 2 on two vigil serve processes; no errors, every chain verifies",
+          .enabled(if: TestStore.postgresServer != nil))
+    func postgresAndReplicas() async throws {
+        let home = try TemporaryDirectory()
+        let server = try #require(TestStore.postgresServer)
+        let run = try await VigilProcess.run(
+            ["bench", "serve", "--clients", "2", "--seconds", "0.5", "--phase", "mcp", "--store", server, "--replicas", "2", "--json"],
+            home: home.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONParser.parse(run.stdout)
+        let stores = try #require(report["stores"]?.arrayValue)
+        #expect(stores.map { $0["store"] } == ["SQLite", "PostgreSQL"])
+        for store in stores {
+            let phases = try #require(store["report"]?["phases"]?.arrayValue)
+            #expect(phases.count == 1 && (phases[0]["calls"]?.integerValue ?? 0) > 0 && phases[0]["errors"] == 0, "\(store)")
+            #expect((store["report"]?["chains_verified"]?.integerValue ?? 0) > 0 && store["report"]?["chains_broken"] == 0)
+        }
+        let replicas = try #require(report["replicas"])
+        #expect(replicas["count"] == 2 && replicas["errors"] == 0 && (replicas["calls"]?.integerValue ?? 0) > 0, "\(replicas)")
+        #expect((replicas["chains_verified"]?.integerValue ?? 0) > 0 && replicas["chains_broken"] == 0)
+        #expect(run.stderr.contains("replica 2: MCP on 127.0.0.1:"))
+        #expect(!run.stdout.contains("vigil-test-password") && !run.stderr.contains("vigil-test-password"))
+    }
+
     @Test("an unknown phase is a usage error")
     func unknownPhase() async throws {
         let home = try TemporaryDirectory()
