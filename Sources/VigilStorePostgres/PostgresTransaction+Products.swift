@@ -34,8 +34,14 @@ extension PostgresTransaction {
     }
 
     func readProductRows(_ product: DataProduct, query match: [(VigilCore.ColumnDefinition, JSONValue)], limit: Int) throws -> [JSONObject] {
-        let table = product.table
-        let fields = product.exposedColumns
+        try selectProductRows(product.table, fields: product.exposedColumns, query: match, limit: limit, offset: 0)
+    }
+
+    /// `fields` of the rows of `table` matching `query`, in primary-key order.
+    func selectProductRows(
+        _ table: VigilCore.TableDefinition, fields: [VigilCore.ColumnDefinition], query match: [(VigilCore.ColumnDefinition, JSONValue)],
+        limit: Int, offset: Int
+    ) throws -> [JSONObject] {
         var conditions: [String] = []
         var parameters: [any PostgresBindable] = []
         for (column, value) in match {
@@ -49,9 +55,10 @@ extension PostgresTransaction {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let order = table.primaryKey.map { quote($0.name) + " ASC" }.joined(separator: ", ")
         parameters.append(limit)
+        parameters.append(offset)
         let sql = """
             SELECT \(fields.map { quote($0.name) }.joined(separator: ", ")) FROM \(quote(table.sqlName))
-            \(whereClause) ORDER BY \(order) LIMIT $\(parameters.count)
+            \(whereClause) ORDER BY \(order) LIMIT $\(parameters.count - 1) OFFSET $\(parameters.count)
             """
         return try query(sql, parameters).map { row in
             var record: JSONObject = [:]

@@ -25,8 +25,14 @@ extension SQLiteTransaction {
 
     /// Rows of `product` matching `query` (field → value equality, `null` matching NULL), in primary-key order.
     package func readProductRows(_ product: DataProduct, query: [(VigilCore.ColumnDefinition, JSONValue)], limit: Int) throws -> [JSONObject] {
-        let table = product.table
-        let fields = product.exposedColumns
+        try selectProductRows(product.table, fields: product.exposedColumns, query: query, limit: limit, offset: 0)
+    }
+
+    /// `fields` of the rows of `table` matching `query`, in primary-key order.
+    func selectProductRows(
+        _ table: VigilCore.TableDefinition, fields: [VigilCore.ColumnDefinition], query: [(VigilCore.ColumnDefinition, JSONValue)],
+        limit: Int, offset: Int
+    ) throws -> [JSONObject] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         for (column, value) in query {
@@ -41,9 +47,9 @@ extension SQLiteTransaction {
         let order = table.primaryKey.map { quote($0.name) + " ASC" }.joined(separator: ", ")
         let sql = """
             SELECT \(fields.map { quote($0.name) }.joined(separator: ", ")) FROM \(quote(table.sqlName))
-            \(whereClause) ORDER BY \(order) LIMIT ?
+            \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?
             """
-        return try Row.fetchAll(db, sql: sql, arguments: arguments + [limit]).map { row in
+        return try Row.fetchAll(db, sql: sql, arguments: arguments + [limit, offset]).map { row in
             var record: JSONObject = [:]
             for column in fields { record[column.name] = jsonValue(row[column.name], column.type) }
             return record

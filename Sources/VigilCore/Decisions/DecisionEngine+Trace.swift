@@ -89,6 +89,11 @@ extension DecisionEngine {
 
     /// Recomputes every event hash of a decision and checks every `prev_hash` link (spec §11.2).
     public func verifyChain(decisionID: String) throws -> ChainVerification {
+        try Self.verifyChain(decisionID: decisionID, in: store)
+    }
+
+    /// ``verifyChain(decisionID:)`` on any store, without an engine (and so without registering a signing key there).
+    package static func verifyChain(decisionID: String, in store: any Store) throws -> ChainVerification {
         try store.read { tx in
             guard let decision = try tx.decision(decisionID) else { throw DecisionError.decisionNotFound(decisionID) }
             let events = try tx.events(of: decisionID)

@@ -177,6 +177,23 @@ package protocol StoreTransaction {
     func agentRows() throws -> [AgentRow]
     /// Rows in the decisions table.
     func decisionCount() throws -> Int
+
+    // MARK: Copying a whole store (`vigil store copy`)
+
+    /// Whether the store holds no principal, decision, memory record or receipt key.
+    func holdsNoData() throws -> Bool
+    func rowCount(_ table: CopyTable) throws -> Int
+    /// Every row of `table`, its ``CopyTable/columns`` in order, in ``CopyTable/orderBy`` order.
+    func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws
+    /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document.
+    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws
+    /// After the last row: schedules every decision's search document to be rebuilt from its copied words.
+    func finishCopy() throws
+    func productRowCount(_ table: TableDefinition) throws -> Int
+    /// A page of a data-product table's rows, every column, in primary-key order.
+    func productRows(_ table: TableDefinition, offset: Int, limit: Int) throws -> [JSONObject]
+    /// Every decision id, in order.
+    func allDecisionIDs() throws -> [String]
 }
 
 /// Words a full-text query looks for; each store turns them into its own query language.

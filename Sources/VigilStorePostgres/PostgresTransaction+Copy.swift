@@ -1,0 +1,96 @@
+import Foundation
+import VigilCore
+
+/// Copying a whole store: rows out in a stable order through a server-side cursor, rows in with fresh row numbers and
+/// rebuilt search documents.
+extension PostgresTransaction {
+    func holdsNoData() throws -> Bool {
+        try query("""
+            SELECT NOT EXISTS (SELECT 1 FROM principals) AND NOT EXISTS (SELECT 1 FROM decisions)
+               AND NOT EXISTS (SELECT 1 FROM memory_records) AND NOT EXISTS (SELECT 1 FROM receipt_keys)
+            """).first { $0.bool(0) } ?? false
+    }
+
+    func rowCount(_ table: CopyTable) throws -> Int {
+        try query("SELECT count(*) FROM \(table.name)").first { $0.int(0) } ?? 0
+    }
+
+    func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws {
+        let sql: String
+        if table == .decisionSearchText {
+            sql = """
+                SELECT d.decision_id, t.text FROM decision_search_text t JOIN decisions d ON d.row_id = t.decision_rowid
+                ORDER BY t.piece_id
+                """
+        } else {
+            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.orderBy.joined(separator: ", "))"
+        }
+        let name = "vigil_copy_\(table.name)"
+        try execute("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", prepare: false)
+        defer { _ = try? execute("CLOSE \(name)", prepare: false) }
+        let kinds = table.columns.map(\.kind)
+        while true {
+            let rows = try query("FETCH 2000 FROM \(name)", prepare: false).map { row in
+                kinds.enumerated().map { index, kind -> StoredValue in
+                    guard let text = row[index] else { return .null }
+                    switch kind {
+                    case .text: return .text(text)
+                    case .integer: return Int64(text).map { .integer($0) } ?? .text(text)
+                    case .real: return Double(text).map { .real($0) } ?? .text(text)
+                    }
+                }
+            }
+            for row in rows { try body(row) }
+            if rows.count < 2000 { return }
+        }
+    }
+
+    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
+        let columns = table.columns.map(\.name)
+        let sql: String
+        if table == .decisionSearchText {
+            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $2 FROM decisions WHERE decision_id = $1"
+        } else {
+            sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(Self.placeholders(columns.count)))"
+                + (table == .memoryRecords ? " RETURNING row_id" : "")
+        }
+        for row in rows {
+            let parameters: [any PostgresBindable] = row.map { value in
+                switch value {
+                case .null: return String?.none
+                case .integer(let i): return i
+                case .real(let d): return d
+                case .text(let text): return text
+                }
+            }
+            guard table == .memoryRecords else {
+                try execute(sql, parameters)
+                continue
+            }
+            let rowID = try query(sql, parameters).first { $0.int64(0) } ?? 0
+            if let record = try memoryRecord(rowID: rowID) {
+                try writeMemoryDocument(
+                    rowID: rowID, summary: record.summaryText, body: MemoryText.body(payload: record.payload, tags: record.tags))
+            }
+        }
+    }
+
+    func finishCopy() throws {
+        try execute("""
+            INSERT INTO decision_search_stale (decision_rowid) SELECT DISTINCT decision_rowid FROM decision_search_text
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {
+        try query("SELECT count(*) FROM \"\(table.sqlName.replacingOccurrences(of: "\"", with: "\"\""))\"").first { $0.int(0) } ?? 0
+    }
+
+    func productRows(_ table: VigilCore.TableDefinition, offset: Int, limit: Int) throws -> [JSONObject] {
+        try selectProductRows(table, fields: table.columns, query: [], limit: limit, offset: offset)
+    }
+
+    func allDecisionIDs() throws -> [String] {
+        try query("SELECT decision_id FROM decisions ORDER BY decision_id").map { $0.string(0) }
+    }
+}

@@ -1,0 +1,85 @@
+import GRDB
+import VigilCore
+
+/// Copying a whole store: rows out in a stable order, rows in with fresh row numbers and rebuilt search documents.
+extension SQLiteTransaction {
+    package func holdsNoData() throws -> Bool {
+        try Bool.fetchOne(db, sql: """
+            SELECT NOT EXISTS (SELECT 1 FROM principals) AND NOT EXISTS (SELECT 1 FROM decisions)
+               AND NOT EXISTS (SELECT 1 FROM memory_records) AND NOT EXISTS (SELECT 1 FROM receipt_keys)
+            """) ?? false
+    }
+
+    package func rowCount(_ table: CopyTable) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table.name)") ?? 0
+    }
+
+    package func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws {
+        let sql: String
+        if table == .decisionSearchText {
+            sql = """
+                SELECT d.decision_id, t.text FROM decision_search_text t JOIN decisions d ON d.rowid = t.decision_rowid
+                ORDER BY t.rowid
+                """
+        } else {
+            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.orderBy.joined(separator: ", "))"
+        }
+        let cursor = try Row.fetchCursor(db, sql: sql)
+        while let row = try cursor.next() {
+            try body(table.columns.indices.map { index in
+                switch (row[index] as DatabaseValue).storage {
+                case .null: return .null
+                case .int64(let i): return .integer(i)
+                case .double(let d): return .real(d)
+                case .string(let text): return .text(text)
+                case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                }
+            })
+        }
+    }
+
+    package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
+        let columns = table.columns.map(\.name)
+        let sql: String
+        if table == .decisionSearchText {
+            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ? FROM decisions WHERE decision_id = ?"
+        } else {
+            sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        }
+        let statement = try db.cachedStatement(sql: sql)
+        for row in rows {
+            var values: [(any DatabaseValueConvertible)?] = row.map { value in
+                switch value {
+                case .null: return nil
+                case .integer(let i): return i
+                case .real(let d): return d
+                case .text(let text): return text
+                }
+            }
+            if table == .decisionSearchText { values.reverse() }
+            try statement.execute(arguments: StatementArguments(values))
+            if table == .memoryRecords, let record = try memoryRecord(rowID: db.lastInsertedRowID) {
+                try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")
+                    .execute(arguments: [db.lastInsertedRowID, record.summaryText, MemoryText.body(payload: record.payload, tags: record.tags)])
+            }
+        }
+    }
+
+    package func finishCopy() throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT DISTINCT decision_rowid FROM decision_search_text
+            """)
+    }
+
+    package func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM \"\(table.sqlName)\"") ?? 0
+    }
+
+    package func productRows(_ table: VigilCore.TableDefinition, offset: Int, limit: Int) throws -> [JSONObject] {
+        try selectProductRows(table, fields: table.columns, query: [], limit: limit, offset: offset)
+    }
+
+    package func allDecisionIDs() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT decision_id FROM decisions ORDER BY decision_id")
+    }
+}
