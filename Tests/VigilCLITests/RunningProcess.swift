@@ -37,5 +37,8 @@ final class RunningProcess: Sendable {
 
     func terminate() { child.terminate() }
 
+    /// SIGKILL: the process dies at once, as in a crash.
+    func kill() { child.kill() }
+
     deinit { terminate() }
 }

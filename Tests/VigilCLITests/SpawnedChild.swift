@@ -123,14 +123,22 @@ final class SpawnedChild: Sendable {
     /// SIGTERM if still running; the status is collected in the background so no zombie is left.
     func terminate() {
         guard exitStatus == nil else { return }
-        kill(pid, SIGTERM)
+        Glibc.kill(pid, SIGTERM)
         let thread = Thread { [self] in
             for _ in 0..<1000 where exitStatus == nil { usleep(10_000) }
             if exitStatus == nil {
-                kill(pid, SIGKILL)
+                Glibc.kill(pid, SIGKILL)
                 _ = waitForExit()
             }
         }
+        thread.start()
+    }
+
+    /// SIGKILL at once; the status is collected in the background.
+    func kill() {
+        guard exitStatus == nil else { return }
+        Glibc.kill(pid, SIGKILL)
+        let thread = Thread { [self] in _ = waitForExit() }
         thread.start()
     }
 }
