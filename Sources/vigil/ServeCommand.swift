@@ -83,17 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let service = MCPService(engine: runtime.decisions, principals: runtime.principals)
         let memory = MemoryEngine(store: runtime.store, settings: runtime.config.memory, inMemoryRelevance: true)
-        let sweeper = Task.detached {
-            var lastMemorySweep = Date()
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(runtime.config.approvals.sweepIntervalSeconds))
-                _ = try? runtime.decisions.sweepExpiredApprovals()
-                if Date().timeIntervalSince(lastMemorySweep) >= runtime.config.memory.pruneIntervalSeconds {
-                    lastMemorySweep = Date()
-                    _ = try? memory.sweep()
-                }
-            }
-        }
+        let sweeper = Sweeper(decisions: runtime.decisions, memory: memory, config: runtime.config).start()
         defer { sweeper.cancel() }
         let database = runtime.store.location
         do {

@@ -1,7 +1,8 @@
 import Logging
 import VigilCore
 
-/// Both agent endpoints served in the background of another command (the dashboard, `vigil demo`), on loopback.
+/// Both agent endpoints served in the background of another command (the dashboard, `vigil demo`), on loopback, with
+/// the same ``Sweeper`` `vigil serve` runs, so approvals expire and memory decays on schedule there too.
 ///
 /// Each endpoint reports within a moment whether it listens; one whose port is taken is skipped (or, with
 /// `fallbackToAnyPort`, moved to a free port) and the other goes on. ``status`` holds one line per endpoint for the
@@ -23,7 +24,8 @@ public struct LoopbackEndpoints: Sendable {
     public static func start(
         decisions: DecisionEngine, memory: MemoryEngine, principals: PrincipalRegistry,
         mcpHost: String, mcpPort: Int, grpcHost: String, grpcPort: Int,
-        membraneKey: String?, requireAuth: Bool, ratePerSecond: Double, fallbackToAnyPort: Bool = false
+        membraneKey: String?, requireAuth: Bool, ratePerSecond: Double, fallbackToAnyPort: Bool = false,
+        config: VigilConfig? = nil
     ) async -> LoopbackEndpoints {
         var quiet = Logger(label: "vigil.endpoints")
         quiet.logLevel = .critical
@@ -55,6 +57,7 @@ public struct LoopbackEndpoints: Sendable {
 
         var endpoints = LoopbackEndpoints()
         endpoints.tasks = [serve(.mcp, port: mcpPort), serve(.grpc, port: grpcPort)]
+        endpoints.tasks.append(Sweeper(decisions: decisions, memory: memory, config: config ?? decisions.config).start())
         let deadline = Task { try? await Task.sleep(for: .seconds(3)); continuation.finish() }
         var settled = 0
         for await report in reports {

@@ -1,0 +1,41 @@
+import Foundation
+import VigilCore
+
+/// The background work every host of the endpoints runs (`vigil serve`, the dashboard's own endpoints, `vigil
+/// demo`): expiring overdue approvals every `approvals.sweep_interval`, and the memory sweep (decay persisted,
+/// pruning past retention) every `memory.prune_interval`.
+///
+/// Safe on every server of a shared database at once: each approval is expired by one of them (the decision is
+/// locked before it is looked at again), and the memory sweep's writes are idempotent.
+public struct Sweeper: Sendable {
+    let decisions: DecisionEngine
+    let memory: MemoryEngine
+    let approvalInterval: Double
+    let memoryInterval: Double
+
+    public init(decisions: DecisionEngine, memory: MemoryEngine, config: VigilConfig) {
+        self.decisions = decisions
+        self.memory = memory
+        approvalInterval = max(0.05, config.approvals.sweepIntervalSeconds)
+        memoryInterval = max(1, config.memory.pruneIntervalSeconds)
+    }
+
+    /// Sweeps until the task is cancelled. Failures (a database that is down) are retried at the next interval.
+    public func run() async {
+        var lastMemorySweep = Date()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(approvalInterval))
+            guard !Task.isCancelled else { return }
+            _ = try? await BlockingWork.run { try decisions.sweepExpiredApprovals() }
+            if Date().timeIntervalSince(lastMemorySweep) >= memoryInterval {
+                lastMemorySweep = Date()
+                _ = try? await BlockingWork.run { try memory.sweep() }
+            }
+        }
+    }
+
+    /// Runs the sweeper in a background task; cancel the task to stop it.
+    public func start() -> Task<Void, Never> {
+        Task.detached { await run() }
+    }
+}
