@@ -10,7 +10,7 @@ import VigilRemote
 public enum MembraneBackend: Sendable {
     /// gRPC to the client's address: `vigil serve`, a Membrane daemon.
     case remote
-    /// The memory engine in this process, on the vigil store at `path`, with the `[memory]` settings of `config`
+    /// The memory engine in this process, on the vigil store at `path` (a SQLite file, or a `postgres://` URL), with the `[memory]` settings of `config`
     /// (`nil`: `$VIGIL_CONFIG`, else `~/.config/vigil/config.toml`). No key is checked: whoever can open the file
     /// has it all.
     case embedded(path: String, config: String? = nil)
@@ -41,7 +41,7 @@ final class EmbeddedMemory: MemoryTransport {
     let engine: MemoryEngine
 
     init(path: String, config: String?) throws(MembraneError) {
-        let paths = VigilPaths.resolve(database: path, config: config)
+        let paths = Stores.paths(location: path, config: config)
         do {
             let config = try VigilConfig.load(path: paths.config)
             engine = MemoryEngine(store: try Stores.open(paths, config: config), settings: config.memory, inMemoryRelevance: false)

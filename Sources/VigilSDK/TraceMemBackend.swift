@@ -7,7 +7,7 @@ import VigilRemote
 public enum TraceMemBackend: Sendable {
     /// MCP over HTTP to the client's `mcpURL`: `vigil serve`, hosted TraceMem, any compatible server.
     case remote
-    /// The decision engine in this process, on the vigil store at `path`. `config` is vigil's configuration file
+    /// The decision engine in this process, on the vigil store at `path` (a SQLite file, or a `postgres://` URL). `config` is vigil's configuration file
     /// (products, policies, routes); `nil` means `$VIGIL_CONFIG`, else `~/.config/vigil/config.toml`. The API key
     /// must belong to an agent registered in that store (`vigil agents add`).
     case embedded(path: String, config: String? = nil)
@@ -42,7 +42,7 @@ final class EmbeddedTools: ToolTransport {
     let apiKey: String
 
     init(path: String, config: String?, apiKey: String) throws(TraceMemError) {
-        let paths = VigilPaths.resolve(database: path, config: config)
+        let paths = Stores.paths(location: path, config: config)
         do {
             let config = try VigilConfig.load(path: paths.config)
             let store = try Stores.open(paths, config: config)

@@ -60,6 +60,13 @@ public enum Stores {
         }
     }
 
+    /// The paths for a store named by one string, as the SDK's embedded backends take it: a `postgres://` URL, or a
+    /// SQLite file's path.
+    package static func paths(location: String, config: String?) -> VigilPaths {
+        PostgresLocation.isPostgresURL(location)
+            ? VigilPaths.resolve(store: location, config: config) : VigilPaths.resolve(database: location, config: config)
+    }
+
     /// Opens (creating and migrating) the store `paths` and `config` choose.
     package static func open(_ paths: VigilPaths, config: VigilConfig) throws(StoreError) -> any Store {
         let chosen = try choice(paths, config: config)

@@ -11,7 +11,12 @@ import struct VigilCore.JSONParser
 struct SDKBehaviourTests {
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case embedded, remote
+        /// The engines in-process on a PostgreSQL database (`.embedded(path: "postgres://…")`).
+        case embeddedPostgres = "embedded-postgres"
         var testDescription: String { rawValue }
+
+        /// Every backend this machine can run: the PostgreSQL one when `VIGIL_TEST_POSTGRES` names a server.
+        static var all: [Backend] { TestStore.postgresServer == nil ? [.embedded, .remote] : allCases }
     }
 
     /// A store with agent `shopper` (every product) and operator `ops`, plus `vigil serve` for the remote backend.
@@ -28,15 +33,16 @@ struct SDKBehaviourTests {
         init(_ backend: Backend) async throws {
             self.backend = backend
             home = try TemporaryDirectory()
-            db = home.file("vigil.db")
+            db = backend == .embeddedPostgres ? try TestDatabase.create(for: home) : home.file("vigil.db")
             config = home.file("config.toml")
+            let storeFlag = db.hasPrefix("postgres") ? "--store" : "--db"
             try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
-            let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json", "--db", db, "--config", config], home: home.path).stdout)
+            let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--grant", "*", "--json", storeFlag, db, "--config", config], home: home.path).stdout)
             key = try #require(added["api_key"]?.stringValue)
-            #expect(try await VigilProcess.run(["agents", "add", "ops", "--operator", "--db", db, "--config", config], home: home.path).status == 0)
+            #expect(try await VigilProcess.run(["agents", "add", "ops", "--operator", storeFlag, db, "--config", config], home: home.path).status == 0)
             guard backend == .remote else { return }
             let server = try RunningProcess(
-                VigilProcess.binary, ["serve", "--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+                VigilProcess.binary, ["serve", storeFlag, db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
                 environment: ["HOME": home.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
             self.server = server
             let mcp = try #require(await server.waitForLine(timeout: 30) { $0.contains("MCP endpoint listening on http://") }, "\(server.text)")
@@ -47,26 +53,29 @@ struct SDKBehaviourTests {
 
         deinit { server?.terminate() }
 
+        /// `--store` for a PostgreSQL URL, `--db` for a file.
+        var storeFlag: String { db.hasPrefix("postgres") ? "--store" : "--db" }
+
         func traceMem(key: String? = nil) throws -> TraceMemClient {
             switch backend {
-            case .embedded: try TraceMemClient(apiKey: key ?? self.key, backend: .embedded(path: db, config: config))
+            case .embedded, .embeddedPostgres: try TraceMemClient(apiKey: key ?? self.key, backend: .embedded(path: db, config: config))
             case .remote: try TraceMemClient(apiKey: key ?? self.key, mcpURL: mcpURL, timeout: 10)
             }
         }
 
         func membrane() throws -> MembraneClient {
             switch backend {
-            case .embedded: try MembraneClient(source: "sdk-test", backend: .embedded(path: db, config: config))
+            case .embedded, .embeddedPostgres: try MembraneClient(source: "sdk-test", backend: .embedded(path: db, config: config))
             case .remote: try MembraneClient(address: grpcAddress, apiKey: key, timeout: 10, source: "sdk-test")
             }
         }
 
         func cli(_ arguments: [String]) async throws -> VigilProcess.Output {
-            try await VigilProcess.run(arguments + ["--db", db, "--config", config], home: home.path)
+            try await VigilProcess.run(arguments + [storeFlag, db, "--config", config], home: home.path)
         }
     }
 
-    @Test("quick start: open an action, note, commit; the receipt is final", arguments: Backend.allCases)
+    @Test("quick start: open an action, note, commit; the receipt is final", arguments: Backend.all)
     func quickStart(_ backend: Backend) async throws {
         let setup = try await Setup(backend)
         try await TraceMemClient.withSession(
@@ -93,7 +102,7 @@ struct SDKBehaviourTests {
     }
 
     @Test("the approval flow: evaluate → request → an operator approves → write (idempotent) → commit → receipt verifies",
-          arguments: Backend.allCases)
+          arguments: Backend.all)
     func approvalFlow(_ backend: Backend) async throws {
         let setup = try await Setup(backend)
         let client = try setup.traceMem()
@@ -136,7 +145,7 @@ struct SDKBehaviourTests {
     }
 
     @Test("errors: the server's code and data, validation before sending, wrong keys, closed decisions, products",
-          arguments: Backend.allCases)
+          arguments: Backend.all)
     func errors(_ backend: Backend) async throws {
         let setup = try await Setup(backend)
         let client = try setup.traceMem()
@@ -175,7 +184,7 @@ struct SDKBehaviourTests {
         await #expect(throws: TraceMemError.self) { _ = try await client.products.get("no_such_product") }
     }
 
-    @Test("memory: the five kinds, trust, revisions, reinforcement and metrics", arguments: Backend.allCases)
+    @Test("memory: the five kinds, trust, revisions, reinforcement and metrics", arguments: Backend.all)
     func memory(_ backend: Backend) async throws {
         let setup = try await Setup(backend)
         let memory = try setup.membrane()
