@@ -227,7 +227,7 @@ public final class RemoteDashboardSource: DashboardSource {
             id: d["decision_id"]?.stringValue ?? "", agentID: d["agent_id"]?.stringValue ?? "", intent: d["intent"]?.stringValue ?? "",
             status: d["status"]?.stringValue ?? "", mode: d["automation_mode"]?.stringValue ?? "",
             createdAt: d["created_at"]?.stringValue ?? "", title: d["title"]?.stringValue,
-            pendingApprovalID: d["pending_approval_id"]?.stringValue)
+            pendingApprovalID: d["pending_approval_id"]?.stringValue, policy: d["policy"]?.stringValue)
     }
 
     static func approvalRow(_ a: JSONValue) -> ApprovalRow {

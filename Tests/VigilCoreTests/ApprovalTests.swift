@@ -9,6 +9,20 @@ struct ApprovalTests {
         try f.call("decision_request_approval", ["decision_id": .string(id)].merging(extra) { $1 })
     }
 
+    @Test("the operator list names the policy that last asked for an exception (the dashboard's POLICY column)", arguments: TestStore.all)
+    func listNamesPolicy(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
+        let asked = try f.open()
+        let plain = try f.open()
+        let evaluation = try f.call("decision_evaluate", [
+            "decision_id": .string(asked), "policy_id": "discount_cap_v1", "inputs": ["record": ["discount_pct": 15]],
+        ])
+        #expect(evaluation["outcome"] == "requires_exception")
+        let rows = try f.callAsOperator("operator_decisions_list", [:])["decisions"]!.arrayValue!
+        #expect(rows.first { $0["decision_id"]?.stringValue == asked }?["policy"] == "discount_cap_v1")
+        #expect(rows.first { $0["decision_id"]?.stringValue == plain }?["policy"] == .null)
+    }
+
     @Test("60–62: a request is delivered, blocks a second one and accepts description", arguments: TestStore.all)
     func requestFlow(store: TestStore) throws {
         let f = try DecisionFixture(store: store)

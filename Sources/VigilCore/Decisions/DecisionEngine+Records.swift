@@ -186,6 +186,8 @@ extension DecisionEngine {
                         "pending_approval_id": d.approvalStatus == .pending ? JSONValue(d.approvalID) : .null,
                         "event_count": .int(Int64(d.eventCount)), "created_at": .string(d.createdAt),
                         "closed_at": JSONValue(d.closedAt),
+                        // vigil's extension: the policy that last asked for an exception (the dashboard's POLICY).
+                        "policy": JSONValue(d.lastException?.policyID),
                     ]
                 }),
                 "total": .int(Int64(total)), "limit": .int(Int64(limit)), "offset": .int(Int64(offset)),
