@@ -131,7 +131,7 @@ let package = Package(
             name: "VigilBench",
             dependencies: [
                 "VigilCore", "VigilStores", "VigilStoreSQLite", "VigilStorePostgres", "VigilServer", "MembraneProto", "CSQLite", "VigilTUI",
-                "VigilTerminal",
+                "VigilDashboard",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -149,6 +149,7 @@ let package = Package(
                 "VigilRemote",
                 "VigilServer",
                 "VigilTUI",
+                "VigilDashboard",
                 "VigilTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -169,10 +170,17 @@ let package = Package(
             dependencies: ["VigilCore", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
+        /// Where the dashboard's data comes from: the local store (SQLite or PostgreSQL, live by the store's change
+        /// signal) or a remote vigil over its endpoints. No curses.
+        .target(
+            name: "VigilDashboard",
+            dependencies: ["VigilTUI", "VigilCore", "VigilRemote", "VigilSDK"],
+            swiftSettings: upcoming
+        ),
         /// The only code that calls curses, and the dashboard's run loop.
         .target(
             name: "VigilTerminal",
-            dependencies: ["VigilTUI", "VigilCore", "VigilStores", "VigilRemote", "VigilSDK", "CNcursesw", "CDisplayWidth"],
+            dependencies: ["VigilTUI", "VigilCore", "VigilDashboard", "CNcursesw", "CDisplayWidth"],
             swiftSettings: upcoming
         ),
         .target(
@@ -200,6 +208,11 @@ let package = Package(
         .testTarget(
             name: "VigilTUITests",
             dependencies: ["VigilTUI", "VigilCore", "VigilTestSupport", "CDisplayWidth"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "VigilDashboardTests",
+            dependencies: ["VigilDashboard", "VigilCore", "VigilServer", "VigilTUI", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import Foundation
 import VigilCore
 import VigilStoreSQLite
-import VigilTerminal
+import VigilDashboard
 import VigilTUI
 
 /// `vigil bench tui`: the dashboard's frames, built headlessly against a big store.

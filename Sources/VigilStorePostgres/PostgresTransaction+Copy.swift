@@ -23,7 +23,9 @@ extension PostgresTransaction {
                 ORDER BY t.piece_id
                 """
         } else {
-            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.orderBy.joined(separator: ", "))"
+            // Memory records keep their creation order (the browser lists newest first by row number).
+            let order = table == .memoryRecords ? "row_id" : table.orderBy.joined(separator: ", ")
+            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
         let name = "vigil_copy_\(table.name)"
         try execute("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", prepare: false)

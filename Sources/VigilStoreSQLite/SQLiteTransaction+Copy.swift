@@ -22,7 +22,9 @@ extension SQLiteTransaction {
                 ORDER BY t.rowid
                 """
         } else {
-            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.orderBy.joined(separator: ", "))"
+            // Memory records keep their creation order (the browser lists newest first by row number).
+            let order = table == .memoryRecords ? "rowid" : table.orderBy.joined(separator: ", ")
+            sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
         let cursor = try Row.fetchCursor(db, sql: sql)
         while let row = try cursor.next() {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import VigilCore
+import VigilDashboard
 import VigilTUI
 
 #if canImport(Glibc)

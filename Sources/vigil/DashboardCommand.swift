@@ -5,6 +5,7 @@ import VigilCore
 import VigilStores
 import VigilRemote
 import VigilServer
+import VigilDashboard
 import VigilTerminal
 import VigilTUI
 

@@ -4,6 +4,7 @@ import VigilCore
 import VigilStores
 import VigilDemo
 import VigilServer
+import VigilDashboard
 import VigilTerminal
 import VigilTUI
 

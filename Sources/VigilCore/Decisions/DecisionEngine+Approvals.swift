@@ -147,8 +147,14 @@ extension DecisionEngine {
         return try transaction { tx, now in
             try expireDue(tx, now: now)
             let (rows, total) = try tx.approvals(statuses: statuses, agentID: agent, limit: limit, offset: offset)
+            // vigil's extension: the policy that asked (the dashboard's POLICY column), from the decision.
+            let approvals: [JSONValue] = try rows.map { row in
+                var json = row.json
+                json["policy_id"] = JSONValue(try tx.decision(row.decisionID)?.lastException?.policyID)
+                return .object(json)
+            }
             return [
-                "approvals": .array(rows.map { .object($0.json) }), "total": .int(Int64(total)),
+                "approvals": .array(approvals), "total": .int(Int64(total)),
                 "limit": .int(Int64(limit)), "offset": .int(Int64(offset)),
             ]
         }

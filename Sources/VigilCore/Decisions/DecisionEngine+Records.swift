@@ -156,6 +156,23 @@ extension DecisionEngine {
         ]
     }
 
+    /// `operator_decision_memories` (vigil's extension, for the remote dashboard's decision detail): the memories
+    /// linked to a decision, as the local dashboard shows them (up to 50, oldest first).
+    public func decisionMemories(_ arguments: JSONObject) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["decision_id"])
+        let id = try a.requiredString("decision_id", maxLength: 128)
+        guard let detail = try DashboardReader(store: store).decisionDetail(id, eventLimit: 0) else {
+            throw DecisionError.decisionNotFound(id)
+        }
+        return [
+            "decision_id": .string(id),
+            "memories": .array(detail.memories.map { m in
+                ["id": .string(m.id), "type": .string(m.type), "role": .string(m.role), "summary": .string(m.summary)]
+            }),
+        ]
+    }
+
     /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
     public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
         let a = ToolArguments(arguments)

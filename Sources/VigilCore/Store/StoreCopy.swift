@@ -70,7 +70,8 @@ package enum CopyTable: String, CaseIterable, Sendable {
         }
     }
 
-    /// The columns that order the rows (a key), so a copy reads them in the same order on every store.
+    /// The columns that order the rows (a key), so a copy reads them in the same order on every store. Memory records
+    /// are read in their stores' row order instead, so the copy numbers them in the order they were created.
     package var orderBy: [String] {
         switch self {
         case .principals: return ["principal_id"]

@@ -83,6 +83,9 @@ enum ToolSchemas {
             "operator_id": string(),
         ], required: ["approval_id", "resolution"]),
         tool("operator_agents_list", "List every agent and operator with its open, pending and total decisions.", [:], required: []),
+        tool("operator_decision_memories", "List the memories linked to a decision (read or produced by it).", [
+            "decision_id": string(),
+        ], required: ["decision_id"]),
     ]
 
     /// What a key of this role sees.

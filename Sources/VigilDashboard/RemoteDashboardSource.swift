@@ -186,10 +186,13 @@ public final class RemoteDashboardSource: DashboardSource {
             throw error
         }
         let trace = try await mcp.callTool("decision_trace", ["decision_id": .string(id)])
-        let events = (trace["events"]?.arrayValue ?? []).map { event in
+        let traced = trace["events"]?.arrayValue ?? []
+        let events = traced.map { event in
+            // The body as stored, as the local source shows it: the event without its own hash.
             TimelineEvent(
                 seq: Int(event["seq"]?.integerValue ?? 0), type: event["type"]?.stringValue ?? "",
-                timestamp: event["timestamp"]?.stringValue ?? "", actor: event["actor"]?.stringValue ?? "", body: event)
+                timestamp: event["timestamp"]?.stringValue ?? "", actor: event["actor"]?.stringValue ?? "",
+                body: .object((event.objectValue ?? [:]).filter { $0.key != "hash" }))
         }
         var approval: ApprovalRow?
         if state["approval_status"]?.stringValue == "pending", let approvalID = state["approval_id"]?.stringValue {
@@ -197,7 +200,16 @@ public final class RemoteDashboardSource: DashboardSource {
         }
         var row = Self.decisionRow(state)
         row.pendingApprovalID = approval?.id
-        return .decision(DecisionDetail(decision: row, closedAt: state["closed_at"]?.stringValue, events: events, approval: approval))
+        // The policy that last asked for an exception: the latest evaluation that answered requires_exception.
+        row.policy = traced.last { $0["type"] == "evaluate" && $0["outcome"] == "requires_exception" }?["policy_id"]?.stringValue
+        let linked = try await mcp.callTool("operator_decision_memories", ["decision_id": .string(id)])
+        let memories = (linked["memories"]?.arrayValue ?? []).map { m in
+            LinkedMemory(
+                id: m["id"]?.stringValue ?? "", type: m["type"]?.stringValue ?? "", role: m["role"]?.stringValue ?? "",
+                summary: m["summary"]?.stringValue ?? "")
+        }
+        return .decision(DecisionDetail(
+            decision: row, closedAt: state["closed_at"]?.stringValue, events: events, approval: approval, memories: memories))
     }
 
     private func memoryDetail(_ id: String) async throws -> Detail {
@@ -213,7 +225,7 @@ public final class RemoteDashboardSource: DashboardSource {
             row: Self.memoryRow(record), confidence: record.confidence, scope: record.scope, tags: record.tags, createdAt: record.createdAt,
             provenance: record.provenance.sources.map { LocalDashboardSource.provenanceLine(kind: $0.kind, ref: $0.ref, createdBy: $0.createdBy) },
             payload: LocalDashboardSource.payloadLines(record.payload?.objectValue ?? [:], sensitivity: record.sensitivity.rawValue),
-            relations: record.relations.map { .init(predicate: $0.predicate, targetID: $0.targetID, inStore: true) },
+            relations: try await relations(of: record),
             audit: record.auditLog.map {
                 LocalDashboardSource.auditLine(timestamp: $0.timestamp, action: $0.action, actor: $0.actor, rationale: $0.rationale)
             },
@@ -237,12 +249,35 @@ public final class RemoteDashboardSource: DashboardSource {
             title: a["title"]?.stringValue ?? a["intent"]?.stringValue ?? "", message: a["message"]?.stringValue,
             status: a["status"]?.stringValue ?? "pending", requestedAt: a["requested_at"]?.stringValue ?? "",
             expiresAt: a["expires_at"]?.stringValue ?? "", requireRationale: a["require_rationale"]?.boolValue ?? false,
-            routeID: a["approval_route_id"]?.stringValue, policyMessage: a["reason"]?.stringValue)
+            routeID: a["approval_route_id"]?.stringValue, policy: a["policy_id"]?.stringValue,
+            policyMessage: a["reason"]?.stringValue)
     }
 
     static func memoryRow(_ r: WireRecord) -> MemoryRow {
         MemoryRow(
             id: r.id, type: r.type.rawValue, salience: r.salience, sensitivity: r.sensitivity.rawValue,
-            state: r.salience == 0 ? "inactive" : "active", summary: LocalDashboardSource.summary(of: r.payload?.objectValue ?? [:]))
+            state: state(of: r), summary: LocalDashboardSource.summary(of: r.payload?.objectValue ?? [:]))
+    }
+
+    /// A record's state as far as Membrane's wire record tells: no salience left is inactive (retracted or
+    /// superseded: the wire does not say which), a `contested_by` relation on a live record is contested.
+    static func state(of r: WireRecord) -> String {
+        if r.salience == 0 { return "inactive" }
+        return r.relations.contains { $0.predicate == "contested_by" } ? "contested" : "active"
+    }
+
+    /// A record's relations, each marked with whether its target is a record of the remote store.
+    private func relations(of record: WireRecord) async throws -> [MemoryDetail.Relation] {
+        var lines: [MemoryDetail.Relation] = []
+        for relation in record.relations {
+            var found = true
+            do {
+                _ = try await memory.retrieveByID(relation.targetID, trust: VigilSDK.TrustContext(maxSensitivity: .hyper))
+            } catch {
+                if error.code == .notFound || error.code == .invalidArgument { found = false } else { throw error }
+            }
+            lines.append(.init(predicate: relation.predicate, targetID: relation.targetID, inStore: found))
+        }
+        return lines
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilDashboard
+import VigilServer
+import VigilTestSupport
+import VigilTUI
+
+/// One fixture, three sources: the dashboard on a SQLite file, on a PostgreSQL database holding a copy of the same rows,
+/// and on a remote vigil serving that SQLite file. The same effect must load the same rows from each.
+@Suite("The dashboard's sources agree", .timeLimit(.minutes(2)))
+struct SourceParityTests {
+    /// Decisions in every state (one pending, one that asked a policy), memories of several kinds, one contested.
+    static func fixture() throws -> (DecisionFixture, [String: String]) {
+        let f = try DecisionFixture(store: .sqlite, now: Date())
+        var ids: [String: String] = [:]
+        ids["open"] = try f.open()
+        let asked = try f.open()
+        _ = try f.call("decision_evaluate", [
+            "decision_id": .string(asked), "policy_id": "discount_cap_v1", "inputs": ["record": ["discount_pct": 15]],
+        ])
+        _ = try f.call("decision_request_approval", ["decision_id": .string(asked), "message": "15% for a loyal customer"])
+        ids["pending"] = asked
+        let done = try f.open(as: f.agentB)
+        try f.call("decision_add_context", ["decision_id": .string(done), "context": ["note": "walrus"]], as: f.agentB)
+        try f.call("decision_close", ["decision_id": .string(done), "action": "commit"], as: f.agentB)
+        ids["committed"] = done
+        let memory = MemoryEngine(store: f.store, clock: f.clock)
+        var event = IngestEventRequest()
+        event.source = "t"; event.eventKind = "note"; event.ref = done; event.summary = "a walrus was seen"
+        ids["event"] = try memory.ingestEvent(event).id
+        var fact = IngestObservationRequest()
+        fact.source = "t"; fact.subject = "db"; fact.predicate = "uses"; fact.object = JSONValue.string("postgres").canonicalBytes
+        let fact1 = try memory.ingestObservation(fact)
+        ids["fact"] = fact1.id
+        try memory.contest(id: fact1.id, contestingRef: "obs-2", by: RevisionActor(actor: "curator"))
+        return (f, ids)
+    }
+
+    /// The effects whose answers are compared.
+    static func effects(_ ids: [String: String]) -> [(String, Effect)] {
+        [
+            ("decisions", .loadDecisions(after: nil, filter: nil)),
+            ("approvals", .loadApprovals),
+            ("pending", .loadPending),
+            ("agents", .loadAgents),
+            ("memory", .loadMemory(query: MemoryQuery())),
+            ("pending decision", .loadDecisionDetail(ids["pending"]!)),
+            ("committed decision", .loadDecisionDetail(ids["committed"]!)),
+            ("event memory", .loadMemoryDetail(ids["event"]!)),
+            ("contested memory", .loadMemoryDetail(ids["fact"]!)),
+        ]
+    }
+
+    @Test("SQLite, PostgreSQL and remote sources load the same rows for the same effects")
+    func parity() async throws {
+        let (f, ids) = try Self.fixture()
+        var sources: [(String, any DashboardSource)] = [
+            ("sqlite", LocalDashboardSource(engines: .init(store: f.store, decisions: f.engine, memory: MemoryEngine(store: f.store, clock: f.clock))))
+        ]
+        // The same rows in PostgreSQL, copied so ids and times are identical.
+        var keep: [Any] = []
+        if TestStore.postgresServer != nil {
+            let directory = try TemporaryDirectory()
+            let postgres = try TestStore.postgres.open(in: directory)
+            _ = try StoreCopier.copy(from: f.store, to: postgres, productTables: [], verify: { _ in true })
+            let engine = try DecisionEngine(store: postgres, config: f.config)
+            sources.append(("postgres", LocalDashboardSource(engines: .init(store: postgres, decisions: engine, memory: MemoryEngine(store: postgres, clock: f.clock)))))
+            keep.append(directory)
+        }
+        // A remote vigil serving the SQLite file.
+        let endpoints = await LoopbackEndpoints.start(
+            decisions: f.engine, memory: MemoryEngine(store: f.store, clock: f.clock, inMemoryRelevance: true), principals: f.principals,
+            mcpHost: "127.0.0.1", mcpPort: 0, grpcHost: "127.0.0.1", grpcPort: 0, membraneKey: nil, requireAuth: true,
+            ratePerSecond: 0)
+        defer { endpoints.stop() }
+        let mcpURL = try #require(endpoints.mcpURL)
+        let remote = try RemoteDashboardSource(
+            mcpURL: mcpURL, grpcHost: "127.0.0.1", grpcPort: try #require(endpoints.grpcPort), operatorKey: f.keyO)
+        sources.append(("remote", remote))
+
+        for (name, effect) in Self.effects(ids) {
+            var answers: [(String, Action)] = []
+            for (label, source) in sources { answers.append((label, await source.execute(effect, operatorName: "op_o"))) }
+            let reference = answers[0]
+            if case .loadFailed(let reason) = reference.1 { Issue.record("\(name) failed on sqlite: \(reason)") }
+            for other in answers.dropFirst() {
+                #expect(other.1 == reference.1, "\(name): \(other.0) differs from \(reference.0)\n\(other.1)\nvs\n\(reference.1)")
+            }
+        }
+        _ = keep
+    }
+}
