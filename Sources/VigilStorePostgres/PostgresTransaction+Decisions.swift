@@ -71,15 +71,14 @@ extension PostgresTransaction {
             .first(Self.makeDecision)
     }
 
+    /// One round trip: the piece and the stale mark together (this runs on every event).
     func appendSearchText(_ decisionID: String, _ text: String) throws {
         try execute(
-            "INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $1 FROM decisions WHERE decision_id = $2",
-            [text, decisionID])
-        try execute(
             """
-            INSERT INTO decision_search_stale (decision_rowid) SELECT row_id FROM decisions WHERE decision_id = $1
-            ON CONFLICT DO NOTHING
-            """, [decisionID])
+            WITH d AS (SELECT row_id FROM decisions WHERE decision_id = $2),
+                 piece AS (INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $1 FROM d)
+            INSERT INTO decision_search_stale (decision_rowid) SELECT row_id FROM d ON CONFLICT DO NOTHING
+            """, [text, decisionID])
     }
 
     func decisionSearchIsStale() throws -> Bool {
