@@ -96,9 +96,7 @@ public struct LocalDashboardSource: DashboardSource {
 
     /// The agents view's aggregates: decisions by status, pending requests, memory metrics, the file sizes.
     func metricsLines() throws -> [String] {
-        let counts = try reader.decisionCounts()
-        var lines = ["Decisions"]
-        lines += counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
+        var lines = Self.decisionCountLines(try reader.decisionCounts())
         lines += Self.memoryMetricsLines(try engines.memory.metrics())
         let usage = engines.store.usage()
         lines.append("Store")
@@ -106,6 +104,11 @@ public struct LocalDashboardSource: DashboardSource {
         if let log = usage.logBytes { line += String(format: " · WAL %.1f MB", Double(log) / 1_048_576) }
         lines.append(line + " · polled every 250 ms")
         return lines
+    }
+
+    /// The Decisions block of the agents view: one line per stored status (`needs_approval` shown as pending).
+    static func decisionCountLines(_ counts: [(status: String, count: Int)]) -> [String] {
+        ["Decisions"] + counts.map { "  \($0.status == "needs_approval" ? "pending" : $0.status): \($0.count)" }
     }
 
     /// The Memory block of the agents view, from a metrics snapshot (the engine's, or a remote's GetMetrics).

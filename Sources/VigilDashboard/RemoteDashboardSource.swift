@@ -165,12 +165,12 @@ public final class RemoteDashboardSource: DashboardSource {
     }
 
     private func metricsLines() async throws -> [String] {
-        var lines = ["Decisions"]
-        for status in ["open", "needs_approval", "approved", "rejected", "committed", "aborted"] {
-            let result = try await mcp.callTool("operator_decisions_list", ["status": .string(status), "limit": 1])
-            let total = result["total"]?.integerValue ?? 0
-            if total > 0 { lines.append("  \(status == "needs_approval" ? "pending" : status): \(total)") }
+        // One call: operator_agents_list carries the decisions per status.
+        let result = try await mcp.callTool("operator_agents_list")
+        let counts = (result["decision_counts"]?.arrayValue ?? []).map {
+            (status: $0["status"]?.stringValue ?? "", count: Int($0["count"]?.integerValue ?? 0))
         }
+        var lines = LocalDashboardSource.decisionCountLines(counts)
         lines += LocalDashboardSource.memoryMetricsLines(try await memory.getMetrics())
         lines.append("Remote")
         lines.append("  \(endpoint) · gRPC \(memory.address) · polled every second")

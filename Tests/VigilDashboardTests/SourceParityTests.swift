@@ -79,6 +79,16 @@ struct SourceParityTests {
             mcpURL: mcpURL, grpcHost: "127.0.0.1", grpcPort: try #require(endpoints.grpcPort), operatorKey: f.keyO)
         sources.append(("remote", remote))
 
+        // The agents view's metrics: the Decisions and Memory blocks agree (the last block names the source).
+        var metrics: [[String]] = []
+        for (_, source) in sources {
+            guard case .metricsLoaded(let lines, _) = await source.execute(.loadMetrics, operatorName: "op_o") else {
+                Issue.record("metrics failed"); continue
+            }
+            metrics.append(Array(lines.prefix { $0 != "Store" && $0 != "Remote" }))
+        }
+        #expect(Set(metrics.map { $0.joined(separator: "\n") }).count == 1, "\(metrics)")
+
         for (name, effect) in Self.effects(ids) {
             var answers: [(String, Action)] = []
             for (label, source) in sources { answers.append((label, await source.execute(effect, operatorName: "op_o"))) }

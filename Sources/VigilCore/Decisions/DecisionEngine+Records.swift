@@ -143,8 +143,12 @@ extension DecisionEngine {
     /// `operator_agents_list` (vigil's extension, for the remote dashboard's Agents screen): every principal (up to
     /// 500) with its open, pending and total decisions and when it last opened one. Never a key or a key's hash.
     public func listAgents() throws -> JSONObject {
-        let rows = try DashboardReader(store: store).agents()
+        let reader = DashboardReader(store: store)
+        let rows = try reader.agents()
+        let counts = try reader.decisionCounts()
         return [
+            // Decisions per stored status, for the remote dashboard's metrics (one call instead of one per status).
+            "decision_counts": .array(counts.map { ["status": .string($0.status), "count": .int(Int64($0.count))] }),
             "agents": .array(rows.map { row in
                 [
                     "agent_id": .string(row.id), "kind": .string(row.kind), "status": row.active ? "active" : "disabled",
