@@ -38,6 +38,9 @@ struct StoreCommand: ParsableCommand {
 
         func run() throws {
             try runReporting {
+                if case .sqlite(let path) = try Stores.choice(location: from), !FileManager.default.fileExists(atPath: path) {
+                    throw CLIError("no store at \(path): --from names the store to copy, which must exist", exitCode: 3)
+                }
                 let paths = VigilPaths.resolve(config: config)
                 let configuration = try VigilConfig.load(path: paths.config)
                 let source = try Stores.open(location: from)

@@ -65,5 +65,9 @@ struct StoreCopyTests {
 
         let refused = try await VigilProcess.run(["store", "copy", "--from", f.databasePath, "--to", url] + config, home: home.path)
         #expect(refused.status == 1 && refused.stderr.contains("already holds data"), "\(refused.stderr)")
+        // A source that does not exist is not created empty and copied.
+        let missing = try await VigilProcess.run(["store", "copy", "--from", home.file("nope.db"), "--to", home.file("new.db")], home: home.path)
+        #expect(missing.status == 3 && missing.stderr.contains("no store at"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home.file("nope.db")))
     }
 }
