@@ -176,9 +176,20 @@ final class ConnectionPool: Sendable {
 
     /// Runs `body` with a connection of the pool, opening one if none is idle (``StoreError`` when that fails).
     /// `fresh`: never reuse an idle connection.
+    ///
+    /// A thread that already holds a connection (a read inside a write, say) is not made to wait for a second one:
+    /// with every connection held by such outer calls, the inner ones would wait forever. It takes one beyond the
+    /// limit instead, for the moment of the inner call.
     func withConnection<T>(fresh: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
-        available.wait()
-        defer { available.signal() }
+        let depthKey = "vigil.postgres.pool.depth"
+        let thread = Thread.current
+        let depth = thread.threadDictionary[depthKey] as? Int ?? 0
+        if depth == 0 { available.wait() }
+        thread.threadDictionary[depthKey] = depth + 1
+        defer {
+            thread.threadDictionary[depthKey] = depth
+            if depth == 0 { available.signal() }
+        }
         let reused = fresh ? nil : idle.withLock { $0.popLast() }
         let connection = try reused ?? PostgresConnection(location)
         defer { if connection.isHealthy { idle.withLock { $0.append(connection) } } }

@@ -356,3 +356,31 @@ struct GroupCommitTests {
         #expect(statistics.transactions >= 1 && statistics.transactions <= 64)
     }
 }
+
+@Suite("PostgreSQL connection pool")
+struct PostgresPoolTests {
+    @Test("a read inside a write never waits for a connection the writes themselves hold", .enabled(if: TestStore.postgresServer != nil),
+          .timeLimit(.minutes(1)))
+    func nestedReadsDoNotDeadlock() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try TestStore.postgres.open(in: directory)
+        // More writers than connections (the default pool has 8), each reading inside its write.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<24 {
+                group.addTask {
+                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                        Thread.detachNewThread {
+                            continuation.resume(with: Result {
+                                try store.write { tx in
+                                    _ = try tx.principal("agent_\(i)")
+                                    _ = try store.read { inner in try inner.decisionCount() }
+                                }
+                            })
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

@@ -18,7 +18,7 @@ struct HostTests {
         let endpoints = await LoopbackEndpoints.start(
             decisions: f.engine, memory: MemoryEngine(store: f.store, clock: f.clock), principals: f.principals,
             mcpHost: "127.0.0.1", mcpPort: 0, grpcHost: "127.0.0.1", grpcPort: 0, membraneKey: nil, requireAuth: true,
-            ratePerSecond: 0)
+            ratePerSecond: 0, startup: .seconds(60))
         defer { endpoints.stop() }
         f.clock.advance(by: 7200)
         // No call touches the decision: only the sweeper can expire it.

@@ -20,12 +20,12 @@ public struct LoopbackEndpoints: Sendable {
     /// Stops both endpoints.
     public func stop() { tasks.forEach { $0.cancel() } }
 
-    /// Starts both endpoints and waits (at most 3 s) until each listens or has failed.
+    /// Starts both endpoints and waits (at most `startup`) until each listens or has failed.
     public static func start(
         decisions: DecisionEngine, memory: MemoryEngine, principals: PrincipalRegistry,
         mcpHost: String, mcpPort: Int, grpcHost: String, grpcPort: Int,
         membraneKey: String?, requireAuth: Bool, ratePerSecond: Double, fallbackToAnyPort: Bool = false,
-        config: VigilConfig? = nil
+        config: VigilConfig? = nil, startup: Duration = .seconds(3)
     ) async -> LoopbackEndpoints {
         var quiet = Logger(label: "vigil.endpoints")
         quiet.logLevel = .critical
@@ -58,7 +58,7 @@ public struct LoopbackEndpoints: Sendable {
         var endpoints = LoopbackEndpoints()
         endpoints.tasks = [serve(.mcp, port: mcpPort), serve(.grpc, port: grpcPort)]
         endpoints.tasks.append(Sweeper(decisions: decisions, memory: memory, config: config ?? decisions.config).start())
-        let deadline = Task { try? await Task.sleep(for: .seconds(3)); continuation.finish() }
+        let deadline = Task { try? await Task.sleep(for: startup); continuation.finish() }
         var settled = 0
         for await report in reports {
             switch report {
