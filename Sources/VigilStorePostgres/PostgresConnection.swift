@@ -77,12 +77,10 @@ struct PostgresRow {
 
     subscript(_ column: Int) -> String? { rows.string(index, column) }
     func string(_ column: Int) -> String { rows.string(index, column) ?? "" }
-    func optionalString(_ column: Int) -> String? { rows.string(index, column) }
     func int64(_ column: Int) -> Int64 { rows.int64(index, column) ?? 0 }
     func optionalInt64(_ column: Int) -> Int64? { rows.int64(index, column) }
     func int(_ column: Int) -> Int { rows.int(index, column) ?? 0 }
     func double(_ column: Int) -> Double { rows.double(index, column) ?? 0 }
-    func optionalDouble(_ column: Int) -> Double? { rows.double(index, column) }
     func bool(_ column: Int) -> Bool { rows.bool(index, column) ?? false }
 }
 
@@ -126,7 +124,7 @@ final class PostgresConnection: @unchecked Sendable {
             return .unreachable(location: location.redacted, reason: "the database does not exist (create it first: createdb)")
         }
         let cause = reason.range(of: "failed: ").map { String(reason[$0.upperBound...]) } ?? reason
-        return .unreachable(location: location.redacted, reason: cause.lowercased().hasPrefix("fatal") ? cause : cause)
+        return .unreachable(location: location.redacted, reason: cause)
     }
 
     /// Whether the connection is still usable.

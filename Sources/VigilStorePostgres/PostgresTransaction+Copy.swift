@@ -23,8 +23,7 @@ extension PostgresTransaction {
                 ORDER BY t.piece_id
                 """
         } else {
-            // Memory records keep their creation order (the browser lists newest first by row number).
-            let order = table == .memoryRecords ? "row_id" : table.orderBy.joined(separator: ", ")
+            let order = table.keepsRowOrder ? "row_id" : table.orderBy.joined(separator: ", ")
             sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
         let name = "vigil_copy_\(table.name)"

@@ -22,8 +22,7 @@ extension SQLiteTransaction {
                 ORDER BY t.rowid
                 """
         } else {
-            // Memory records keep their creation order (the browser lists newest first by row number).
-            let order = table == .memoryRecords ? "rowid" : table.orderBy.joined(separator: ", ")
+            let order = table.keepsRowOrder ? "rowid" : table.orderBy.joined(separator: ", ")
             sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
         let cursor = try Row.fetchCursor(db, sql: sql)
@@ -44,13 +43,13 @@ extension SQLiteTransaction {
         let columns = table.columns.map(\.name)
         let sql: String
         if table == .decisionSearchText {
-            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ? FROM decisions WHERE decision_id = ?"
+            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ?2 FROM decisions WHERE decision_id = ?1"
         } else {
             sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         }
         let statement = try db.cachedStatement(sql: sql)
         for row in rows {
-            var values: [(any DatabaseValueConvertible)?] = row.map { value in
+            let values: [(any DatabaseValueConvertible)?] = row.map { value in
                 switch value {
                 case .null: return nil
                 case .integer(let i): return i
@@ -58,7 +57,6 @@ extension SQLiteTransaction {
                 case .text(let text): return text
                 }
             }
-            if table == .decisionSearchText { values.reverse() }
             try statement.execute(arguments: StatementArguments(values))
             if table == .memoryRecords, let record = try memoryRecord(rowID: db.lastInsertedRowID) {
                 try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")

@@ -70,8 +70,12 @@ package enum CopyTable: String, CaseIterable, Sendable {
         }
     }
 
-    /// The columns that order the rows (a key), so a copy reads them in the same order on every store. Memory records
-    /// are read in their stores' row order instead, so the copy numbers them in the order they were created.
+    /// Whether a copy reads the rows in the store's own row order (its `rowid` or `row_id`) rather than by
+    /// ``orderBy``: memory records, so the target numbers them in the order they were created (the browser lists newest
+    /// first by row number).
+    package var keepsRowOrder: Bool { self == .memoryRecords }
+
+    /// The columns that order the rows (a key), so a copy reads them in the same order on every store.
     package var orderBy: [String] {
         switch self {
         case .principals: return ["principal_id"]
@@ -135,7 +139,9 @@ package enum StoreCopier {
     static let batch = 2000
 
     /// Copies every table of ``CopyTable`` and the data-product tables of `productTables`, reading the source in one
-    /// consistent read transaction, then counts both sides and verifies every chain on the target.
+    /// consistent read transaction, then counts the target and verifies every chain on it. The source's counts are the
+    /// ones read inside its snapshot, so a server still writing to the source does not make a faithful copy look
+    /// incomplete.
     ///
     /// - Parameter progress: called with the table, the rows copied so far and the table's total.
     package static func copy(
@@ -146,9 +152,12 @@ package enum StoreCopier {
         guard try target.read({ tx in try tx.holdsNoData() }) else { throw StoreCopyError.targetNotEmpty(target.location) }
         try target.write { tx in try tx.ensureProductTables(productTables) }
         var report = StoreCopyReport()
+        var sourceRows: [(table: String, count: Int)] = []
+        var sourceProductRows: [(table: String, count: Int)] = []
         try source.read { from in
             for table in CopyTable.allCases {
                 let total = try from.rowCount(table)
+                sourceRows.append((table.name, total))
                 var copied = 0
                 var pending: [[StoredValue]] = []
                 func flush() throws {
@@ -168,6 +177,7 @@ package enum StoreCopier {
             }
             for definition in productTables {
                 let total = try from.productRowCount(definition)
+                sourceProductRows.append((definition.sqlName, total))
                 var copied = 0
                 var offset = 0
                 while true {
@@ -184,13 +194,13 @@ package enum StoreCopier {
             }
         }
         try target.write { tx in try tx.finishCopy() }
-        for table in CopyTable.allCases {
-            let counts = (try source.read { try $0.rowCount(table) }, try target.read { try $0.rowCount(table) })
-            report.rows.append((table.name, counts.0, counts.1))
-        }
-        for definition in productTables {
-            let counts = (try source.read { try $0.productRowCount(definition) }, try target.read { try $0.productRowCount(definition) })
-            report.productRows.append((definition.sqlName, counts.0, counts.1))
+        try target.read { to in
+            for (table, (name, count)) in zip(CopyTable.allCases, sourceRows) {
+                report.rows.append((name, count, try to.rowCount(table)))
+            }
+            for (definition, (name, count)) in zip(productTables, sourceProductRows) {
+                report.productRows.append((name, count, try to.productRowCount(definition)))
+            }
         }
         let ids = try target.read { tx in try tx.allDecisionIDs() }
         for id in ids {
