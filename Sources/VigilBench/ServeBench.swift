@@ -127,40 +127,21 @@ public enum ServeBench {
         // The bench measures the server, not the per-key limiter (10/s by default).
         config.tracemem.ratePerSecond = 1e9
         config.tracemem.rateBurst = 1_000_000_000
-        let decisions = try DecisionEngine(store: store, config: config)
-        let principals = PrincipalRegistry(store: store)
-        let memory = MemoryEngine(store: store, inMemoryRelevance: true)
-        let quiet = {
-            var logger = Logger(label: "vigil.bench")
-            // Critical only: cancelling the servers at the end makes Hummingbird log an expected CancellationError.
-            logger.logLevel = .critical
-            return logger
-        }()
-        let service = MCPService(engine: decisions, principals: principals, logger: quiet)
+        let runtime = try VigilRuntime.open(
+            paths: VigilPaths.resolve(database: directory.path + "/bench.db"), config: config, store: store, use: .longLived)
+        let (decisions, principals, memory) = (runtime.decisions, runtime.principals, runtime.memory)
         let keys = try (0..<clients).map { i in try principals.add(name: "bench\(i)", kind: .agent).apiKey }
         let membraneKey = "bench-membrane-key"
-
-        let (ports, portsContinuation) = AsyncStream.makeStream(of: (String, Int).self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await MCPServer.run(service: service, host: "127.0.0.1", port: 0, logger: quiet) { port in
-                    portsContinuation.yield(("mcp", port))
-                }
-            }
-            group.addTask {
-                try await MembraneServer.run(
-                    engine: memory, principals: principals, host: "127.0.0.1", port: 0, membraneKey: membraneKey,
-                    requireAuth: true, ratePerSecond: 0
-                ) { port in portsContinuation.yield(("grpc", port)) }
-            }
-            var bound: [String: Int] = [:]
-            for await (name, port) in ports {
-                bound[name] = port
-                if bound.count == 2 { break }
-            }
-            guard let mcpPort = bound["mcp"], let grpcPort = bound["grpc"] else {
-                throw Failure(description: "the endpoints did not start")
-            }
+        // Critical-only logging (the host's default): cancelling the servers at the end makes Hummingbird log an
+        // expected CancellationError.
+        var settings = HostSettings.loopbackAnyPort
+        settings.membraneKey = membraneKey
+        let host = await VigilHost(runtime: runtime, settings: settings).start(startup: .seconds(60))
+        defer { host.stop() }
+        guard let mcpPort = host.mcpPort, let grpcPort = host.grpcPort else {
+            throw Failure(description: "the endpoints did not start: \(host.status.joined(separator: "; "))")
+        }
+        do {
             progress("MCP on 127.0.0.1:\(mcpPort), gRPC on 127.0.0.1:\(grpcPort)")
 
             var phases: [Phase] = []
@@ -189,7 +170,6 @@ public enum ServeBench {
             })
             }
             guard only.contains(.retrieve) else {
-                group.cancelAll()
                 let writes = store.writeStatistics
                 return Report(
                     clients: clients, phases: phases, records: 0, writeTransactions: writes.transactions, writeJobs: writes.jobs,
@@ -219,7 +199,6 @@ public enum ServeBench {
                     }, metadata: auth)
                 })
             }
-            group.cancelAll()
             let writes = store.writeStatistics
             return Report(
                 clients: clients, phases: phases, records: count, writeTransactions: writes.transactions, writeJobs: writes.jobs,

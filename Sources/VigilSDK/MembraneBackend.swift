@@ -41,10 +41,8 @@ final class EmbeddedMemory: MemoryTransport {
     let engine: MemoryEngine
 
     init(path: String, config: String?) throws(MembraneError) {
-        let paths = Stores.paths(location: path, config: config)
         do {
-            let config = try VigilConfig.load(path: paths.config)
-            engine = MemoryEngine(store: try Stores.open(paths, config: config), settings: config.memory, inMemoryRelevance: false)
+            engine = try VigilRuntime.open(paths: Stores.paths(location: path, config: config)).memory
         } catch {
             throw MembraneError(code: .unavailable, message: "cannot open the embedded store: \(error)")
         }

@@ -42,12 +42,10 @@ final class EmbeddedTools: ToolTransport {
     let apiKey: String
 
     init(path: String, config: String?, apiKey: String) throws(TraceMemError) {
-        let paths = Stores.paths(location: path, config: config)
         do {
-            let config = try VigilConfig.load(path: paths.config)
-            let store = try Stores.open(paths, config: config)
-            engine = try DecisionEngine(store: store, config: config)
-            principals = PrincipalRegistry(store: store)
+            let runtime = try VigilRuntime.open(paths: Stores.paths(location: path, config: config))
+            engine = runtime.decisions
+            principals = runtime.principals
         } catch {
             throw .network("cannot open the embedded store: \(error)")
         }

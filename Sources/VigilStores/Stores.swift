@@ -94,9 +94,17 @@ extension VigilRuntime {
     /// Loads the configuration, opens (creating and migrating) the store `paths` and the configuration choose and
     /// starts the engines.
     public static func open(
-        paths: VigilPaths, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
+        paths: VigilPaths, use: Use = .command, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "vigil")
     ) throws -> VigilRuntime {
         let config = try VigilConfig.load(path: paths.config)
-        return try open(paths: paths, config: config, store: try Stores.open(paths, config: config), clock: clock, logger: logger)
+        return try open(paths: paths, config: config, use: use, clock: clock, logger: logger)
+    }
+
+    /// Opens the store `paths` and `config` choose and starts the engines, with a configuration already loaded.
+    package static func open(
+        paths: VigilPaths, config: VigilConfig, use: Use = .command, clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "vigil")
+    ) throws -> VigilRuntime {
+        try open(paths: paths, config: config, store: try Stores.open(paths, config: config), use: use, clock: clock, logger: logger)
     }
 }

@@ -74,7 +74,6 @@ struct DashboardCommand: AsyncParsableCommand {
         do { try DashboardLooks.requireTerminal() } catch { throw failure(error.message, error.code) }
         if options.db != nil, options.store != nil { throw failure("pass --db PATH (a SQLite file) or --store URL, not both", 2) }
         let paths = VigilPaths.resolve(database: options.db, store: options.store, config: options.config)
-        let environment = ProcessInfo.processInfo.environment
         let config: VigilConfig
         do { config = try VigilConfig.load(path: paths.config) } catch { throw failure(error.description, 4) }
         let operatorName: String
@@ -87,35 +86,28 @@ struct DashboardCommand: AsyncParsableCommand {
         } catch { throw failure(error.message, error.code) }
         let (theme, keymap, forceMono) = (looks.theme, looks.keymap, looks.forceMono)
 
-        let store: any Store
+        let runtime: VigilRuntime
         do {
-            store = try Stores.open(paths, config: config)
-        } catch {
+            runtime = try VigilRuntime.open(paths: paths, config: config, use: .longLived)
+        } catch let error as StoreError {
             throw failure(error.description + " (pass --db PATH or --store URL to open another store)", CLIError.exitCode(error))
+        } catch {
+            throw failure(CLIError(error).description, 3)
         }
-        let decisions: DecisionEngine?
-        if options.readOnly {
-            decisions = nil
-        } else {
-            do { decisions = try DecisionEngine(store: store, config: config) } catch { throw failure("\(CLIError(error).description)", 3) }
-        }
-        let memory = MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: false)
+        let store = runtime.store
 
-        // The endpoints, on loopback, unless --no-serve. A taken port is reported and that endpoint skipped.
+        // The endpoints, on loopback, unless --no-serve or --read-only. A taken port is reported and that endpoint
+        // skipped.
         var endpoints: [String] = []
-        var served: LoopbackEndpoints?
-        if !options.noServe, let decisions {
-            let mcpAddress = options.mcp ?? ListenAddress(argument: config.tracemem.listenAddress)!
-            let grpcAddress = options.grpc ?? ListenAddress(argument: config.memory.listenAddress)!
-            for address in [mcpAddress, grpcAddress] where !address.isLoopback {
+        var served: RunningHost?
+        if !options.noServe, !options.readOnly {
+            var settings = HostSettings(config: config)
+            if let mcp = options.mcp { settings.mcp = mcp }
+            if let grpc = options.grpc { settings.grpc = grpc }
+            for address in [settings.mcp, settings.grpc] where !address.isLoopback {
                 throw failure("the dashboard serves on loopback only (\(address)); use `vigil serve --allow-remote` for remote agents", 2)
             }
-            let started = await LoopbackEndpoints.start(
-                decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true),
-                principals: PrincipalRegistry(store: store), mcpHost: mcpAddress.host, mcpPort: mcpAddress.port,
-                grpcHost: grpcAddress.host, grpcPort: grpcAddress.port,
-                membraneKey: environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.memory.apiKey,
-                requireAuth: config.memory.requireAuth, ratePerSecond: config.memory.ratePerSecond)
+            let started = await VigilHost(runtime: runtime, settings: settings).start()
             served = started
             endpoints = started.status
         }
@@ -124,7 +116,8 @@ struct DashboardCommand: AsyncParsableCommand {
         let dashboardOptions = DashboardOptions(
             operatorName: operatorName, databaseName: store.usage().name, readOnly: options.readOnly,
             bell: options.bell, monochrome: forceMono, endpoints: endpoints)
-        let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: memory))
+        let dashboard = Dashboard(
+            engines: .init(store: store, decisions: options.readOnly ? nil : runtime.decisions, memory: runtime.memory))
         do {
             try await dashboard.run(options: dashboardOptions, theme: theme, keymap: keymap, forceMono: forceMono)
         } catch let error as TerminalError {
@@ -143,7 +136,7 @@ extension DashboardCommand {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), let host = parsed.host else {
             throw failure("--remote must be the remote's MCP URL, e.g. http://10.0.0.5:7420", 64)
         }
-        let grpc = options.remoteGrpc ?? ListenAddress(argument: "\(host):9090")!
+        let grpc = options.remoteGrpc ?? ListenAddress(host: host, port: 9090)
         let looks: DashboardLooks
         do {
             looks = try DashboardLooks.resolve(theme: options.theme, color: options.color, keymap: options.keymap, defaultKeys: options.defaultKeys)

@@ -46,9 +46,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("auto (NO_COLOR and the terminal decide), never, 16 or 256.", valueName: "mode"))
     var color = "auto"
     @Option(help: ArgumentHelp("Where the MCP endpoint listens (loopback).", valueName: "host:port"))
-    var mcp = ListenAddress(argument: "127.0.0.1:7420")!
+    var mcp = ListenAddress(host: "127.0.0.1", port: 7420)
     @Option(help: ArgumentHelp("Where the gRPC endpoint listens (loopback).", valueName: "host:port"))
-    var grpc = ListenAddress(argument: "127.0.0.1:9090")!
+    var grpc = ListenAddress(host: "127.0.0.1", port: 9090)
     @Flag(help: "Run the agents without the dashboard, printing progress every 5 s.") var headless = false
 
     func validate() throws {
@@ -88,27 +88,23 @@ struct DemoCommand: AsyncParsableCommand {
         defer { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
         let shownPath = (try? Stores.choice(location: path).location) ?? "the store"
         progress("seeding the demo store at \(shownPath)")
-        let store: any Store
-        let decisions: DecisionEngine
-        let principals: PrincipalRegistry
+        let runtime: VigilRuntime
         let cast: [DemoAgent]
         do {
-            store = try Stores.open(location: path)
-            decisions = try DecisionEngine(store: store, config: try DemoSetup.config())
-            try DemoSetup.seed(decisions)
-            principals = PrincipalRegistry(store: store)
-            cast = try DemoAgent.register(count: agents, principals: principals)
+            runtime = try VigilRuntime.open(
+                paths: Stores.paths(location: path, config: nil), config: try DemoSetup.config(), use: .longLived)
+            try DemoSetup.seed(runtime.decisions)
+            cast = try DemoAgent.register(count: agents, principals: runtime.principals)
         } catch {
             let cliError = CLIError(error)
             throw failure("\(cliError.description) (pass --db PATH or --store URL to use another store)", cliError.exitCode == 1 ? 3 : cliError.exitCode)
         }
-        let config = decisions.config
 
         progress("starting the endpoints on loopback")
-        let endpoints = await LoopbackEndpoints.start(
-            decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: true),
-            principals: principals, mcpHost: mcp.host, mcpPort: mcp.port, grpcHost: grpc.host, grpcPort: grpc.port,
-            membraneKey: nil, requireAuth: true, ratePerSecond: max(config.memory.ratePerSecond, rate * 4), fallbackToAnyPort: true)
+        var settings = HostSettings(
+            mcp: mcp, grpc: grpc, requireAuth: true, ratePerSecond: max(runtime.config.memory.ratePerSecond, rate * 4))
+        settings.fallbackToAnyPort = true
+        let endpoints = await VigilHost(runtime: runtime, settings: settings).start()
         defer { endpoints.stop() }
         guard let mcpURL = endpoints.mcpURL, let grpcHost = endpoints.grpcHost, let grpcPort = endpoints.grpcPort else {
             throw failure("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", 2)
@@ -120,7 +116,7 @@ struct DemoCommand: AsyncParsableCommand {
         let started = Date()
 
         if let looks {
-            let dashboard = Dashboard(engines: .init(store: store, decisions: decisions, memory: MemoryEngine(store: store, settings: config.memory, inMemoryRelevance: false)))
+            let dashboard = Dashboard(engines: .init(store: runtime.store, decisions: runtime.decisions, memory: runtime.memory))
             let timer = Task {
                 guard let duration else { return }
                 try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))

@@ -3,22 +3,11 @@ import Foundation
 import Logging
 import VigilCore
 import VigilServer
+import VigilStores
 
-/// `HOST:PORT` as given on the command line.
-struct ListenAddress: ExpressibleByArgument, CustomStringConvertible {
-    var host: String
-    var port: Int
-
-    init?(argument: String) {
-        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        host = String(argument[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        self.port = port
-    }
-
-    var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+/// `HOST:PORT` on the command line (`--mcp`, `--grpc`).
+extension ListenAddress: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }
 
 struct ServeCommand: AsyncParsableCommand {
@@ -44,33 +33,30 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime: VigilRuntime
         do {
-            runtime = try common.open()
+            runtime = try VigilRuntime.open(paths: common.paths, use: .longLived)
         } catch {
             let cliError = CLIError(error)
             throw failure(cliError.description, cliError.exitCode)
         }
-        let address = mcp ?? ListenAddress(argument: runtime.config.tracemem.listenAddress)!
-        let grpcAddress = grpc ?? ListenAddress(argument: runtime.config.memory.listenAddress)!
-        let environment = ProcessInfo.processInfo.environment
-        if let encryption = environment["MEMBRANE_ENCRYPTION_KEY"], !encryption.isEmpty {
+        var settings = HostSettings(config: runtime.config)
+        if let mcp { settings.mcp = mcp }
+        if let grpc { settings.grpc = grpc }
+        if let encryption = ProcessInfo.processInfo.environment["MEMBRANE_ENCRYPTION_KEY"], !encryption.isEmpty {
             try fail("MEMBRANE_ENCRYPTION_KEY is set, but vigil does not encrypt at rest and will not store memories unencrypted; unset it", 2)
         }
-        let membraneKey = environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? runtime.config.memory.apiKey
-        let mcpTLS: TLSFiles?
-        let grpcTLS: TLSFiles?
         do {
             let flagsGiven = tlsCert != nil || tlsKey != nil
-            mcpTLS = try TLSFiles.load(
+            settings.mcpTLS = try TLSFiles.load(
                 certificate: flagsGiven ? tlsCert : runtime.config.tracemem.tlsCertFile,
                 key: flagsGiven ? tlsKey : runtime.config.tracemem.tlsKeyFile, endpoint: flagsGiven ? nil : "tracemem")
-            grpcTLS = try TLSFiles.load(
+            settings.grpcTLS = try TLSFiles.load(
                 certificate: flagsGiven ? tlsCert : runtime.config.memory.tlsCertFile,
                 key: flagsGiven ? tlsKey : runtime.config.memory.tlsKeyFile, endpoint: flagsGiven ? nil : "membrane")
         } catch {
             try fail(error.description, 4)
         }
         let remoteAllowed = allowRemote || runtime.config.allowRemote
-        for (name, listen, tls) in [("MCP", address, mcpTLS), ("gRPC", grpcAddress, grpcTLS)] where !listen.isLoopback {
+        for (name, listen, tls) in [("MCP", settings.mcp, settings.mcpTLS), ("gRPC", settings.grpc, settings.grpcTLS)] where !listen.isLoopback {
             if !remoteAllowed {
                 try fail("\(listen) (\(name)) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there", 2)
             }
@@ -78,49 +64,28 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("warning: serving plaintext on \(listen) (\(name)); keys cross the network unencrypted. Pass --tls-cert and --tls-key\n".utf8))
             }
         }
-        if !grpcAddress.isLoopback, (membraneKey ?? "").isEmpty, !runtime.config.memory.requireAuth {
-            try fail("the gRPC endpoint on \(grpcAddress) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", 2)
+        if !settings.grpc.isLoopback, (settings.membraneKey ?? "").isEmpty, !settings.requireAuth {
+            try fail("the gRPC endpoint on \(settings.grpc) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", 2)
         }
-        let service = MCPService(engine: runtime.decisions, principals: runtime.principals)
-        let memory = MemoryEngine(store: runtime.store, settings: runtime.config.memory, inMemoryRelevance: true)
-        let sweeper = Sweeper(decisions: runtime.decisions, memory: memory, config: runtime.config).start()
-        defer { sweeper.cancel() }
-        let database = runtime.store.location
+        var logger = Logger(label: "vigil.mcp")
+        logger.logLevel = verbose ? .debug : .info
+        settings.logger = logger
+        let store = runtime.store.location
+        let grpcTLSNote = settings.grpcTLS == nil ? "" : "  (TLS)"
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    var logger = Logger(label: "vigil.mcp")
-                    logger.logLevel = verbose ? .debug : .info
-                    try await MCPServer.run(
-                        service: service, host: address.host, port: address.port, tls: mcpTLS, handleSignals: true,
-                        logger: logger
-                    ) { port in
-                        print("MCP endpoint listening on \(mcpTLS == nil ? "http" : "https")://\(address.host.contains(":") ? "[\(address.host)]" : address.host):\(port)  (store \(database))")
-                        fflush(nil)
-                    }
-                }
-                group.addTask {
-                    try await MembraneServer.run(
-                        engine: memory, principals: runtime.principals, host: grpcAddress.host, port: grpcAddress.port,
-                        tls: grpcTLS, membraneKey: membraneKey, requireAuth: runtime.config.memory.requireAuth,
-                        ratePerSecond: runtime.config.memory.ratePerSecond
-                    ) { port in
-                        print("Membrane gRPC endpoint listening on \(grpcAddress.host):\(port)\(grpcTLS == nil ? "" : "  (TLS)")")
-                        fflush(nil)
-                    }
-                }
-                // The MCP server returns on SIGINT/SIGTERM; then the gRPC server stops too.
-                try await group.next()
-                group.cancelAll()
+            // Returns on SIGINT/SIGTERM.
+            try await VigilHost(runtime: runtime, settings: settings).serve { running in
+                print("MCP endpoint listening on \(running.mcpURL ?? "?")  (store \(store))")
+                print("Membrane gRPC endpoint listening on \(running.grpcHost ?? "?"):\(running.grpcPort ?? 0)\(grpcTLSNote)")
+                fflush(nil)
             }
         } catch {
-            let detail = "\(error)"
-            if detail.contains("Address already in use") {
+            if error.portTaken {
                 try fail(
-                    "cannot listen: a port is taken (MCP \(address), gRPC \(grpcAddress)). Is another vigil running? "
+                    "cannot listen: a port is taken (MCP \(settings.mcp), gRPC \(settings.grpc)). Is another vigil running? "
                         + "Stop it, or pick free ports with --mcp / --grpc HOST:PORT", 2)
             }
-            try fail("cannot serve (MCP \(address), gRPC \(grpcAddress)): \(detail). Pick other addresses with --mcp / --grpc HOST:PORT", 2)
+            try fail("cannot serve (\(error)). Pick other addresses with --mcp / --grpc HOST:PORT", 2)
         }
     }
 

@@ -150,4 +150,21 @@ struct ServeSafetyTests {
         let encrypted = try await VigilProcess.run(["serve"] + db, home: home.path, extraEnvironment: ["MEMBRANE_ENCRYPTION_KEY": "x"])
         #expect(encrypted.status == 2 && encrypted.stderr.contains("MEMBRANE_ENCRYPTION_KEY"))
     }
+
+    @Test("a taken port stops serve with exit 2 and says which; a listen address in config that is not HOST:PORT is a config error")
+    func takenPortAndBadAddress() async throws {
+        let home = try TemporaryDirectory()
+        let db = ["--db", home.file("vigil.db")]
+        let held = try LoopbackHTTPListener()
+        let taken = try await VigilProcess.run(["serve", "--mcp", "127.0.0.1:\(held.port)", "--grpc", "127.0.0.1:0"] + db, home: home.path)
+        #expect(taken.status == 2, "\(taken.stderr)")
+        #expect(taken.stderr.contains("a port is taken (MCP 127.0.0.1:\(held.port)"), "\(taken.stderr)")
+        #expect(!taken.stdout.contains("listening"), "nothing is announced when an endpoint cannot start")
+
+        let config = home.file("config.toml")
+        try "[membrane]\nlisten_addr = \"9090\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try await VigilProcess.run(["serve", "--config", config] + db, home: home.path)
+        #expect(bad.status == 4, "\(bad.stderr)")
+        #expect(bad.stderr.contains("membrane.listen_addr") && bad.stderr.contains("HOST:PORT"), "\(bad.stderr)")
+    }
 }

@@ -69,10 +69,10 @@ struct SourceParityTests {
             keep.append(directory)
         }
         // A remote vigil serving the SQLite file.
-        let endpoints = await LoopbackEndpoints.start(
-            decisions: f.engine, memory: MemoryEngine(store: f.store, clock: f.clock, inMemoryRelevance: true), principals: f.principals,
-            mcpHost: "127.0.0.1", mcpPort: 0, grpcHost: "127.0.0.1", grpcPort: 0, membraneKey: nil, requireAuth: true,
-            ratePerSecond: 0, startup: .seconds(60))
+        let endpoints = await VigilHost(
+            decisions: f.engine, memory: MemoryEngine(store: f.store, clock: f.clock, inMemoryRelevance: true),
+            principals: f.principals, settings: .loopbackAnyPort
+        ).start(startup: .seconds(60))
         defer { endpoints.stop() }
         let mcpURL = try #require(endpoints.mcpURL)
         let remote = try RemoteDashboardSource(

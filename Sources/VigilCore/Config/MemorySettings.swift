@@ -11,6 +11,8 @@ public struct MemorySettings: Sendable, Equatable {
     public var recencyHalfLifeSeconds: Double = 604_800
     /// `membrane.listen_addr`.
     public var listenAddress = "127.0.0.1:9090"
+    /// ``listenAddress`` parsed (loading refuses one that does not parse).
+    public var listen: ListenAddress { ListenAddress(listenAddress) ?? ListenAddress(host: "127.0.0.1", port: 9090) }
     /// `membrane.api_key` (env `MEMBRANE_API_KEY` takes precedence at the endpoint).
     public var apiKey: String?
     public var requireAuth = false
@@ -49,6 +51,9 @@ public struct MemorySettings: Sendable, Equatable {
         }
         let membrane = try root.table("membrane")
         listenAddress = try membrane.string("listen_addr") ?? listenAddress
+        guard ListenAddress(listenAddress) != nil else {
+            throw ConfigError.invalid(key: membrane.key("listen_addr"), message: "must be HOST:PORT, e.g. \"127.0.0.1:9090\"")
+        }
         apiKey = try membrane.string("api_key")
         requireAuth = try membrane.bool("require_auth") ?? false
         ratePerSecond = try membrane.double("rate_limit_per_second") ?? 100

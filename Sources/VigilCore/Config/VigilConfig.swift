@@ -12,6 +12,8 @@ public struct ApprovalRoute: Sendable, Equatable {
 /// `[tracemem]`: the decision endpoint's settings and limits.
 public struct TraceMemSettings: Sendable, Equatable {
     public var listenAddress = "127.0.0.1:7420"
+    /// ``listenAddress`` parsed (loading refuses one that does not parse).
+    public var listen: ListenAddress { ListenAddress(listenAddress) ?? ListenAddress(host: "127.0.0.1", port: 7420) }
     public var maxBodyBytes = 1_048_576
     public var ratePerSecond = 10.0
     public var rateBurst = 20
@@ -110,6 +112,9 @@ public struct VigilConfig: Sendable, Equatable {
 
         let tm = try root.table("tracemem")
         tracemem.listenAddress = try tm.string("listen_addr") ?? tracemem.listenAddress
+        guard ListenAddress(tracemem.listenAddress) != nil else {
+            throw ConfigError.invalid(key: tm.key("listen_addr"), message: "must be HOST:PORT, e.g. \"127.0.0.1:7420\"")
+        }
         tracemem.maxBodyBytes = try tm.int("max_body_bytes") ?? tracemem.maxBodyBytes
         tracemem.maxWriteRows = try tm.int("max_write_rows") ?? tracemem.maxWriteRows
         tracemem.allowedOrigins = try tm.strings("allowed_origins") ?? []
