@@ -136,16 +136,16 @@ public struct LocalDashboardSource: DashboardSource {
 
     /// The browser's page for `query`: newest first, filtered by salience after the index walk.
     public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 100) throws -> [MemoryRow] {
-        let records = try reader.memories(
-            text: query.text, types: query.types, maxSensitivity: query.maxSensitivity,
-            limit: query.minSalience > 0 ? limit * 4 : limit)
-        return records.map { memoryRow($0, engine) }.filter { $0.salience >= query.minSalience }.prefix(limit).map { $0 }
+        try reader.memoryBrowser(
+            text: query.text, types: query.types, maxSensitivity: query.maxSensitivity, minSalience: query.minSalience,
+            limit: limit, now: engine.currentTime
+        ).map(memoryRow)
     }
 
-    static func memoryRow(_ record: MemoryRecord, _ engine: MemoryEngine) -> MemoryRow {
+    static func memoryRow(_ row: MemoryBrowserRow) -> MemoryRow {
         MemoryRow(
-            id: record.id, type: record.type.rawValue, salience: engine.currentSalience(of: record),
-            sensitivity: record.sensitivity.rawValue, state: record.status.rawValue, summary: summary(of: record.payload))
+            id: row.id, type: row.type, salience: row.salience, sensitivity: row.sensitivity, state: row.status,
+            summary: row.summary)
     }
 
     /// One provenance source as the memory detail lists it.
@@ -167,18 +167,6 @@ public struct LocalDashboardSource: DashboardSource {
     }
 
     /// The one line a list shows for a record's payload: its summary, a fact, a tool call, or a name.
-    static func summary(of payload: JSONObject) -> String {
-        let timeline = payload["timeline"]?.arrayValue?.first
-        let tool = payload["tool_graph"]?.arrayValue?.first
-        let fact = [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
-            .compactMap { $0 }.joined(separator: " ")
-        return payload["summary"]?.stringValue ?? payload["context_summary"]?.stringValue
-            ?? (fact.isEmpty ? nil : fact)
-            ?? tool.map { t in "\(t["tool"]?.stringValue ?? "tool")(\(t["args"]?.canonicalText ?? ""))" }
-            ?? timeline?["summary"]?.stringValue
-            ?? payload["skill_name"]?.stringValue ?? payload["intent"]?.stringValue ?? ""
-    }
-
     func memoryDetail(_ record: MemoryRecord) throws -> MemoryDetail {
         let engine = engines.memory
         var relations: [MemoryDetail.Relation] = []
@@ -187,7 +175,7 @@ public struct LocalDashboardSource: DashboardSource {
         }
         let payload = Self.payloadLines(record.payload, sensitivity: record.sensitivity.rawValue)
         return MemoryDetail(
-            row: Self.memoryRow(record, engine), confidence: record.confidence, scope: record.scope, tags: record.tags,
+            row: Self.memoryRow(MemoryBrowserRow(record, salience: engine.currentSalience(of: record))), confidence: record.confidence, scope: record.scope, tags: record.tags,
             createdAt: MemoryTime.format(record.createdAt),
             provenance: record.provenance.sources.map { Self.provenanceLine(kind: $0.kind, ref: $0.ref, createdBy: $0.createdBy) },
             payload: payload, relations: relations,

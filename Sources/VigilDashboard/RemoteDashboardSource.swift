@@ -86,10 +86,12 @@ public final class RemoteDashboardSource: DashboardSource {
         case .loadMetrics:
             return .metricsLoaded(try await metricsLines(), at: Date())
         case .loadMemory(let query):
-            let records = try await memory.retrieve(
-                query.text, trust: VigilSDK.TrustContext(maxSensitivity: VigilSDK.Sensitivity(rawValue: query.maxSensitivity) ?? .hyper),
-                memoryTypes: query.types.compactMap(VigilSDK.MemoryType.init(rawValue:)), minSalience: query.minSalience, limit: 100)
-            return .memoryLoaded(records.map(Self.memoryRow))
+            // The operator tool lists what the local browser lists; Membrane's Retrieve ranks live records only.
+            let page = try await mcp.callTool("operator_memories_list", [
+                "text": .string(query.text), "types": JSONValue(query.types), "max_sensitivity": .string(query.maxSensitivity),
+                "min_salience": .double(query.minSalience), "limit": 100,
+            ])
+            return .memoryLoaded((page["memories"]?.arrayValue ?? []).map { LocalDashboardSource.memoryRow(MemoryBrowserRow(json: $0)) })
         case .loadDecisionDetail(let id):
             return .detailLoaded(try await decisionDetail(id))
         case .loadMemoryDetail(let id):
@@ -256,14 +258,17 @@ public final class RemoteDashboardSource: DashboardSource {
     static func memoryRow(_ r: WireRecord) -> MemoryRow {
         MemoryRow(
             id: r.id, type: r.type.rawValue, salience: r.salience, sensitivity: r.sensitivity.rawValue,
-            state: state(of: r), summary: LocalDashboardSource.summary(of: r.payload?.objectValue ?? [:]))
+            state: state(of: r), summary: MemoryBrowserRow.summary(of: r.payload?.objectValue ?? [:]))
     }
 
-    /// A record's state as far as Membrane's wire record tells: no salience left is inactive (retracted or
-    /// superseded: the wire does not say which), a `contested_by` relation on a live record is contested.
+    /// A record's state, as its wire record implies it (``MemoryStatus/implied(salience:audit:relationPredicates:revisionStatus:)``):
+    /// the same words the local sources show.
     static func state(of r: WireRecord) -> String {
-        if r.salience == 0 { return "inactive" }
-        return r.relations.contains { $0.predicate == "contested_by" } ? "contested" : "active"
+        MemoryStatus.implied(
+            salience: r.salience, audit: r.auditLog.map { ($0.action, $0.rationale) },
+            relationPredicates: r.relations.map(\.predicate),
+            revisionStatus: r.type == .semantic ? r.payload?["revision"]?["status"]?.stringValue : nil
+        ).rawValue
     }
 
     /// A record's relations, each marked with whether its target is a record of the remote store.

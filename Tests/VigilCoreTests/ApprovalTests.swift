@@ -228,6 +228,39 @@ struct ApprovalTests {
         #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_agents_list", [:]) }
     }
 
+    @Test("operator_memories_list: newest first, inactive included, with status and salience; bad filters are named; agents cannot call it", arguments: TestStore.all)
+    func memoriesList(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
+        let memory = MemoryEngine(store: f.store, clock: f.clock)
+        func fact(_ object: String, sensitivity: String = "low") throws -> String {
+            var o = IngestObservationRequest()
+            o.source = "t"; o.subject = "svc"; o.predicate = "runs"; o.object = JSONValue.string(object).canonicalBytes
+            o.sensitivity = sensitivity
+            return try memory.ingestObservation(o).id
+        }
+        let first = try fact("v1")
+        let retracted = try fact("v2")
+        try memory.retract(id: retracted, by: RevisionActor(actor: "op_o", rationale: "wrong"))
+        let secret = try fact("v3 secret", sensitivity: "high")
+        let all = try f.callAsOperator("operator_memories_list", [:])["memories"]!.arrayValue!
+        #expect(all.map { $0["id"]!.s! } == [secret, retracted, first])
+        #expect(all[1]["status"] == "retracted" && all[1]["salience"]?.numberValue == 0 && all[1]["summary"] == "svc runs v2")
+        #expect(all[2]["status"] == "active" && all[2]["type"] == "semantic" && all[2]["sensitivity"] == "low")
+        let medium = try f.callAsOperator("operator_memories_list", ["max_sensitivity": "medium", "min_salience": 0.5, "text": "svc runs"])
+        #expect(medium["memories"]!.arrayValue!.map { $0["id"]!.s! } == [first])
+        #expect(try f.callAsOperator("operator_memories_list", ["limit": 1])["memories"]!.arrayValue!.count == 1)
+        #expect(throws: DecisionError.invalidArgument("invalid memory type 'facts' (one of working, semantic, competence, plan_graph, episodic)")) {
+            try f.callAsOperator("operator_memories_list", ["types": ["facts"]])
+        }
+        #expect(throws: DecisionError.invalidArgument("invalid max_sensitivity 'secret' (one of public, low, medium, high, hyper)")) {
+            try f.callAsOperator("operator_memories_list", ["max_sensitivity": "secret"])
+        }
+        #expect(throws: DecisionError.invalidArgument("min_salience must be a number between 0 and 1")) {
+            try f.callAsOperator("operator_memories_list", ["min_salience": 2])
+        }
+        #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_memories_list", [:]) }
+    }
+
     @Test("concurrent resolutions: exactly one wins", arguments: TestStore.all)
     func concurrentResolutions(store: TestStore) async throws {
         let f = try DecisionFixture(store: store)

@@ -114,6 +114,42 @@ struct MemoryRevisionTests {
         #expect(try f.retrieve().records.map(\.record.id) == [s.id])
     }
 
+    @Test("a client that sees only the wire record can tell each status: retracted, superseded, merged, contested (with or without a ref), penalized to zero", arguments: TestStore.all)
+    func statusImpliedByTheWireRecord(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
+        let retracted = try f.observation("a", "b", "c")
+        try f.engine.retract(id: retracted.id, by: actor)
+        let superseded = try f.observation("db", "uses", "mysql")
+        let successor = try f.engine.supersede(oldID: superseded.id, newRecord: MemoryFixture.suppliedRecord(), by: actor)
+        let (m1, m2) = (try f.observation("m", "is", "1"), try f.observation("m", "is", "2"))
+        let merged = try f.engine.merge(ids: [m1.id, m2.id], mergedRecord: MemoryFixture.suppliedRecord(), by: actor)
+        let contested = try f.observation("x", "is", "y")
+        try f.engine.contest(id: contested.id, contestingRef: "ticket-42", by: actor)
+        let contestedNoRef = try f.observation("x", "is", "z")
+        try f.engine.contest(id: contestedNoRef.id, contestingRef: "", by: actor)
+        let contestedThenRetracted = try f.observation("p", "is", "q")
+        try f.engine.contest(id: contestedThenRetracted.id, contestingRef: "ticket-7", by: actor)
+        try f.engine.retract(id: contestedThenRetracted.id, by: actor)
+        let penalized = try f.observation("s", "is", "t")
+        try f.engine.penalize(id: penalized.id, amount: 5, by: actor)
+        let reinforcedAfterRetract = try f.observation("u", "is", "v")
+        try f.engine.retract(id: reinforcedAfterRetract.id, by: actor)
+        try f.engine.reinforce(id: reinforcedAfterRetract.id, by: actor)
+
+        let ids = [retracted, superseded, successor, m1, m2, merged, contested, contestedNoRef, contestedThenRetracted, penalized,
+                   reinforcedAfterRetract].map(\.id)
+        for id in ids {
+            let json = try f.json(id)
+            let implied = MemoryStatus.implied(
+                salience: json["salience"]?.numberValue ?? -1,
+                audit: (json["audit_log"]?.arrayValue ?? []).map { ($0["action"]?.stringValue ?? "", $0["rationale"]?.stringValue ?? "") },
+                relationPredicates: (json["relations"]?.arrayValue ?? []).compactMap { $0["predicate"]?.stringValue },
+                revisionStatus: json["type"] == "semantic" ? json["payload"]?["revision"]?["status"]?.stringValue : nil)
+            #expect(implied == (try f.get(id).status), "\(id): \(json)")
+        }
+        #expect(try f.get(penalized.id).status == .active && f.json(penalized.id)["salience"] == 0)
+    }
+
     @Test("51–52: pruning deletes only past retention, leaves a tombstone, and honours deletion policies", arguments: TestStore.all)
     func prune(store: TestStore) throws {
         let f = try MemoryFixture(store: store)

@@ -34,6 +34,23 @@ struct SourceParityTests {
         let fact1 = try memory.ingestObservation(fact)
         ids["fact"] = fact1.id
         try memory.contest(id: fact1.id, contestingRef: "obs-2", by: RevisionActor(actor: "curator"))
+        // Each status a record can have, which the remote must tell from the wire record alone.
+        func observation(_ object: String) throws -> String {
+            var o = IngestObservationRequest()
+            o.source = "t"; o.subject = "svc"; o.predicate = "runs"; o.object = JSONValue.string(object).canonicalBytes
+            return try memory.ingestObservation(o).id
+        }
+        let curator = RevisionActor(actor: "curator", rationale: "tidy")
+        ids["retracted"] = try observation("v1")
+        try memory.retract(id: ids["retracted"]!, by: curator)
+        ids["superseded"] = try observation("v2")
+        _ = try memory.supersede(oldID: ids["superseded"]!, newRecord: MemoryFixture.suppliedRecord(), by: curator)
+        ids["merged"] = try observation("v3")
+        _ = try memory.merge(ids: [ids["merged"]!, try observation("v4")], mergedRecord: MemoryFixture.suppliedRecord(), by: curator)
+        ids["contested without ref"] = try observation("v5")
+        try memory.contest(id: ids["contested without ref"]!, contestingRef: "", by: curator)
+        ids["penalized"] = try observation("v6")
+        try memory.penalize(id: ids["penalized"]!, amount: 5, by: curator)
         return (f, ids)
     }
 
@@ -49,7 +66,7 @@ struct SourceParityTests {
             ("committed decision", .loadDecisionDetail(ids["committed"]!)),
             ("event memory", .loadMemoryDetail(ids["event"]!)),
             ("contested memory", .loadMemoryDetail(ids["fact"]!)),
-        ]
+        ] + ["retracted", "superseded", "merged", "contested without ref", "penalized"].map { ("\($0) memory", .loadMemoryDetail(ids[$0]!)) }
     }
 
     @Test("SQLite, PostgreSQL and remote sources load the same rows for the same effects")

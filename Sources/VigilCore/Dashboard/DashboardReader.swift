@@ -178,4 +178,66 @@ public struct DashboardReader: Sendable {
                 includeInactive: includeInactive, limit: limit)
         }
     }
+
+    /// The memory browser's rows: up to `limit` records, newest first, inactive ones included, each with its salience
+    /// at `now` (at least `minSalience`). Every dashboard source lists memories through this, the remote one through
+    /// `operator_memories_list`.
+    public func memoryBrowser(
+        text: String, types: [String], maxSensitivity: String, minSalience: Double, limit: Int, now: Nanoseconds
+    ) throws -> [MemoryBrowserRow] {
+        // A salience floor drops rows after the page is read: read more so the page stays full.
+        let records = try memories(text: text, types: types, maxSensitivity: maxSensitivity, limit: minSalience > 0 ? limit * 4 : limit)
+        return records.lazy.map { MemoryBrowserRow($0, salience: $0.salience(at: now)) }
+            .filter { $0.salience >= minSalience }.prefix(limit).map { $0 }
+    }
+}
+
+/// One row of the memory browser.
+public struct MemoryBrowserRow: Sendable, Equatable {
+    public var id: String
+    public var type: String
+    public var salience: Double
+    public var sensitivity: String
+    public var status: String
+    public var summary: String
+
+    public init(id: String, type: String, salience: Double, sensitivity: String, status: String, summary: String) {
+        (self.id, self.type, self.salience, self.sensitivity, self.status, self.summary) = (id, type, salience, sensitivity, status, summary)
+    }
+
+    public init(_ record: MemoryRecord, salience: Double) {
+        self.init(
+            id: record.id, type: record.type.rawValue, salience: salience, sensitivity: record.sensitivity.rawValue,
+            status: record.status.rawValue, summary: Self.summary(of: record.payload))
+    }
+
+    /// The line a list shows for a payload: its summary, a fact as "subject predicate object", a tool call, the first
+    /// timeline entry, a skill or an intent.
+    public static func summary(of payload: JSONObject) -> String {
+        let timeline = payload["timeline"]?.arrayValue?.first
+        let tool = payload["tool_graph"]?.arrayValue?.first
+        let fact = [payload["subject"]?.stringValue, payload["predicate"]?.stringValue, payload["object"].map { $0.stringValue ?? $0.canonicalText }]
+            .compactMap { $0 }.joined(separator: " ")
+        return payload["summary"]?.stringValue ?? payload["context_summary"]?.stringValue
+            ?? (fact.isEmpty ? nil : fact)
+            ?? tool.map { t in "\(t["tool"]?.stringValue ?? "tool")(\(t["args"]?.canonicalText ?? ""))" }
+            ?? timeline?["summary"]?.stringValue
+            ?? payload["skill_name"]?.stringValue ?? payload["intent"]?.stringValue ?? ""
+    }
+
+    /// The row as `operator_memories_list` returns it.
+    public var json: JSONValue {
+        [
+            "id": .string(id), "type": .string(type), "salience": .double(salience), "sensitivity": .string(sensitivity),
+            "status": .string(status), "summary": .string(summary),
+        ]
+    }
+
+    /// A row from `operator_memories_list`'s JSON.
+    public init(json: JSONValue) {
+        self.init(
+            id: json["id"]?.stringValue ?? "", type: json["type"]?.stringValue ?? "", salience: json["salience"]?.numberValue ?? 0,
+            sensitivity: json["sensitivity"]?.stringValue ?? "", status: json["status"]?.stringValue ?? "",
+            summary: json["summary"]?.stringValue ?? "")
+    }
 }

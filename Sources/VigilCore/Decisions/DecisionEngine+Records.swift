@@ -177,6 +177,36 @@ extension DecisionEngine {
         ]
     }
 
+    /// `operator_memories_list` (vigil's extension, for the remote dashboard's memory browser): the rows the local
+    /// browser lists (newest first, inactive records included, each with its status), which Membrane's Retrieve
+    /// (ranked, live records only, no status on the wire) cannot give.
+    public func listMemories(_ arguments: JSONObject) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        let text = try a.string("text", maxLength: 1000) ?? ""
+        let types = try a.strings("types", maxItems: MemoryType.allCases.count, maxLength: 32) ?? []
+        for type in types where MemoryType(rawValue: type) == nil {
+            throw DecisionError.invalidArgument("invalid memory type '\(type)' (one of \(MemoryType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let maxSensitivity = try a.string("max_sensitivity", maxLength: 16) ?? Sensitivity.hyper.rawValue
+        guard Sensitivity(rawValue: maxSensitivity) != nil else {
+            throw DecisionError.invalidArgument("invalid max_sensitivity '\(maxSensitivity)' (one of \(Sensitivity.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let minSalience: Double
+        switch a.value("min_salience") {
+        case nil: minSalience = 0
+        case let value?:
+            guard let number = value.numberValue, (0...1).contains(number) else {
+                throw DecisionError.invalidArgument("min_salience must be a number between 0 and 1")
+            }
+            minSalience = number
+        }
+        let (limit, _) = try Self.page(a, defaultLimit: 100, maxLimit: 500)
+        let rows = try DashboardReader(store: store).memoryBrowser(
+            text: text, types: types, maxSensitivity: maxSensitivity, minSalience: minSalience, limit: limit,
+            now: MemoryTime.nanoseconds(clock.now()))
+        return ["memories": .array(rows.map(\.json)), "total": .int(Int64(rows.count))]
+    }
+
     /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
     public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
         let a = ToolArguments(arguments)

@@ -61,7 +61,7 @@ extension MemoryEngine {
             old.base = 0
             old.updatedAt = t
             setRevisionField(&old, "superseded_by", new.id)
-            old.auditLog.append(AuditEntry(action: "revise", actor: a.actor, timestamp: t, rationale: "superseded by \(new.id): \(a.rationale)"))
+            old.auditLog.append(AuditEntry(action: "revise", actor: a.actor, timestamp: t, rationale: MemoryStatus.supersededRationalePrefix + "\(new.id): \(a.rationale)"))
             new.provenance.sources.append(ProvenanceSource(kind: "event", ref: oldID, createdBy: a.actor, timestamp: t))
             if new.type == .semantic {
                 setRevisionField(&new, "supersedes", oldID)

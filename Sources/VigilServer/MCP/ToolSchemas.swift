@@ -86,6 +86,11 @@ enum ToolSchemas {
         tool("operator_decision_memories", "List the memories linked to a decision (read or produced by it).", [
             "decision_id": string(),
         ], required: ["decision_id"]),
+        tool("operator_memories_list", "List memories newest first, inactive ones included, with each one's status (the dashboard's memory browser).", [
+            "text": string(), "types": ["type": "array", "items": string(enumValues: MemoryType.allCases.map(\.rawValue))],
+            "max_sensitivity": string(enumValues: Sensitivity.allCases.map(\.rawValue)),
+            "min_salience": ["type": "number", "minimum": 0, "maximum": 1], "limit": integer,
+        ], required: []),
     ]
 
     /// What a key of this role sees.
