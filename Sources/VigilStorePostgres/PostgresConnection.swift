@@ -94,6 +94,19 @@ final class PostgresConnection: @unchecked Sendable {
     private var prepared: [String: String] = [:]
     let location: PostgresLocation
 
+    /// A statement held back to be sent with the next one whose answer is needed (see ``enqueue(_:_:)``).
+    private struct Queued {
+        /// The prepared statement's name, or `nil` for text sent as is (transaction control).
+        var name: String?
+        var sql: String
+        var texts: [String?]
+    }
+
+    /// Statements not sent yet, in order.
+    private var queued: [Queued] = []
+    /// Whether the current transaction's `BEGIN` has been answered by the server (``begin(_:)`` queues it).
+    private(set) var transactionReachedServer = false
+
     /// Opens a connection, turning libpq's failures into store errors that name the host and database.
     init(_ location: PostgresLocation, applicationName: String = "vigil") throws(StoreError) {
         self.location = location
@@ -148,6 +161,11 @@ final class PostgresConnection: @unchecked Sendable {
     func query(_ sql: String, _ parameters: [any PostgresBindable] = [], prepare: Bool = true) throws(PostgresFailure) -> PostgresRows {
         guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
         let texts = parameters.map(\.postgresText)
+        if !queued.isEmpty {
+            // Everything held back goes first, in the same round trip.
+            let last = Queued(name: prepare ? try preparedName(sql, parameterCount: texts.count) : nil, sql: sql, texts: texts)
+            return try flush(then: last)!
+        }
         guard prepare else {
             let result = Self.withCStrings(texts) { pointers in
                 PQexecParams(connection, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
@@ -155,20 +173,7 @@ final class PostgresConnection: @unchecked Sendable {
             try check(result, connection)
             return PostgresRows(result!)
         }
-        let name: String
-        if let known = prepared[sql] {
-            name = known
-        } else {
-            if prepared.count >= Self.preparedLimit {
-                try run("DEALLOCATE ALL")
-                prepared.removeAll()
-            }
-            name = "s\(prepared.count)"
-            let result = PQprepare(connection, name, sql, Int32(parameters.count), nil)
-            try check(result, connection)
-            PQclear(result)
-            prepared[sql] = name
-        }
+        let name = try preparedName(sql, parameterCount: texts.count)
         let result = Self.withCStrings(texts) { pointers in
             PQexecPrepared(connection, name, Int32(texts.count), pointers, nil, nil, 0)
         }
@@ -176,12 +181,129 @@ final class PostgresConnection: @unchecked Sendable {
         return PostgresRows(result!)
     }
 
+    /// The name `sql` is prepared under on this connection, preparing it first if needed (prepared statements belong
+    /// to the session, not to a transaction, so this may run while statements are queued).
+    private func preparedName(_ sql: String, parameterCount: Int) throws(PostgresFailure) -> String {
+        guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        if let known = prepared[sql] { return known }
+        if prepared.count >= Self.preparedLimit {
+            let result = PQexec(connection, "DEALLOCATE ALL")
+            try check(result, connection)
+            PQclear(result)
+            prepared.removeAll()
+        }
+        let name = "s\(prepared.count)"
+        let result = PQprepare(connection, name, sql, Int32(parameterCount), nil)
+        try check(result, connection)
+        PQclear(result)
+        prepared[sql] = name
+        return name
+    }
+
     /// Runs SQL text with no parameters, possibly several statements (migrations, transaction control).
     func run(_ sql: String) throws(PostgresFailure) {
         guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        if !queued.isEmpty { _ = try flush(then: nil) }
         let result = PQexec(connection, sql)
         try check(result, connection)
         PQclear(result)
+    }
+
+    // MARK: Statements held back
+
+    /// Starts a transaction with `sql` (`BEGIN …`), sent together with the transaction's first statement.
+    func begin(_ sql: String) {
+        queued = [Queued(name: nil, sql: sql, texts: [])]
+        transactionReachedServer = false
+    }
+
+    /// Queues a statement whose answer nobody reads (an insert or update whose row count does not matter): it is sent
+    /// with the next statement that needs an answer, or with `COMMIT`, in one round trip (libpq's pipeline mode).
+    /// Its failure, if any, is thrown there, and the transaction fails whole as it would have.
+    func enqueue(_ sql: String, _ parameters: [any PostgresBindable]) throws(PostgresFailure) {
+        queued.append(Queued(name: try preparedName(sql, parameterCount: parameters.count), sql: sql, texts: parameters.map(\.postgresText)))
+    }
+
+    /// Commits, sending what is queued with the `COMMIT` (nothing at all when the transaction never reached the server).
+    func commit() throws(PostgresFailure) {
+        if !transactionReachedServer, queued.count == 1, queued[0].name == nil {
+            queued.removeAll()  // only the BEGIN: nothing to commit
+            return
+        }
+        _ = try flush(then: Queued(name: nil, sql: "COMMIT", texts: []))?.clear()
+    }
+
+    /// Rolls back; what is queued is dropped unsent.
+    func rollback() {
+        queued.removeAll()
+        if transactionReachedServer, isHealthy { try? run("ROLLBACK") }
+    }
+
+    /// Sends the queued statements and `last` in one pipeline and reads every answer.
+    /// - Returns: `last`'s rows (the caller clears them).
+    /// - Throws: the first statement's failure (the server skips the rest of the pipeline after it).
+    private func flush(then last: Queued?) throws(PostgresFailure) -> PostgresRows? {
+        guard let connection else { throw PostgresFailure(sqlstate: nil, message: "the connection is closed", connectionLost: true) }
+        let batch = queued + (last.map { [$0] } ?? [])
+        queued.removeAll()
+        guard PQenterPipelineMode(connection) == 1 else { throw lostFailure(connection) }
+        for statement in batch {
+            let sent = Self.withCStrings(statement.texts) { pointers in
+                if let name = statement.name {
+                    return PQsendQueryPrepared(connection, name, Int32(statement.texts.count), pointers, nil, nil, 0)
+                }
+                return PQsendQueryParams(connection, statement.sql, 0, nil, nil, nil, nil, 0)
+            }
+            guard sent == 1 else { throw lostFailure(connection) }
+        }
+        guard PQpipelineSync(connection) == 1 else { throw lostFailure(connection) }
+        var failure: PostgresFailure?
+        var answer: PostgresRows?
+        for (index, statement) in batch.enumerated() {
+            // One result per statement, then NULL.
+            guard let result = PQgetResult(connection) else { throw lostFailure(connection) }
+            while let extra = PQgetResult(connection) { PQclear(extra) }
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+                continue
+            }
+            if failure == nil {
+                do throws(PostgresFailure) {
+                    try check(result, connection)
+                } catch {
+                    failure = error
+                    continue
+                }
+            } else {
+                PQclear(result)
+                continue
+            }
+            if statement.name == nil, statement.sql.hasPrefix("BEGIN") { transactionReachedServer = true }
+            if index == batch.count - 1, last != nil { answer = PostgresRows(result) } else { PQclear(result) }
+        }
+        // The sync point ends the pipeline.
+        while let result = PQgetResult(connection) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        guard PQexitPipelineMode(connection) == 1 else {
+            answer?.clear()
+            throw failure ?? lostFailure(connection)
+        }
+        if let failure {
+            answer?.clear()
+            throw failure
+        }
+        return answer
+    }
+
+    /// The connection's own error, as a lost connection.
+    private func lostFailure(_ connection: OpaquePointer) -> PostgresFailure {
+        PostgresFailure(
+            sqlstate: nil, message: location.scrub(String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)),
+            connectionLost: true)
     }
 
     private func check(_ result: OpaquePointer?, _ connection: OpaquePointer) throws(PostgresFailure) {

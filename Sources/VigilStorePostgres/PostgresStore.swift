@@ -109,14 +109,16 @@ public final class PostgresStore: Store {
             var began = false
             do {
                 let value = try pool.withConnection(fresh: fresh) { connection in
-                    try connection.run(begin)
-                    began = true
+                    // BEGIN travels with the first statement, and statements whose answers nobody reads travel with
+                    // the next one or with COMMIT (PostgresConnection.enqueue): a decision event is two round trips.
+                    connection.begin(begin)
                     do {
                         let value = try body(PostgresTransaction(connection: connection, forWriting: forWriting))
-                        try connection.run("COMMIT")
+                        try connection.commit()
                         return value
                     } catch {
-                        if connection.isHealthy { try? connection.run("ROLLBACK") }
+                        began = connection.transactionReachedServer
+                        connection.rollback()
                         throw error
                     }
                 }

@@ -40,12 +40,12 @@ extension PostgresTransaction {
     }
 
     func insertDecision(_ d: StoredDecision) throws {
-        try execute(
+        try enqueue(
             "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Self.placeholders(25)))", parameters(d))
     }
 
     func updateDecision(_ d: StoredDecision) throws {
-        try execute(
+        try enqueue(
             """
             UPDATE decisions SET status = $1, approval_status = $2, approval_required = $3, approval_id = $4,
             closed_at = $5, close_action = $6, close_reason = $7, superseded_by = $8, event_count = $9, head_hash = $10,
@@ -59,7 +59,7 @@ extension PostgresTransaction {
     }
 
     func updateDecisionHead(_ d: StoredDecision) throws {
-        try execute(
+        try enqueue(
             "UPDATE decisions SET event_count = $1, head_hash = $2 WHERE decision_id = $3",
             [d.eventCount, d.headHash, d.decisionID])
     }
@@ -73,7 +73,7 @@ extension PostgresTransaction {
 
     /// One round trip: the piece and the stale mark together (this runs on every event).
     func appendSearchText(_ decisionID: String, _ text: String) throws {
-        try execute(
+        try enqueue(
             """
             WITH d AS (SELECT row_id FROM decisions WHERE decision_id = $2),
                  piece AS (INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $1 FROM d)
@@ -110,7 +110,7 @@ extension PostgresTransaction {
     // MARK: Events
 
     func appendEvent(_ e: StoredEvent, type: String, timestamp: String, actor: String) throws {
-        try execute(
+        try enqueue(
             """
             INSERT INTO decision_events (decision_id, seq, event_id, type, timestamp, actor, prev_hash, hash, body)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -136,7 +136,7 @@ extension PostgresTransaction {
     // MARK: Evidence, write buffer, idempotency, receipts
 
     func insertEvidence(eventID: String, decisionID: String, evidence: JSONValue) throws {
-        try execute(
+        try enqueue(
             "INSERT INTO read_evidence (event_id, decision_id, evidence) VALUES ($1, $2, $3)",
             [eventID, decisionID, evidence.canonicalText])
     }
@@ -149,7 +149,7 @@ extension PostgresTransaction {
         eventID: String, decisionID: String, seq: Int, productID: String, operation: String, rows: JSONValue,
         createdRecords: JSONValue?
     ) throws {
-        try execute(
+        try enqueue(
             """
             INSERT INTO write_buffer (event_id, decision_id, seq, product_id, operation, rows, created_records)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -191,7 +191,7 @@ extension PostgresTransaction {
     }
 
     func insertReceipt(decisionID: String, text: String) throws {
-        try execute("INSERT INTO receipts (decision_id, receipt) VALUES ($1, $2)", [decisionID, text])
+        try enqueue("INSERT INTO receipts (decision_id, receipt) VALUES ($1, $2)", [decisionID, text])
     }
 
     func receipt(decisionID: String) throws -> String? {

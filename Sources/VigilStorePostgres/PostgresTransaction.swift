@@ -15,6 +15,12 @@ struct PostgresTransaction: StoreTransaction {
         try connection.execute(sql, parameters, prepare: prepare)
     }
 
+    /// Runs a statement whose row count nobody reads, sent with the next statement that needs an answer (or with
+    /// `COMMIT`) in one round trip; a failure is thrown there.
+    func enqueue(_ sql: String, _ parameters: [any PostgresBindable] = []) throws {
+        try connection.enqueue(sql, parameters)
+    }
+
     func query(_ sql: String, _ parameters: [any PostgresBindable] = [], prepare: Bool = true) throws -> PostgresRows {
         try connection.query(sql, parameters, prepare: prepare)
     }

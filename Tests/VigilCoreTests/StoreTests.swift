@@ -383,4 +383,30 @@ struct PostgresPoolTests {
             try await group.waitForAll()
         }
     }
+
+    @Test("statements held back until the next answer or COMMIT fail the whole transaction when one fails; the pool goes on",
+          .enabled(if: TestStore.postgresServer != nil), .timeLimit(.minutes(1)))
+    func heldBackStatementsFailWhole() throws {
+        let f = try DecisionFixture(store: .postgres)
+        let id = try f.open()
+        try f.call("decision_add_context", ["decision_id": .string(id), "context": ["n": 1]])
+        let before = try f.store.read { tx in try tx.decision(id)! }
+        let events = try f.store.read { tx in try tx.events(of: id) }
+        #expect(throws: StoreError.self) {
+            try f.store.write { tx in
+                var moved = try tx.decision(id)!
+                moved.eventCount += 5
+                moved.headHash = String(repeating: "f", count: 64)
+                try tx.updateDecisionHead(moved)  // held back
+                // Held back too, and a duplicate: it fails when COMMIT carries both.
+                try tx.appendEvent(events[0], type: "created", timestamp: "2026-01-01T00:00:00.000Z", actor: "agent_a")
+            }
+        }
+        let after = try f.store.read { tx in try tx.decision(id)! }
+        #expect(after.eventCount == before.eventCount && after.headHash == before.headHash, "nothing of the failed write stayed")
+        // Every pooled connection still works (more calls than connections).
+        for n in 2..<20 { try f.call("decision_add_context", ["decision_id": .string(id), "context": ["n": .int(Int64(n))]]) }
+        #expect(try f.engine.verifyChain(decisionID: id).isIntact)
+        #expect(try f.engine.verifyChain(decisionID: id).eventCount == before.eventCount + 18)
+    }
 }
