@@ -207,4 +207,9 @@ extension PostgresTransaction {
     func receiptPublicKey(keyID: String) throws -> String? {
         try query("SELECT public_key FROM receipt_keys WHERE key_id = $1", [keyID]).first { $0.string(0) }
     }
+
+    func receiptKeys() throws -> [(keyID: String, publicKey: String, createdAt: String)] {
+        try query("SELECT key_id, public_key, created_at FROM receipt_keys ORDER BY created_at, key_id")
+            .map { (keyID: $0.string(0), publicKey: $0.string(1), createdAt: $0.string(2)) }
+    }
 }

@@ -228,4 +228,9 @@ extension SQLiteTransaction {
     package func receiptPublicKey(keyID: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT public_key FROM receipt_keys WHERE key_id = ?", arguments: [keyID])
     }
+
+    package func receiptKeys() throws -> [(keyID: String, publicKey: String, createdAt: String)] {
+        try Row.fetchAll(db, sql: "SELECT key_id, public_key, created_at FROM receipt_keys ORDER BY created_at, key_id")
+            .map { (keyID: $0[0], publicKey: $0[1], createdAt: $0[2]) }
+    }
 }

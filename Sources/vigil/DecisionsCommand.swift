@@ -159,55 +159,138 @@ struct DecisionsCommand: ParsableCommand {
 
 struct ReceiptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "receipts", abstract: "Verify saved decision receipts.", subcommands: [Verify.self])
+        commandName: "receipts", abstract: "Verify saved decision receipts, and publish the keys that sign them.",
+        subcommands: [Verify.self, PublicKey.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify a saved receipt: its Ed25519 signature, and the stored trace it vouches for.",
+            abstract: "Verify a saved receipt: what it states, its Ed25519 signature, and the trace it vouches for.",
             discussion: """
-                FILE is the JSON printed by `vigil decisions receipt` (or returned by decision_receipt). The signing
-                key is looked up by key_id in the store; with --public-key the signature is checked offline only.
-                Exits 0 when valid, 1 when not.
+                FILE is the JSON printed by `vigil decisions receipt` (or returned by decision_receipt). Every field \
+                beside receipt_data must repeat a signed one, the algorithm must be one vigil knows, and the \
+                signature must verify over JCS(receipt_data).
+
+                Against the store (the default): the key is looked up by the receipt's key_id (every server of a \
+                shared store publishes its own there) and the stored trace must hash up to the signed chain head.
+
+                Offline, with no store: --public-key takes the key as `vigil receipts public-key` prints it: vigil's \
+                base64url text, or a file holding a PEM public key or the JSON of `vigil receipts public-key \
+                --json`. Add --trace with the JSON of `vigil decisions trace ID --json` to check the exported chain \
+                up to the signed head too.
+
+                  vigil receipts public-key --json > keys.json
+                  vigil decisions receipt ID > r.json
+                  vigil decisions trace ID --json > t.json
+                  vigil receipts verify r.json --public-key keys.json --trace t.json
+
+                Exits 0 when valid, 1 when not (the reason on stderr).
                 """)
         @OptionGroup var common: CommonOptions
         @Argument(help: "The receipt file ('-' for standard input).") var file: String
-        @Option(help: ArgumentHelp("Check only the signature, with this base64url Ed25519 public key.", valueName: "key"))
+        @Option(help: ArgumentHelp(
+            "Verify offline with this key: base64url text, or a file (PEM, or `vigil receipts public-key --json` output).",
+            valueName: "key|file"))
         var publicKey: String?
+        @Option(help: ArgumentHelp(
+            "With --public-key: also check this exported trace (`vigil decisions trace ID --json`) up to the signed head.",
+            valueName: "file"))
+        var trace: String?
+
+        func validate() throws {
+            if trace != nil, publicKey == nil {
+                throw ValidationError("--trace needs --public-key (without it the trace in the store is checked)")
+            }
+        }
 
         func run() throws {
             try runReporting {
-                let data: Data
-                if file == "-" {
-                    data = FileHandle.standardInput.readDataToEndOfFile()
-                } else {
-                    guard let contents = FileManager.default.contents(atPath: file) else {
-                        throw CLIError("cannot read \(file)")
-                    }
-                    data = contents
-                }
-                let receipt: JSONValue
-                do {
-                    receipt = try JSONParser.parse(bytes: data)
-                } catch {
-                    throw CLIError("\(file) is not JSON: \(error)")
-                }
-                let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue ?? "?"
-                if let publicKey {
-                    try ReceiptVerification.verifySignature(receipt: receipt, publicKey: publicKey)
-                    common.emit(["valid": true, "decision_id": .string(decisionID), "chain_checked": false]) {
-                        "valid signature for \(decisionID) (trace not checked)"
+                let receipt = try readJSON(file, what: "receipt")
+                guard let publicKey else {
+                    let runtime = try common.open()
+                    let chain = try runtime.decisions.verifyReceipt(receipt)
+                    let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue ?? "?"
+                    common.emit([
+                        "valid": true, "decision_id": .string(decisionID), "chain_checked": true,
+                        "event_count": .int(Int64(chain.eventCount)),
+                    ]) {
+                        "valid: signature and trace of \(decisionID) verify (\(chain.eventCount) events)"
                     }
                     return
                 }
-                let runtime = try common.open()
-                let chain = try runtime.decisions.verifyReceipt(receipt)
-                common.emit([
-                    "valid": true, "decision_id": .string(decisionID), "chain_checked": true,
-                    "event_count": .int(Int64(chain.eventCount)),
-                ]) {
-                    "valid: signature and trace of \(decisionID) verify (\(chain.eventCount) events)"
+                let keyText: String
+                if FileManager.default.fileExists(atPath: publicKey) {
+                    guard let data = FileManager.default.contents(atPath: publicKey) else { throw CLIError("cannot read \(publicKey)") }
+                    keyText = String(decoding: data, as: UTF8.self)
+                } else {
+                    keyText = publicKey
+                }
+                let stated = try ReceiptVerification.statements(of: receipt)
+                let key = try ReceiptPublicKey.parse(keyText, keyID: stated.keyID)
+                let signed = try ReceiptVerification.verifySignature(receipt: receipt, publicKey: key)
+                var result: JSONObject = [
+                    "valid": true, "decision_id": .string(signed.decisionID), "key_id": .string(signed.keyID),
+                    "final": .bool(signed.isFinal), "chain_checked": .bool(trace != nil),
+                ]
+                if let trace {
+                    let chain = try ReceiptVerification.verifyTrace(try readJSON(trace, what: "trace"), against: signed)
+                    result["event_count"] = .int(Int64(chain.eventCount))
+                    common.emit(.object(result)) {
+                        "valid: signature and exported trace of \(signed.decisionID) verify (\(signed.eventCount) events signed, head \(signed.chainHeadHash.prefix(12))…)"
+                    }
+                } else {
+                    common.emit(.object(result)) {
+                        "valid signature for \(signed.decisionID) by \(signed.keyID) (trace not checked: add --trace FILE)"
+                    }
                 }
             }
         }
+    }
+
+    struct PublicKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key",
+            abstract: "Print the public halves of the keys that sign receipts, for anyone to verify them offline.",
+            discussion: """
+                Each server signs with its own key (kept on its machine); every public half is in the store, so on a \
+                shared PostgreSQL store this lists every replica's. Each key is printed with its id, its algorithm, \
+                vigil's base64url text and a PEM public key (SubjectPublicKeyInfo), which OpenSSL and Python's \
+                cryptography load. Publish the --json output; `vigil receipts verify r.json --public-key keys.json` \
+                reads it as is.
+                """)
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let keys = try runtime.decisions.receiptKeys()
+                let local = runtime.decisions.signingKeyID
+                common.emit(["keys": .array(keys.map { key in
+                    var json = key.json.objectValue ?? [:]
+                    json["signs_here"] = .bool(key.keyID == local)
+                    return .object(json)
+                })]) {
+                    keys.map { key in
+                        "\(key.keyID)  \(key.algorithm)  \(key.base64URL)  created \(key.createdAt ?? "?")"
+                            + (key.keyID == local ? "  (signs here)" : "") + "\n" + key.pem
+                    }.joined(separator: "\n")
+                }
+            }
+        }
+    }
+}
+
+/// Reads a JSON file ('-' for standard input), failing with a line that names it.
+func readJSON(_ path: String, what: String) throws -> JSONValue {
+    let data: Data
+    if path == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        guard let contents = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the \(what) file \(path)") }
+        data = contents
+    }
+    do {
+        return try JSONParser.parse(bytes: data)
+    } catch {
+        throw CLIError("the \(what) file \(path) is not JSON: \(error)")
     }
 }

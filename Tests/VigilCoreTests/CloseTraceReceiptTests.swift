@@ -112,9 +112,10 @@ struct CloseTraceReceiptTests {
         f.clock.advance(by: 30)
         let receipt = try f.call("decision_receipt", ["decision_id": .string(id)])
         #expect(receipt["final"] == true && receipt["algorithm"] == "Ed25519")
-        let publicKey = try f.call("capabilities_get", [:])["receipt_signing"]!["public_key"]!.s!
+        let publicKey = try #require(ReceiptPublicKey(base64URL: f.call("capabilities_get", [:])["receipt_signing"]!["public_key"]!.s!))
         try ReceiptVerification.verifySignature(receipt: .object(receipt), publicKey: publicKey)
         let trace = try f.call("decision_trace", ["decision_id": .string(id)])
+        #expect(try ReceiptVerification.verifyTrace(.object(trace), against: ReceiptVerification.statements(of: .object(receipt))).isIntact)
         #expect(receipt["receipt_data"]?["chain_head_hash"] == trace["chain"]?["head_hash"])
         f.clock.advance(by: 30)
         let again = try f.call("decision_receipt", ["decision_id": .string(id)])
@@ -124,6 +125,11 @@ struct CloseTraceReceiptTests {
         var data = receipt["receipt_data"]!.objectValue!
         data["status"] = "aborted"
         forged["receipt_data"] = .object(data)
+        #expect(throws: ReceiptVerification.Failure.unsignedStatement(field: "status", stated: "committed", signed: "aborted")) {
+            try ReceiptVerification.verifySignature(receipt: .object(forged), publicKey: publicKey)
+        }
+        forged["status"] = "aborted"
+        forged["final"] = true
         #expect(throws: ReceiptVerification.Failure.badSignature) {
             try ReceiptVerification.verifySignature(receipt: .object(forged), publicKey: publicKey)
         }
@@ -140,6 +146,34 @@ struct CloseTraceReceiptTests {
         // More events later: the open receipt still vouches for the prefix it signed.
         try f.call("decision_add_context", ["decision_id": .string(id), "context": ["x": 1]])
         #expect(try f.engine.verifyReceipt(.object(receipt)).eventCount == 2)
+        // Offline too: the longer exported trace still hashes up to the signed head at event 1.
+        let trace = try f.call("decision_trace", ["decision_id": .string(id)])
+        #expect(try ReceiptVerification.verifyTrace(.object(trace), against: ReceiptVerification.statements(of: .object(receipt))).eventCount == 2)
+    }
+
+    @Test("every field beside receipt_data repeats a signed one; unknown fields and algorithms are refused; old receipts without a signed algorithm still verify")
+    func statements() throws {
+        let f = try DecisionFixture()
+        let id = try f.open()
+        try f.call("decision_close", ["decision_id": .string(id), "action": "abort"])
+        let receipt = try f.call("decision_receipt", ["decision_id": .string(id)])
+        let signed = try ReceiptVerification.statements(of: .object(receipt))
+        #expect(signed.status == "aborted" && signed.isFinal && signed.algorithm == "Ed25519" && signed.eventCount == 2)
+        func refused(_ edit: (inout JSONObject) -> Void) -> ReceiptVerification.Failure? {
+            var copy = receipt
+            edit(&copy)
+            do { _ = try ReceiptVerification.statements(of: .object(copy)); return nil } catch { return error }
+        }
+        #expect(refused { $0["final"] = false } == .unsignedStatement(field: "final", stated: "false", signed: "true"))
+        #expect(refused { $0["decision_id"] = "TMEM_X" } == .unsignedStatement(field: "decision_id", stated: "TMEM_X", signed: id))
+        #expect(refused { $0["algorithm"] = "HS256" } == .unknownAlgorithm("HS256"))
+        #expect(refused { $0["verified"] = true } == .unsignedField("verified"))
+        #expect(refused { $0.removeValue(forKey: "status"); $0.removeValue(forKey: "final") } == nil, "absent is fine")
+        // A receipt from before the algorithm was signed (so its signature covers no algorithm): Ed25519 is implied.
+        var legacyData = receipt["receipt_data"]!.objectValue!
+        legacyData.removeValue(forKey: "algorithm")
+        #expect(refused { $0["receipt_data"] = .object(legacyData) } == nil)
+        #expect(refused { $0["receipt_data"] = .object(legacyData); $0["algorithm"] = "none" } == .unknownAlgorithm("none"))
     }
 
     @Test("a receipt stops verifying when any stored event byte changes", arguments: TestStore.all)

@@ -77,8 +77,9 @@ extension DecisionEngine {
             "automation_mode": .string(d.automationMode.rawValue), "status": .string(d.status.rawValue),
             "created_at": .string(d.createdAt), "closed_at": JSONValue(d.closedAt),
             "event_count": .int(Int64(d.eventCount)), "chain_head_hash": .string(d.headHash),
-            "signed_at": .string(signedAt), "key_id": .string(signer.keyID),
+            "signed_at": .string(signedAt), "key_id": .string(signer.keyID), "algorithm": "Ed25519",
         ]
+        // Everything beside receipt_data repeats a signed field (ReceiptVerification.statements checks it).
         return [
             "decision_id": .string(d.decisionID), "status": .string(d.status.rawValue),
             "final": .bool(d.status.isTerminal), "signature": .string(signer.sign(data)),
@@ -121,35 +122,41 @@ extension DecisionEngine {
         }
     }
 
-    /// Verifies a saved receipt result against this store: the signature with the key it names, then the stored
-    /// chain against `receipt_data.chain_head_hash`.
+    /// Verifies a saved receipt result against this store: its statements and signature with the key it names
+    /// (every replica's public key is in the store), then the stored chain against `receipt_data.chain_head_hash`.
     public func verifyReceipt(_ receipt: JSONValue) throws -> ChainVerification {
-        guard let keyID = receipt["key_id"]?.stringValue ?? receipt["receipt_data"]?["key_id"]?.stringValue else {
-            throw ReceiptVerification.Failure.malformed("key_id is missing")
-        }
-        guard let publicKey = try store.read({ tx in try tx.receiptPublicKey(keyID: keyID) }) else {
+        let keyID = try ReceiptVerification.statements(of: receipt).keyID
+        guard let stored = try store.read({ tx in try tx.receiptPublicKey(keyID: keyID) }),
+            let publicKey = Encoding.fromBase64URL(stored).flatMap({ ReceiptPublicKey(raw: $0) })
+        else {
             throw ReceiptVerification.Failure.unknownKey(keyID)
         }
-        try ReceiptVerification.verifySignature(receipt: receipt, publicKey: publicKey)
-        guard let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue,
-            let head = receipt["receipt_data"]?["chain_head_hash"]?.stringValue,
-            let count = receipt["receipt_data"]?["event_count"]?.integerValue
-        else { throw ReceiptVerification.Failure.malformed("receipt_data lacks decision_id or chain_head_hash") }
+        let signed = try ReceiptVerification.verifySignature(receipt: receipt, publicKey: publicKey)
         let chain: ChainVerification
         do {
-            chain = try verifyChain(decisionID: decisionID)
+            chain = try verifyChain(decisionID: signed.decisionID)
         } catch DecisionError.decisionNotFound {
-            throw ReceiptVerification.Failure.decisionMissing(decisionID)
+            throw ReceiptVerification.Failure.decisionMissing(signed.decisionID)
         }
         if let seq = chain.brokenAtSeq { throw ReceiptVerification.Failure.chainBroken(seq: seq) }
         // An open decision's receipt covers a prefix of the chain; a closed one covers all of it.
-        if receipt["final"]?.boolValue == true || Int(count) == chain.eventCount {
-            if chain.headHash != head { throw ReceiptVerification.Failure.chainMismatch(expected: head, actual: chain.headHash) }
+        let head: String
+        if signed.isFinal || signed.eventCount == chain.eventCount {
+            head = chain.headHash
         } else {
-            let prefixHead = try store.read { tx in try tx.events(of: decisionID) }
-                .first(where: { $0.seq == Int(count) })?.hash ?? ""
-            if prefixHead != head { throw ReceiptVerification.Failure.chainMismatch(expected: head, actual: prefixHead) }
+            head = try store.read { tx in try tx.events(of: signed.decisionID) }.first(where: { $0.seq == signed.eventCount })?.hash ?? ""
         }
+        if head != signed.chainHeadHash { throw ReceiptVerification.Failure.chainMismatch(expected: signed.chainHeadHash, actual: head) }
         return chain
     }
+
+    /// Every receipt signing key the store knows (each server's), oldest first.
+    public func receiptKeys() throws -> [ReceiptPublicKey] {
+        try store.read { tx in try tx.receiptKeys() }.compactMap { key in
+            Encoding.fromBase64URL(key.publicKey).flatMap { ReceiptPublicKey(raw: $0, createdAt: key.createdAt) }
+        }
+    }
+
+    /// The key id this engine signs with.
+    public var signingKeyID: String { signer.keyID }
 }

@@ -45,6 +45,8 @@ package protocol StoreTransaction {
     /// Registers a signing key's public half; registering a known key id again changes nothing.
     func registerReceiptKey(keyID: String, publicKey: String, createdAt: String) throws
     func receiptPublicKey(keyID: String) throws -> String?
+    /// Every registered signing key, oldest first.
+    func receiptKeys() throws -> [(keyID: String, publicKey: String, createdAt: String)]
 
     // MARK: Approvals
 
