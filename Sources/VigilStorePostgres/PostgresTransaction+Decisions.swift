@@ -117,6 +117,21 @@ extension PostgresTransaction {
             """, [e.decisionID, e.seq, e.eventID, type, timestamp, actor, e.prevHash, e.hash, e.body])
     }
 
+    func evaluationEvents(since: String?, after: EventPosition?, limit: Int) throws -> [EvaluationEvent] {
+        try query(
+            """
+            SELECT e.decision_id, e.seq, d.agent_id, d.intent, e.body FROM decision_events e
+            JOIN decisions d ON d.decision_id = e.decision_id
+            WHERE e.type = 'evaluate' AND (e.decision_id, e.seq) > ($1, $2) AND e.timestamp >= $3
+            ORDER BY e.decision_id, e.seq LIMIT $4
+            """, [after?.decisionID ?? "", after?.seq ?? 0, since ?? "", limit]
+        ).map { row in
+            EvaluationEvent(
+                position: EventPosition(decisionID: row.string(0), seq: row.int(1)), agentID: row.string(2),
+                intent: row.string(3), body: row.string(4))
+        }
+    }
+
     func events(of decisionID: String) throws -> [StoredEvent] {
         try query(
             "SELECT decision_id, seq, event_id, type, prev_hash, hash, body FROM decision_events WHERE decision_id = $1 ORDER BY seq",

@@ -131,6 +131,21 @@ extension SQLiteTransaction {
         ).execute(arguments: [e.decisionID, e.seq, e.eventID, type, timestamp, actor, e.prevHash, e.hash, e.body])
     }
 
+    package func evaluationEvents(since: String?, after: EventPosition?, limit: Int) throws -> [EvaluationEvent] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT e.decision_id, e.seq, d.agent_id, d.intent, e.body FROM decision_events e
+                JOIN decisions d ON d.decision_id = e.decision_id
+                WHERE e.type = 'evaluate' AND (e.decision_id, e.seq) > (?, ?) AND e.timestamp >= ?
+                ORDER BY e.decision_id, e.seq LIMIT ?
+                """),
+            arguments: [after?.decisionID ?? "", after?.seq ?? 0, since ?? "", limit]
+        ).map { row in
+            EvaluationEvent(
+                position: EventPosition(decisionID: row[0], seq: row[1]), agentID: row[2], intent: row[3], body: row[4])
+        }
+    }
+
     package func events(of decisionID: String) throws -> [StoredEvent] {
         try Row.fetchAll(
             db.cachedStatement(

@@ -27,7 +27,8 @@ struct Vigil: AsyncParsableCommand {
             """,
         version: VigilVersion.current,
         subcommands: [
-            AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, MemoryCommand.self,
+            AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, PoliciesCommand.self,
+            MemoryCommand.self,
             ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, PathsCommand.self, DashboardCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self

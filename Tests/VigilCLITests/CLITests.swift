@@ -97,6 +97,43 @@ struct CLITests {
         #expect(try await setup.vigil(["decisions", "verify", id]).status == 1)
     }
 
+    @Test("policies replay lists the decisions new rules would decide otherwise; a bad rules file is named, exit 4")
+    func policiesReplay() async throws {
+        let setup = try Setup()
+        let f = setup.fixture
+        var ids: [String] = []
+        for pct in [5, 15, 40] {
+            let id = try f.open(intent: "billing.discount.grant")
+            try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": ["record": ["discount_pct": .int(Int64(pct))]]])
+            ids.append(id)
+        }
+        let rules = setup.home.file("new.toml")
+        try DecisionFixture.configTOML.replacingOccurrences(of: #"op = "gt", value = 10 }"#, with: #"op = "gt", value = 20 }"#)
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        func replay(_ arguments: [String]) async throws -> VigilProcess.Output {
+            try await VigilProcess.run(["policies", "replay", "--db", f.databasePath] + arguments, home: setup.home.path)
+        }
+        let json = try await replay(["--config", rules, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try JSONParser.parse(json.stdout)
+        #expect(report["evaluations"] == 3 && report["replayed"] == 3 && report["changed"] == 1)
+        let change = try #require(report["changes"]?.arrayValue?.first)
+        #expect(change["decision_id"] == .string(ids[1]) && change["before"] == "requires_exception" && change["after"] == "allow")
+        #expect(change["agent_id"] == "agent_a" && change["intent"] == "billing.discount.grant")
+        #expect(report["per_policy"]?["discount_cap_v1"] == ["unchanged": 2, "requires_exception → allow": 1])
+        let text = try await replay(["--config", rules, "--since", "3650d"])
+        #expect(text.status == 0 && text.stdout.contains("3 evaluations read, 3 replayed under \(rules): 1 would change"), "\(text.stdout)")
+        #expect(text.stdout.contains("requires_exception → allow  (rule default)"))
+
+        try "[[policies]]\npolicy_id = 7\n".write(toFile: rules, atomically: true, encoding: .utf8)
+        let broken = try await replay(["--config", rules])
+        #expect(broken.status == 4 && broken.stderr.contains("policies[0].policy_id"), "\(broken.stderr)")
+        let missing = try await replay(["--config", setup.home.file("nope.toml")])
+        #expect(missing.status == 4 && missing.stderr.contains("does not exist"))
+        let badSince = try await replay(["--config", rules, "--since", "yesterday"])
+        #expect(badSince.status == 64 && badSince.stderr.contains("--since"), "\(badSince.stderr)")
+    }
+
     @Test("a forged receipt fails on its signature")
     func forgedReceipt() async throws {
         let setup = try Setup()

@@ -233,6 +233,30 @@ package struct StoredApproval: Equatable {
     }
 }
 
+/// Where an event sits in (decision id, seq) order: a page's continuation.
+package struct EventPosition: Sendable, Equatable {
+    package var decisionID: String
+    package var seq: Int
+
+    package init(decisionID: String, seq: Int) {
+        self.decisionID = decisionID
+        self.seq = seq
+    }
+}
+
+/// A stored `evaluate` event with the decision it belongs to.
+package struct EvaluationEvent: Sendable, Equatable {
+    package var position: EventPosition
+    package var agentID: String
+    package var intent: String
+    /// JCS text of the event without its hash.
+    package var body: String
+
+    package init(position: EventPosition, agentID: String, intent: String, body: String) {
+        (self.position, self.agentID, self.intent, self.body) = (position, agentID, intent, body)
+    }
+}
+
 /// One stored trace event.
 package struct StoredEvent: Equatable {
     package var decisionID: String

@@ -28,6 +28,9 @@ package protocol StoreTransaction {
 
     func appendEvent(_ e: StoredEvent, type: String, timestamp: String, actor: String) throws
     func events(of decisionID: String) throws -> [StoredEvent]
+    /// A page of `evaluate` events stamped at or after `since` (ISO timestamps compare as text), after `after` in
+    /// (decision id, seq) order, each with its decision's agent and intent: what a policy replay reads.
+    func evaluationEvents(since: String?, after: EventPosition?, limit: Int) throws -> [EvaluationEvent]
     /// The decision an event belongs to and its type, if the event exists.
     func eventOwner(_ eventID: String) throws -> (decisionID: String, type: String)?
     func insertEvidence(eventID: String, decisionID: String, evidence: JSONValue) throws
