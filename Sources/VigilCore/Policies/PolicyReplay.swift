@@ -51,6 +51,17 @@ public struct PolicyReplay: Sendable {
         public var tallies: [String: [String: Int]] = [:]
 
         public init() {}
+
+        /// Adds `other`'s findings after this report's (pages replayed in parallel, merged in order).
+        public mutating func merge(_ other: Report) {
+            total += other.total
+            replayed += other.replayed
+            changes += other.changes
+            skipped += other.skipped
+            for (policy, counts) in other.tallies {
+                tallies[policy, default: [:]].merge(counts, uniquingKeysWith: +)
+            }
+        }
     }
 
     let policies: [String: Policy]
