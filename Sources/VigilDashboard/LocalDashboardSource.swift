@@ -72,6 +72,14 @@ public struct LocalDashboardSource: DashboardSource {
                 } catch let error as StoreError {
                     return .actionFinished(targetID: id, refusal: "error: \(error); nothing was decided. Try again.", message: "")
                 }
+            case .resolveApprovals(let ids, let approve, let rationale):
+                // Each request on its own: one that expired or was resolved meanwhile is reported, the others go on.
+                return .bulkFinished(ids.map { id in
+                    guard case .actionFinished(_, let refusal, _) = perform(
+                        .resolveApproval(id: id, approve: approve, rationale: rationale), operatorName: operatorName)
+                    else { return BulkResult(id: id, refusal: "error: no answer; nothing was decided") }
+                    return BulkResult(id: id, refusal: refusal)
+                })
             case .memoryAction(let kind, let id, let rationale):
                 let actor = RevisionActor(actor: operatorName, rationale: rationale)
                 do {
@@ -80,7 +88,7 @@ public struct LocalDashboardSource: DashboardSource {
                     case .penalize: _ = try engines.memory.penalize(id: id, amount: 0.1, by: actor)
                     case .retract: try engines.memory.retract(id: id, by: actor)
                     case .contest: try engines.memory.contest(id: id, contestingRef: "operator:\(operatorName)", by: actor)
-                    case .approve, .reject: break
+                    case .approve, .reject, .snooze: break
                     }
                     return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
                 } catch let error as MemoryError {

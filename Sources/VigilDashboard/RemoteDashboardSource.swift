@@ -107,6 +107,18 @@ public final class RemoteDashboardSource: DashboardSource {
             } catch {
                 return .actionFinished(targetID: id, refusal: "\(error.data ?? error.description). Nothing was decided.", message: "")
             }
+        case .resolveApprovals(let ids, let approve, let rationale):
+            // Each request on its own: one that expired or was resolved meanwhile is reported, the others go on.
+            var results: [BulkResult] = []
+            for id in ids {
+                let answer = try await run(.resolveApproval(id: id, approve: approve, rationale: rationale), operatorName: operatorName)
+                guard case .actionFinished(_, let refusal, _) = answer else {
+                    results.append(BulkResult(id: id, refusal: "error: no answer; nothing was decided"))
+                    continue
+                }
+                results.append(BulkResult(id: id, refusal: refusal))
+            }
+            return .bulkFinished(results)
         case .memoryAction(let kind, let id, let rationale):
             do {
                 switch kind {
@@ -114,7 +126,7 @@ public final class RemoteDashboardSource: DashboardSource {
                 case .penalize: try await memory.penalize(id, amount: 0.1, actor: operatorName, rationale: rationale)
                 case .retract: try await memory.retract(id, actor: operatorName, rationale: rationale)
                 case .contest: try await memory.contest(id, contestingRef: "operator:\(operatorName)", actor: operatorName, rationale: rationale)
-                case .approve, .reject: break
+                case .approve, .reject, .snooze: break
                 }
                 return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
             } catch {

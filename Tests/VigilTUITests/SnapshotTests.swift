@@ -164,6 +164,45 @@ struct SnapshotTests {
         assertSnapshot("too-small-52x14", snapshotText(render(small), theme: try theme("monochrome")))
     }
 
+    @Test("the approvals queue at speed: marked rows, the bulk dialog, its per-row results and the snooze dialog")
+    func queue() throws {
+        let rows = [
+            Fixture.approval,
+            ApprovalRow(
+                id: "appr_01KDISCOUNTACME000000000", decisionID: "TMEM_01KDISCOUNTACME00000000", agentID: "agent_ops-bot",
+                intent: "billing.discount.grant", title: "15 % off for ACME", requestedAt: Fixture.time(90),
+                expiresAt: Timestamp.format(Fixture.now + 1800), policy: "discount_cap_v1"),
+            ApprovalRow(
+                id: "appr_01KSESSIONSPURGE00000000", decisionID: "TMEM_01KSESSIONSPURGE0000000", agentID: "agent_ops-bot",
+                intent: "data.change.apply", title: "Purge 1,204 stale sessions 🧹", requestedAt: Fixture.time(5),
+                expiresAt: Timestamp.format(Fixture.now + 3000)),
+        ]
+        for size in Self.sizes {
+            for themeName in ["default", "monochrome"] {
+                var state = Fixture.state(.pending, size: size)
+                _ = reduce(&state, .approvalsLoaded(rows))
+                for _ in 0..<3 { _ = reduce(&state, .key(.char(" "))) }
+                _ = reduce(&state, .key(.char("a")))
+                for c in "change window agreed" { _ = reduce(&state, .key(.char(c))) }
+                let name = "\(size.columns)x\(size.rows)-\(themeName)"
+                assertSnapshot("bulk-approve-\(name)", snapshotText(render(state), theme: try theme(themeName)))
+                _ = reduce(&state, .bulkFinished([
+                    BulkResult(id: rows[0].id, refusal: nil), BulkResult(id: rows[1].id, refusal: "already rejected by bob at 09:59:58"),
+                    BulkResult(id: rows[2].id, refusal: nil),
+                ]))
+                assertSnapshot("bulk-results-\(name)", snapshotText(render(state), theme: try theme(themeName)))
+            }
+        }
+        var snooze = Fixture.state(.pending, size: Size(columns: 80, rows: 24))
+        _ = reduce(&snooze, .approvalsLoaded(rows))
+        _ = reduce(&snooze, .key(.char("z")))
+        _ = reduce(&snooze, .key(.backspace))
+        assertSnapshot("snooze-80x24", snapshotText(render(snooze), theme: try theme("default")))
+        for _ in 0..<2 { _ = reduce(&snooze, .key(.backspace)) }
+        for c in "later" { _ = reduce(&snooze, .key(.char(c))) }
+        assertSnapshot("snooze-invalid-80x24", snapshotText(render(snooze), theme: try theme("default")))
+    }
+
     @Test("rows with CJK and emoji stay aligned: every line of every screen is exactly the terminal's width")
     func widths() {
         for screen in Screen.allCases {

@@ -71,7 +71,7 @@ public enum ActionID: String, CaseIterable, Sendable {
     case nextPane = "next_pane", previousPane = "previous_pane", open, back
     case down, up, first, last, pageDown = "page_down", pageUp = "page_up"
     case filter
-    case approve, reject
+    case approve, reject, mark, snooze
     case reinforce, penalize, retract, contest
 
     public var context: KeyContext {
@@ -80,7 +80,7 @@ public enum ActionID: String, CaseIterable, Sendable {
             .nextPane, .previousPane, .back:
             .global
         case .down, .up, .first, .last, .pageDown, .pageUp, .filter, .open: .list
-        case .approve, .reject: .approvals
+        case .approve, .reject, .mark, .snooze: .approvals
         case .reinforce, .penalize, .retract, .contest: .memory
         }
     }
@@ -109,6 +109,8 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .filter: [.char("/")]
         case .approve: [.char("a")]
         case .reject: [.char("x")]
+        case .mark: [.char(" ")]
+        case .snooze: [.char("z")]
         case .reinforce: [.char("+")]
         case .penalize: [.char("-")]
         case .retract: [.char("x")]
@@ -140,6 +142,8 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .filter: "filter"
         case .approve: "approve (asks to confirm)"
         case .reject: "reject (asks for a reason)"
+        case .mark: "mark (then a or x resolves every marked request)"
+        case .snooze: "snooze (the request leaves the queue for a while)"
         case .reinforce: "reinforce (asks to confirm)"
         case .penalize: "penalize (asks to confirm)"
         case .retract: "retract (asks to confirm)"
@@ -161,7 +165,7 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .approve, .reject, .reinforce, .penalize: 0
         case .retract, .contest: 1
         case .open, .filter: 2
-        case .nextPane, .pause: 3
+        case .nextPane, .pause, .mark, .snooze: 3
         case .screenDecisions, .screenPending, .screenMemory, .screenAgents: 4
         case .quit: 5
         default: 9

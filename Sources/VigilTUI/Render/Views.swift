@@ -129,6 +129,7 @@ func drawHintBar(_ grid: inout CellGrid, _ state: AppState) {
         .filter { action in
             switch action {
             case .approve, .reject: state.screen == .pending || state.screen == .decisions
+            case .mark, .snooze: state.screen == .pending
             case .reinforce, .penalize, .retract, .contest: state.screen == .memory
             case .screenDecisions, .screenPending, .screenMemory, .screenAgents: state.size.columns >= 120
             default: true
@@ -242,7 +243,13 @@ func emptyMessage(_ state: AppState) -> String {
     case .decisions:
         return filtered ? "No decisions match \(state.filters[.decisions]!). / then Enter on an empty filter clears it."
             : "No decisions yet. Decisions from agents appear here as they happen."
-    case .pending: return "No pending approvals. Requests from agents appear here."
+    case .pending:
+        if !state.queue.isEmpty {
+            let snoozed = state.queue.filter { state.snoozed[$0.id].map { $0 > state.now } ?? false }.count
+            return filtered ? "No pending request matches \(state.filters[.pending]!)\(snoozed > 0 ? " (\(snoozed) snoozed)" : "")."
+                : "All \(snoozed) pending request\(snoozed == 1 ? " is" : "s are") snoozed; they come back on their own."
+        }
+        return "No pending approvals. Requests from agents appear here."
     case .memory:
         return filtered ? "No memories match \(state.filters[.memory]!)." : "No memories yet. Records agents ingest appear here."
     case .agents: return "No agents yet. Add one with `vigil agents add NAME`."
@@ -252,6 +259,12 @@ func emptyMessage(_ state: AppState) -> String {
 func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, width: Int, height: Int, focused: Bool) {
     var title = state.screen.title
     if state.screen == .decisions, state.decisions.newCount > 0 { title += " · +\(state.decisions.newCount) new ↑" }
+    if state.screen == .pending {
+        if !state.marked.isEmpty { title += " · \(state.marked.count) marked" }
+        let snoozed = state.snoozed.filter { id, until in until > state.now && state.queue.contains { $0.id == id } }.count
+        if snoozed > 0 { title += " · \(snoozed) snoozed" }
+        if let filter = state.filters[.pending] { title += " · \(filter)" }
+    }
     drawBox(&grid, title: title, row: row, column: column, width: width, height: height, focused: focused)
     let inner = (row: row + 1, column: column + 1, width: width - 2, height: height - 2)
     let loaded: Bool
@@ -287,11 +300,12 @@ func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, 
         let list = state.approvals
         drawTable(
             &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "EXPIRES", width: 8), Column(title: "REQUEST", width: 0), Column(title: "AGENT", width: 14),
-                      Column(title: "AGE", width: 4, rightAligned: true), Column(title: "POLICY", width: 14)],
+            columns: [Column(title: "", width: 1), Column(title: "EXPIRES", width: 8), Column(title: "REQUEST", width: 0),
+                      Column(title: "AGENT", width: 14), Column(title: "AGE", width: 4, rightAligned: true), Column(title: "POLICY", width: 14)],
             rows: list.rows.map { a in
                 let left = countdown(a.expiresAt, state.now)
-                return [(left, left == "expired" ? .statusExpired : .statusPending), (a.title, .textNormal), (a.agentID, .textNormal),
+                return [(state.marked.contains(a.id) ? "●" : "", .statusPending),
+                        (left, left == "expired" ? .statusExpired : .statusPending), (a.title, .textNormal), (a.agentID, .textNormal),
                         (relative(a.requestedAt, state.now), .timelineTime), (a.policy ?? "", .policyException)]
             }, selected: list.selectedIndex, top: list.top, focused: focused)
     case .memory:
@@ -432,8 +446,14 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
     let top = max(1, (state.size.rows - height) / 2)
     let left = (state.size.columns - width) / 2
     grid.fill(row: top, column: left, width: width, height: height, role: .dialogBody)
-    drawBox(&grid, title: "\(dialog.kind.verb) \(dialog.kind == .approve || dialog.kind == .reject ? "request" : "memory")",
-            row: top, column: left, width: width, height: height, focused: true)
+    let subject: String
+    switch dialog.kind {
+    case .approve, .reject, .snooze:
+        subject = dialog.targetIDs.count > 1 ? "\(dialog.targetIDs.count) requests" : "request"
+    case .reinforce, .penalize, .retract, .contest:
+        subject = "memory"
+    }
+    drawBox(&grid, title: "\(dialog.kind.verb) \(subject)", row: top, column: left, width: width, height: height, focused: true)
     for (i, line) in body.enumerated() {
         grid.put(line, row: top + 1 + i, column: left + 2, width: width - 4, role: .dialogBody)
     }
@@ -443,12 +463,16 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
         grid.put("[ Close ]", row: top + height - 2, column: left + width - 12, role: .dialogButtonFocused)
         return
     }
-    let label = "Rationale (\(dialog.requireRationale ? "required" : "optional")): "
+    let label = dialog.kind == .snooze ? "Snooze for: " : "Rationale (\(dialog.requireRationale ? "required" : "optional")): "
     let used = grid.put(label, row: fieldRow, column: left + 2, width: width - 4, role: .dialogBody)
     let fieldWidth = max(1, width - 4 - used)
     let shown = String(dialog.rationale.suffix(fieldWidth - 1)) + (dialog.focus == .field ? "▏" : "")
     grid.put(shown, row: fieldRow, column: left + 2 + used, width: fieldWidth, role: dialog.focus == .field ? .inputField : .dialogBody, pad: true)
-    if dialog.requireRationale, dialog.rationale.trimmingCharacters(in: .whitespaces).isEmpty {
+    if dialog.kind == .snooze {
+        if dialog.snoozeSeconds == nil {
+            grid.put("not a duration: 15 (minutes), 15m, 2h or 30s, up to a day", row: fieldRow + 1, column: left + 2, width: width - 4, role: .inputError)
+        }
+    } else if dialog.requireRationale, dialog.rationale.trimmingCharacters(in: .whitespaces).isEmpty {
         grid.put("a rationale is required before you can \(dialog.kind.verb.lowercased())", row: fieldRow + 1, column: left + 2, width: width - 4, role: .inputError)
     }
     let confirm = "[ \(dialog.kind.verb) ]"

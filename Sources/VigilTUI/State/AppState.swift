@@ -82,6 +82,8 @@ public struct ListState<Row: Identifiable & Equatable & Sendable>: Sendable, Equ
 public enum DialogKind: Sendable, Equatable {
     case approve, reject
     case reinforce, penalize, retract, contest
+    /// Take a pending request out of the queue for a while (the field holds the duration).
+    case snooze
 
     /// The outcome as a status message says it (`retracted m1`).
     public var pastTense: String {
@@ -92,6 +94,7 @@ public enum DialogKind: Sendable, Equatable {
         case .penalize: "penalized"
         case .retract: "retracted"
         case .contest: "contested"
+        case .snooze: "snoozed"
         }
     }
 
@@ -103,6 +106,7 @@ public enum DialogKind: Sendable, Equatable {
         case .penalize: "Penalize"
         case .retract: "Retract"
         case .contest: "Contest"
+        case .snooze: "Snooze"
         }
     }
 }
@@ -122,9 +126,18 @@ public struct ConfirmDialog: Sendable, Equatable {
     public var busy = false
     /// For approvals: when the request expires (confirm turns off then).
     public var expiresAt: Date?
+    /// Every request the dialog acts on when it acts on several (marked rows, a snooze of marked rows); empty for one.
+    public var targetIDs: [String] = []
+
+    /// Approve or reject several requests at once.
+    public var isBulk: Bool { !targetIDs.isEmpty && (kind == .approve || kind == .reject) }
+
+    /// The field as a snooze length, when this is a snooze dialog and it is one.
+    public var snoozeSeconds: TimeInterval? { kind == .snooze ? snoozeDuration(rationale) : nil }
 
     public var canConfirm: Bool {
-        notice == nil && !busy && !(requireRationale && rationale.trimmingCharacters(in: .whitespaces).isEmpty)
+        if kind == .snooze { return notice == nil && snoozeSeconds != nil }
+        return notice == nil && !busy && !(requireRationale && rationale.trimmingCharacters(in: .whitespaces).isEmpty)
     }
 }
 
@@ -166,6 +179,12 @@ public struct AppState: Sendable, Equatable {
     public var detailPushed = false
     public var decisions = ListState<DecisionRow>()
     public var approvals = ListState<ApprovalRow>()
+    /// Every pending request as last loaded; ``approvals`` shows them less the snoozed, filtered and sorted.
+    public var queue: [ApprovalRow] = []
+    /// Requests marked (Space) for one bulk approve or reject.
+    public var marked: Set<String> = []
+    /// Requests out of the queue until a time (`z`): this dashboard's own view, nothing is written.
+    public var snoozed: [String: Date] = [:]
     public var memory = ListState<MemoryRow>()
     public var agents = ListState<AgentRow>()
     public var detail: Detail?

@@ -20,6 +20,8 @@ public enum Action: Sendable, Equatable {
     case loadFailed(String)
     /// The store's answer to a dialog's confirm: `nil` on success, else the reason it was refused.
     case actionFinished(targetID: String, refusal: String?, message: String)
+    /// The store's answers to a bulk approve or reject, one per request, in the dialog's order.
+    case bulkFinished([BulkResult])
     case quitRequested
 }
 
@@ -34,6 +36,8 @@ public enum Effect: Sendable, Equatable {
     case loadDecisionDetail(String)
     case loadMemoryDetail(String)
     case resolveApproval(id: String, approve: Bool, rationale: String?)
+    /// Each request resolved on its own (one may have expired or been resolved meanwhile); answered by `bulkFinished`.
+    case resolveApprovals(ids: [String], approve: Bool, rationale: String?)
     case memoryAction(kind: DialogKind, id: String, rationale: String)
     case bell
     case quit
@@ -130,6 +134,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
             dialog.notice = "This request expired at \(Timestamp.format(expiry).prefix(19).replacingOccurrences(of: "T", with: " ")). Nothing was decided."
             state.dialog = dialog
         }
+        wakeSnoozed(&state)
         return []
     case .dataChanged:
         return refresh(state, ordered: false)
@@ -152,8 +157,11 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .approvalsLoaded(let rows):
         guard !state.paused else { return [] }
         let previous = state.approvals.selectedID
-        apply(&state.approvals, rows, appended: false, height: state.listHeight)
-        if let previous, state.approvals.selectedID != previous, state.dialog?.targetID != previous, state.message == nil {
+        state.queue = rows
+        showQueue(&state)
+        if let previous, state.approvals.selectedID != previous, state.dialog?.targetID != previous, state.message == nil,
+            state.snoozed[previous] == nil
+        {
             state.message = StatusMessage(text: "\(DisplayWidth.middle(previous, 14)) left the queue (resolved or expired)", severity: .info, until: state.now + 5)
         }
         return state.screen == .pending ? detailEffects(state) : []
@@ -209,6 +217,8 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         if state.dialog?.targetID == target { state.dialog = nil }
         state.message = StatusMessage(text: text, severity: .info, until: state.now + 6)
         return refresh(state, ordered: false)
+    case .bulkFinished(let results):
+        return bulkFinished(&state, results)
     case .quitRequested:
         state.shouldQuit = true
         return [.quit]
@@ -388,7 +398,12 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
         }
         return move(&state, action)
     case .approve, .reject:
+        if state.screen == .pending, !state.marked.isEmpty { return openBulkDialog(&state, approve: action == .approve) }
         return openApprovalDialog(&state, approve: action == .approve)
+    case .mark:
+        return toggleMark(&state)
+    case .snooze:
+        return openSnoozeDialog(&state)
     case .reinforce, .penalize, .retract, .contest:
         guard state.screen == .memory, let row = state.memory.selected else { return [] }
         let kind: DialogKind = switch action {
@@ -519,13 +534,21 @@ func dialogKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
             return []
         case .confirm:
             guard dialog.canConfirm else { return [] }
+            if dialog.kind == .snooze {
+                snooze(&state, dialog)
+                return []
+            }
             dialog.busy = true
             let rationale = dialog.rationale.trimmingCharacters(in: .whitespaces)
             switch dialog.kind {
+            case .approve where dialog.isBulk, .reject where dialog.isBulk:
+                return [.resolveApprovals(ids: dialog.targetIDs, approve: dialog.kind == .approve, rationale: rationale.isEmpty ? nil : rationale)]
             case .approve, .reject:
                 return [.resolveApproval(id: dialog.targetID, approve: dialog.kind == .approve, rationale: rationale.isEmpty ? nil : rationale)]
             case .reinforce, .penalize, .retract, .contest:
                 return [.memoryAction(kind: dialog.kind, id: dialog.targetID, rationale: rationale)]
+            case .snooze:
+                return []
             }
         }
     case .backspace where dialog.focus == .field:
@@ -558,6 +581,7 @@ func promptKey(_ state: inout AppState, _ prompt: Prompt, _ key: KeyEvent) -> [E
             let valid: FilterError? = switch state.screen {
             case .memory: { if case .failure(let e) = MemoryQuery.parse(text) { e } else { nil } }()
             case .decisions: { if case .failure(let e) = DecisionFilter.parse(text) { e } else { nil } }()
+            case .pending: { if case .failure(let e) = ApprovalFilter.parse(text) { e } else { nil } }()
             default: nil
             }
             if let valid {
@@ -567,6 +591,7 @@ func promptKey(_ state: inout AppState, _ prompt: Prompt, _ key: KeyEvent) -> [E
             state.filters[state.screen] = text.isEmpty ? nil : text
             if state.screen == .decisions { state.decisions.selectedID = nil }
             if state.screen == .memory { state.memory.selectedID = nil }
+            if state.screen == .pending { showQueue(&state) }
             return refresh(state, ordered: true)
         case .palette:
             return paletteCommand(&state, text.trimmingCharacters(in: .whitespaces))
