@@ -85,6 +85,69 @@ struct DashboardE2ETests {
         #expect(tmux.exitStatus() == 0)
     }
 
+    @Test("mark three pending requests with Space, approve them in one dialog; snooze the fourth and see it come back")
+    func bulkApproveAndSnooze() async throws {
+        let f = try DecisionFixture(now: Date())
+        let config = f.directory.file("config.toml")
+        try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
+        var intents: [String: String] = [:]  // approval id → its decision's intent
+        for n in 1...4 {
+            let id = try f.open(intent: "deploy.service\(n).execute")
+            let approval = try f.call("decision_request_approval", ["decision_id": .string(id), "message": .string("rollout \(n)")])
+            intents[approval["approval_id"]!.stringValue!] = "deploy.service\(n).execute"
+        }
+        let home = try Home()
+        let common = ["--db", f.databasePath, "--config", config]
+        let tmux = try TmuxSession(
+            [VigilProcess.binary] + common + ["--operator", "alice", "--no-serve"], environment: home.environment)
+        #expect(await tmux.waitFor("Pending 4"), "\(tmux.lastScreen)")
+        try tmux.send("2")
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("EXPIRES") && $0.contains("deploy.service4.execute") } != nil, "\(tmux.lastScreen)")
+        for _ in 0..<3 { try tmux.send("Space") }
+        #expect(await tmux.waitFor("3 marked"), "\(tmux.lastScreen)")
+        try tmux.send("a")
+        #expect(await tmux.waitFor("Approve 3 requests"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("3 requests · agents: agent_a ×3"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("Rationale (optional)"), "\(tmux.lastScreen)")
+        try tmux.send("BTab")  // focus starts on Cancel: back to the field
+        try tmux.type("release train 42")
+        #expect(await tmux.waitFor("release train 42"), "\(tmux.lastScreen)")
+        try tmux.send("Enter")  // to Cancel
+        try tmux.send("Tab")  // to Approve
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("All 3 approved."), "\(tmux.lastScreen)")
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("Pending 1"), "\(tmux.lastScreen)")
+
+        let listed = try JSONParser.parse(
+            try await VigilProcess.run(["approvals", "list", "--status", "approved", "--json"] + common, home: home.directory.path).stdout)
+        let approved = listed["approvals"]?.arrayValue ?? []
+        let approvedIDs = Set(approved.compactMap { $0["approval_id"]?.stringValue })
+        #expect(approvedIDs.count == 3 && approvedIDs.isSubset(of: Set(intents.keys)))
+        #expect(approved.allSatisfy { $0["resolved_by"] == "alice" && $0["rationale"] == "release train 42" }, "\(approved)")
+        let remaining = try #require(Set(intents.keys).subtracting(approvedIDs).first)
+        let remainingIntent = intents[remaining]!
+
+        // The fourth: snoozed for 3 s, out of the queue, then back on its own, still pending.
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("▶") && $0.contains(remainingIntent) } != nil, "\(tmux.lastScreen)")
+        try tmux.send("z")
+        #expect(await tmux.waitFor("Snooze for: 15m"), "\(tmux.lastScreen)")
+        for _ in 0..<3 { try tmux.send("BSpace") }
+        try tmux.type("3s")
+        try tmux.send("Enter")
+        try tmux.send("Tab")
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("1 snoozed"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("The pending request is snoozed"), "\(tmux.lastScreen)")
+        #expect(await tmux.waitFor(timeout: 20) { $0.contains("▶") && $0.contains(remainingIntent) && !$0.contains("1 snoozed") } != nil,
+                "\(tmux.lastScreen)")
+        let pending = try JSONParser.parse(
+            try await VigilProcess.run(["approvals", "list", "--json"] + common, home: home.directory.path).stdout)
+        #expect(pending["approvals"]?.arrayValue?.map { $0["approval_id"]?.stringValue } == [remaining], "a snooze decides nothing")
+        try tmux.send("q")
+        #expect(await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil } != nil)
+    }
+
     @Test("too small shows the sizes, growing back restores the layout; read-only refuses a; q exits 0")
     func resizeAndReadOnly() async throws {
         let home = try Home()

@@ -247,7 +247,8 @@ func emptyMessage(_ state: AppState) -> String {
         if !state.queue.isEmpty {
             let snoozed = state.queue.filter { state.snoozed[$0.id].map { $0 > state.now } ?? false }.count
             return filtered ? "No pending request matches \(state.filters[.pending]!)\(snoozed > 0 ? " (\(snoozed) snoozed)" : "")."
-                : "All \(snoozed) pending request\(snoozed == 1 ? " is" : "s are") snoozed; they come back on their own."
+                : snoozed == 1 ? "The pending request is snoozed; it comes back on its own."
+                : "All \(snoozed) pending requests are snoozed; they come back on their own."
         }
         return "No pending approvals. Requests from agents appear here."
     case .memory:

@@ -92,6 +92,7 @@ extension AppState {
 /// Re-derives the Pending list from the queue (after a load, a snooze, a filter).
 func showQueue(_ state: inout AppState) {
     apply(&state.approvals, state.visibleQueue(), appended: false, height: state.listHeight)
+    if state.screen == .pending, state.approvals.selectedID == nil { state.detail = nil }
     // A mark on a request that left the queue is dropped; a snoozed one keeps its mark for when it returns.
     state.marked.formIntersection(Set(state.queue.map(\.id)))
 }
