@@ -80,6 +80,16 @@ public struct LocalDashboardSource: DashboardSource {
                     else { return BulkResult(id: id, refusal: "error: no answer; nothing was decided") }
                     return BulkResult(id: id, refusal: refusal)
                 })
+            case .revealMemory(let id, let rationale):
+                guard engines.decisions != nil else {
+                    return .actionFinished(targetID: id, refusal: "read-only mode: nothing was revealed", message: "")
+                }
+                do {
+                    let record = try engines.memory.reveal(id: id, by: RevisionActor(actor: operatorName, rationale: rationale))
+                    return .revealed(RevealedPayload(id: id, lines: JSONValue.object(record.payload).prettyText.split(separator: "\n").map(String.init)))
+                } catch let error as MemoryError {
+                    return .actionFinished(targetID: id, refusal: "error: \(error.message); nothing was revealed", message: "")
+                }
             case .memoryAction(let kind, let id, let rationale):
                 let actor = RevisionActor(actor: operatorName, rationale: rationale)
                 do {
@@ -88,7 +98,7 @@ public struct LocalDashboardSource: DashboardSource {
                     case .penalize: _ = try engines.memory.penalize(id: id, amount: 0.1, by: actor)
                     case .retract: try engines.memory.retract(id: id, by: actor)
                     case .contest: try engines.memory.contest(id: id, contestingRef: "operator:\(operatorName)", by: actor)
-                    case .approve, .reject, .snooze: break
+                    case .approve, .reject, .snooze, .reveal: break
                     }
                     return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
                 } catch let error as MemoryError {
@@ -169,7 +179,7 @@ public struct LocalDashboardSource: DashboardSource {
     /// The detail's payload: pretty JSON, masked from `high` up.
     static func payloadLines(_ payload: JSONObject, sensitivity: String) -> [String] {
         guard sensitivity != "high", sensitivity != "hyper" else {
-            return ["•••••• \(sensitivity) · masked (reveal is not available yet)"]
+            return ["•••••• \(sensitivity) · masked · v reveals it (asks why; written to the audit log)"]
         }
         return JSONValue.object(payload).prettyText.split(separator: "\n").map(String.init)
     }

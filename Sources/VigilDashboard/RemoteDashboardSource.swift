@@ -119,6 +119,14 @@ public final class RemoteDashboardSource: DashboardSource {
                 results.append(BulkResult(id: id, refusal: refusal))
             }
             return .bulkFinished(results)
+        case .revealMemory(let id, let rationale):
+            do {
+                let result = try await mcp.callTool("operator_memory_reveal", ["memory_id": .string(id), "rationale": .string(rationale)])
+                let payload = result["payload"] ?? .object([:])
+                return .revealed(RevealedPayload(id: id, lines: payload.prettyText.split(separator: "\n").map(String.init)))
+            } catch {
+                return .actionFinished(targetID: id, refusal: "\(error.data ?? error.description). Nothing was revealed.", message: "")
+            }
         case .memoryAction(let kind, let id, let rationale):
             do {
                 switch kind {
@@ -126,7 +134,7 @@ public final class RemoteDashboardSource: DashboardSource {
                 case .penalize: try await memory.penalize(id, amount: 0.1, actor: operatorName, rationale: rationale)
                 case .retract: try await memory.retract(id, actor: operatorName, rationale: rationale)
                 case .contest: try await memory.contest(id, contestingRef: "operator:\(operatorName)", actor: operatorName, rationale: rationale)
-                case .approve, .reject, .snooze: break
+                case .approve, .reject, .snooze, .reveal: break
                 }
                 return .actionFinished(targetID: id, refusal: nil, message: "\(kind.pastTense) \(DisplayWidth.middle(id, 16))")
             } catch {

@@ -115,7 +115,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
         let dashboardOptions = DashboardOptions(
             operatorName: operatorName, databaseName: store.usage().name, readOnly: options.readOnly,
-            bell: options.bell, monochrome: forceMono, endpoints: endpoints)
+            bell: options.bell, monochrome: forceMono, endpoints: endpoints, allowReveal: config.allowReveal)
         let dashboard = Dashboard(
             engines: .init(store: store, decisions: options.readOnly ? nil : runtime.decisions, memory: runtime.memory))
         do {

@@ -261,6 +261,30 @@ struct ApprovalTests {
         #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_memories_list", [:]) }
     }
 
+    @Test("operator_memory_reveal: the payload after an audit entry naming the operator; off by config; agents cannot call it", arguments: TestStore.all)
+    func memoryReveal(store: TestStore) throws {
+        let f = try DecisionFixture(store: store)
+        let memory = MemoryEngine(store: f.store, clock: f.clock)
+        var o = IngestObservationRequest()
+        o.source = "t"; o.subject = "vault"; o.predicate = "holds"; o.object = JSONValue.string("the key").canonicalBytes
+        o.sensitivity = "hyper"
+        let id = try memory.ingestObservation(o).id
+        let result = try f.callAsOperator("operator_memory_reveal", ["memory_id": .string(id), "rationale": "audit request 7"])
+        #expect(result["payload"]?["object"] == "the key" && result["revealed_by"] == "op_o" && result["sensitivity"] == "hyper")
+        #expect(try memory.record(id)?.auditLog.last?.rationale == "audit request 7")
+        #expect(throws: DecisionError.missingArgument("rationale is required")) {
+            try f.callAsOperator("operator_memory_reveal", ["memory_id": .string(id)])
+        }
+        #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_memory_reveal", ["memory_id": .string(id), "rationale": "x"]) }
+        var config = f.config
+        config.allowReveal = false
+        let closed = try DecisionEngine(store: f.store, config: config, clock: f.clock)
+        #expect(throws: DecisionError.invalidArgument("reveal is turned off on this server (dashboard.allow_reveal = false)")) {
+            try closed.call(tool: "operator_memory_reveal", arguments: ["memory_id": .string(id), "rationale": "x"], caller: .operator("op_o"))
+        }
+        #expect(try VigilConfig(toml: "[dashboard]\nallow_reveal = false\n").allowReveal == false)
+    }
+
     @Test("concurrent resolutions: exactly one wins", arguments: TestStore.all)
     func concurrentResolutions(store: TestStore) async throws {
         let f = try DecisionFixture(store: store)

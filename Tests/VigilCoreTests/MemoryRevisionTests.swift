@@ -150,6 +150,29 @@ struct MemoryRevisionTests {
         #expect(try f.get(penalized.id).status == .active && f.json(penalized.id)["salience"] == 0)
     }
 
+    @Test("reveal writes who, when and why to the audit log before a HIGH payload is read; nothing else changes", arguments: TestStore.all)
+    func reveal(store: TestStore) throws {
+        let f = try MemoryFixture(store: store)
+        let secret = try f.observation("vault", "password_hint", "the cat's name", sensitivity: "high")
+        f.advance(60)
+        let revealed = try f.engine.reveal(id: secret.id, by: RevisionActor(actor: "alice", rationale: "incident 42 needs it"))
+        #expect(revealed.payload == secret.payload)
+        let stored = try f.get(secret.id)
+        let entry = try #require(stored.auditLog.last)
+        #expect(entry.action == "reveal" && entry.actor == "alice" && entry.rationale == "incident 42 needs it")
+        #expect(entry.timestamp == f.t0 + 60_000_000_000)
+        #expect(stored.auditLog.count == secret.auditLog.count + 1)
+        #expect(stored.status == .active && stored.base == secret.base && stored.updatedAt == secret.updatedAt)
+        #expect(try f.json(secret.id)["audit_log"]?.arrayValue?.last?["action"] == "reveal", "Membrane clients see it in the audit log")
+        try expectMemoryError(f, "INVALID_ARGUMENT", "needs a rationale") {
+            try f.engine.reveal(id: secret.id, by: RevisionActor(actor: "alice", rationale: "  "))
+        }
+        let low = try f.observation("a", "b", "c", sensitivity: "low")
+        try expectMemoryError(f, "INVALID_ARGUMENT", "not masked") { try f.engine.reveal(id: low.id, by: RevisionActor(actor: "alice", rationale: "why")) }
+        try expectMemoryError(f, "NOT_FOUND") { try f.engine.reveal(id: "nope", by: RevisionActor(actor: "alice", rationale: "why")) }
+        #expect(try f.get(low.id).auditLog.count == 1, "a refused reveal writes nothing")
+    }
+
     @Test("51–52: pruning deletes only past retention, leaves a tombstone, and honours deletion policies", arguments: TestStore.all)
     func prune(store: TestStore) throws {
         let f = try MemoryFixture(store: store)

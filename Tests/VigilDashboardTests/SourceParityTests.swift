@@ -51,6 +51,10 @@ struct SourceParityTests {
         try memory.contest(id: ids["contested without ref"]!, contestingRef: "", by: curator)
         ids["penalized"] = try observation("v6")
         try memory.penalize(id: ids["penalized"]!, amount: 5, by: curator)
+        var secret = IngestObservationRequest()
+        secret.source = "t"; secret.subject = "vault"; secret.predicate = "holds"; secret.object = JSONValue.string("the key").canonicalBytes
+        secret.sensitivity = "high"
+        ids["secret"] = try memory.ingestObservation(secret).id
         return (f, ids)
     }
 
@@ -115,6 +119,16 @@ struct SourceParityTests {
                 #expect(other.1 == reference.1, "\(name): \(other.0) differs from \(reference.0)\n\(other.1)\nvs\n\(reference.1)")
             }
         }
+        // Reveal, last (it writes): every source shows the same payload and writes its own audit entry.
+        var revealedLines: [[String]] = []
+        for (label, source) in sources {
+            let answer = await source.execute(.revealMemory(id: ids["secret"]!, rationale: "parity \(label)"), operatorName: "op_o")
+            guard case .revealed(let payload) = answer else { Issue.record("\(label): \(answer)"); continue }
+            revealedLines.append(payload.lines)
+        }
+        #expect(Set(revealedLines).count == 1 && revealedLines.first?.contains { $0.contains("the key") } == true, "\(revealedLines)")
+        let audit = try f.store.read { tx in try tx.memoryRecord(ids["secret"]!) }?.auditLog.filter { $0.action == "reveal" } ?? []
+        #expect(audit.map(\.rationale).contains("parity sqlite") && audit.map(\.rationale).contains("parity remote"), "\(audit)")
         _ = keep
     }
 }

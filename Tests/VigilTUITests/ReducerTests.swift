@@ -315,3 +315,51 @@ struct MemoryActionTests {
         #expect(state.message?.text.contains("read-only") == true)
     }
 }
+
+@Suite("Reducer: reveal, audited")
+struct RevealTests {
+    func revealState(sensitivity: String = "high", readOnly: Bool = false, allowReveal: Bool = true) -> AppState {
+        var state = AppState(
+            options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly, allowReveal: allowReveal),
+            size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .key(.char("3")))
+        let row = MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: sensitivity, state: "active", summary: "vault holds")
+        _ = reduce(&state, .memoryLoaded([row, MemoryRow(id: "m2", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "b")]))
+        _ = reduce(&state, .detailLoaded(.memory(MemoryDetail(
+            row: row, confidence: 1, scope: "", tags: [], createdAt: "", provenance: [], payload: ["•••••• high · masked"], relations: [],
+            audit: [], decisions: []))))
+        return state
+    }
+
+    @Test("v on a HIGH payload asks why (required), then reveals it through the store and reloads the detail for its audit entry")
+    func reveal() {
+        var state = revealState()
+        #expect(reduce(&state, .key(.char("v"))).isEmpty)
+        #expect(state.dialog?.kind == .reveal && state.dialog?.requireRationale == true && state.dialog?.focus == .field)
+        _ = reduce(&state, .key(.tab)); _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)).isEmpty, "no reason, no reveal")
+        _ = reduce(&state, .key(.backTab)); _ = reduce(&state, .key(.backTab))
+        for c in "incident 42" { _ = reduce(&state, .key(.char(c))) }
+        _ = reduce(&state, .key(.tab)); _ = reduce(&state, .key(.tab))
+        #expect(reduce(&state, .key(.enter)) == [.revealMemory(id: "m1", rationale: "incident 42")])
+        let payload = RevealedPayload(id: "m1", lines: ["{", "  \"object\": \"the key\"", "}"])
+        #expect(reduce(&state, .revealed(payload)) == [.loadMemoryDetail("m1")])
+        #expect(state.dialog == nil && state.revealed == payload)
+        #expect(render(state).text.contains("revealed by alice"))
+        _ = reduce(&state, .key(.char("j")))
+        #expect(state.revealed == nil, "moving on masks it again")
+    }
+
+    @Test("v refuses below HIGH, in read-only mode and when the configuration turns reveal off")
+    func refusals() {
+        var low = revealState(sensitivity: "medium")
+        _ = reduce(&low, .key(.char("v")))
+        #expect(low.dialog == nil && low.message?.text.contains("only HIGH and HYPER") == true)
+        var readOnly = revealState(readOnly: true)
+        _ = reduce(&readOnly, .key(.char("v")))
+        #expect(readOnly.dialog == nil && readOnly.message?.text.contains("read-only mode") == true)
+        var off = revealState(allowReveal: false)
+        _ = reduce(&off, .key(.char("v")))
+        #expect(off.dialog == nil && off.message?.text.contains("dashboard.allow_reveal = false") == true)
+    }
+}

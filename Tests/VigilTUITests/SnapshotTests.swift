@@ -203,6 +203,23 @@ struct SnapshotTests {
         assertSnapshot("snooze-invalid-80x24", snapshotText(render(snooze), theme: try theme("default")))
     }
 
+    @Test("reveal: the dialog that asks why, and the payload revealed in the detail")
+    func reveal() throws {
+        var state = Fixture.state(.memory, size: Size(columns: 160, rows: 48))
+        let secret = Fixture.memories[0]
+        state.memory.selectedID = secret.id
+        state.detail = .memory(MemoryDetail(
+            row: secret, confidence: 0.9, scope: "ops", tags: [], createdAt: "2026-01-07T09:00:00Z", provenance: ["event ref-7 by agent_builder"],
+            payload: ["•••••• high · masked · v reveals it (asks why; written to the audit log)"], relations: [],
+            audit: ["2026-01-07T09:00:00Z create by agent_builder"], decisions: []))
+        _ = reduce(&state, .key(.char("v")))
+        for c in "change review CR-118" { _ = reduce(&state, .key(.char(c))) }
+        assertSnapshot("reveal-dialog-160x48", snapshotText(render(state), theme: try theme("default")))
+        _ = reduce(&state, .revealed(RevealedPayload(id: secret.id, lines: ["{", "  \"object\": \"Tue–Thu 09–16 UTC\",", "  \"subject\": \"prod deploy window\"", "}"])))
+        state.message = nil
+        assertSnapshot("reveal-payload-160x48", snapshotText(render(state), theme: try theme("default")))
+    }
+
     @Test("rows with CJK and emoji stay aligned: every line of every screen is exactly the terminal's width")
     func widths() {
         for screen in Screen.allCases {

@@ -52,6 +52,8 @@ public struct VigilConfig: Sendable, Equatable {
     /// The local operator identity (`operator = "…"`); the CLI falls back to `$USER`.
     public var operatorName: String?
     public var theme: String?
+    /// `dashboard.allow_reveal` (default true): whether operators may reveal HIGH and HYPER payloads (audited).
+    public var allowReveal = true
     /// `server.allow_remote`: permits non-loopback listen addresses.
     public var allowRemote = false
     public var store = StoreSettings()
@@ -101,6 +103,7 @@ public struct VigilConfig: Sendable, Equatable {
         let uiTheme = try root.table("ui").string("theme")
         theme = try root.string("theme") ?? uiTheme
         allowRemote = try root.table("server").bool("allow_remote") ?? false
+        allowReveal = try root.table("dashboard").bool("allow_reveal") ?? true
 
         let storeTable = try root.table("store")
         store.url = try storeTable.string("url")

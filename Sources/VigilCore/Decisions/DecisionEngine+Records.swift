@@ -207,6 +207,30 @@ extension DecisionEngine {
         return ["memories": .array(rows.map(\.json)), "total": .int(Int64(rows.count))]
     }
 
+    /// `operator_memory_reveal` (vigil's extension, for the remote dashboard): a HIGH or HYPER memory's payload in
+    /// full, after the operator, the time and the rationale are written to the record's audit log
+    /// (``MemoryEngine/reveal(id:by:)``). Refused when `dashboard.allow_reveal` is false.
+    public func revealMemory(_ arguments: JSONObject, operatorID: String) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["memory_id", "rationale"])
+        let id = try a.requiredString("memory_id", maxLength: 128)
+        let rationale = try a.requiredString("rationale", maxLength: 4000)
+        guard config.allowReveal else {
+            throw DecisionError.invalidArgument("reveal is turned off on this server (dashboard.allow_reveal = false)")
+        }
+        let memory = MemoryEngine(store: store, settings: config.memory, clock: clock, logger: logger)
+        do {
+            let record = try memory.reveal(id: id, by: RevisionActor(actor: operatorID, rationale: rationale))
+            let entry = record.auditLog.last!
+            return [
+                "memory_id": .string(id), "sensitivity": .string(record.sensitivity.rawValue), "payload": .object(record.payload),
+                "revealed_by": .string(entry.actor), "revealed_at": .string(MemoryTime.format(entry.timestamp)),
+            ]
+        } catch let error as MemoryError {
+            throw DecisionError.invalidArgument(error.message)
+        }
+    }
+
     /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
     public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
         let a = ToolArguments(arguments)

@@ -91,6 +91,9 @@ enum ToolSchemas {
             "max_sensitivity": string(enumValues: Sensitivity.allCases.map(\.rawValue)),
             "min_salience": ["type": "number", "minimum": 0, "maximum": 1], "limit": integer,
         ], required: []),
+        tool("operator_memory_reveal", "Show a HIGH or HYPER memory's payload in full; who, when and why go to its audit log first.", [
+            "memory_id": string(), "rationale": string(),
+        ], required: ["memory_id", "rationale"]),
     ]
 
     /// What a key of this role sees.

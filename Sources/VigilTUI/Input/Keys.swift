@@ -72,7 +72,7 @@ public enum ActionID: String, CaseIterable, Sendable {
     case down, up, first, last, pageDown = "page_down", pageUp = "page_up"
     case filter
     case approve, reject, mark, snooze
-    case reinforce, penalize, retract, contest
+    case reinforce, penalize, retract, contest, reveal
 
     public var context: KeyContext {
         switch self {
@@ -81,7 +81,7 @@ public enum ActionID: String, CaseIterable, Sendable {
             .global
         case .down, .up, .first, .last, .pageDown, .pageUp, .filter, .open: .list
         case .approve, .reject, .mark, .snooze: .approvals
-        case .reinforce, .penalize, .retract, .contest: .memory
+        case .reinforce, .penalize, .retract, .contest, .reveal: .memory
         }
     }
 
@@ -115,6 +115,7 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .penalize: [.char("-")]
         case .retract: [.char("x")]
         case .contest: [.char("c")]
+        case .reveal: [.char("v")]
         }
     }
 
@@ -148,13 +149,14 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .penalize: "penalize (asks to confirm)"
         case .retract: "retract (asks to confirm)"
         case .contest: "contest (asks to confirm)"
+        case .reveal: "reveal a HIGH or HYPER payload (asks why; audited)"
         }
     }
 
     /// Whether the action writes to the store (hidden in read-only mode).
     public var writes: Bool {
         switch self {
-        case .approve, .reject, .reinforce, .penalize, .retract, .contest: true
+        case .approve, .reject, .reinforce, .penalize, .retract, .contest, .reveal: true
         default: false
         }
     }
@@ -163,7 +165,7 @@ public enum ActionID: String, CaseIterable, Sendable {
     public var hintPriority: Int {
         switch self {
         case .approve, .reject, .reinforce, .penalize: 0
-        case .retract, .contest: 1
+        case .retract, .contest, .reveal: 1
         case .open, .filter: 2
         case .nextPane, .pause, .mark, .snooze: 3
         case .screenDecisions, .screenPending, .screenMemory, .screenAgents: 4

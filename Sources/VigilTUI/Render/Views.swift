@@ -131,6 +131,14 @@ func drawHintBar(_ grid: inout CellGrid, _ state: AppState) {
             case .approve, .reject: state.screen == .pending || state.screen == .decisions
             case .mark, .snooze: state.screen == .pending
             case .reinforce, .penalize, .retract, .contest: state.screen == .memory
+            case .reveal:
+                if case .memory(let m) = state.detail, state.screen == .memory, ["high", "hyper"].contains(m.row.sensitivity),
+                    state.options.allowReveal, state.revealed?.id != m.row.id
+                {
+                    true
+                } else {
+                    false
+                }
             case .screenDecisions, .screenPending, .screenMemory, .screenAgents: state.size.columns >= 120
             default: true
             }
@@ -411,8 +419,13 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
         lines.append(("id \(m.row.id) · scope \(m.scope.isEmpty ? "—" : m.scope) · created \(m.createdAt)", .textDim))
         if !m.tags.isEmpty { lines.append(("tags \(m.tags.joined(separator: ", "))", .textDim)) }
         lines.append(("", .textNormal))
-        lines.append(("Payload", .textEmphasis))
-        lines += m.payload.map { ("  " + $0, ThemeRole.textNormal) }
+        if let revealed = state.revealed, revealed.id == m.row.id {
+            lines.append(("Payload · revealed by \(state.options.operatorName) · in the audit log", .messageWarn))
+            lines += revealed.lines.map { ("  " + $0, ThemeRole.textNormal) }
+        } else {
+            lines.append(("Payload", .textEmphasis))
+            lines += m.payload.map { ("  " + $0, ["high", "hyper"].contains(m.row.sensitivity) ? ThemeRole.sensitivityMasked : .textNormal) }
+        }
         lines.append(("Provenance", .textEmphasis))
         lines += m.provenance.map { ("  " + $0, ThemeRole.textNormal) }
         lines.append(("Relations", .textEmphasis))
@@ -451,7 +464,7 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
     switch dialog.kind {
     case .approve, .reject, .snooze:
         subject = dialog.targetIDs.count > 1 ? "\(dialog.targetIDs.count) requests" : "request"
-    case .reinforce, .penalize, .retract, .contest:
+    case .reinforce, .penalize, .retract, .contest, .reveal:
         subject = "memory"
     }
     drawBox(&grid, title: "\(dialog.kind.verb) \(subject)", row: top, column: left, width: width, height: height, focused: true)

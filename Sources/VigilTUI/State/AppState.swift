@@ -54,6 +54,14 @@ public struct MemoryDetail: Sendable, Equatable {
     }
 }
 
+/// A memory payload an operator revealed, as display lines.
+public struct RevealedPayload: Sendable, Equatable {
+    public var id: String
+    public var lines: [String]
+
+    public init(id: String, lines: [String]) { (self.id, self.lines) = (id, lines) }
+}
+
 public enum Detail: Sendable, Equatable {
     case decision(DecisionDetail)
     case memory(MemoryDetail)
@@ -84,6 +92,8 @@ public enum DialogKind: Sendable, Equatable {
     case reinforce, penalize, retract, contest
     /// Take a pending request out of the queue for a while (the field holds the duration).
     case snooze
+    /// Show a HIGH or HYPER memory's payload; the field holds the reason written to its audit log.
+    case reveal
 
     /// The outcome as a status message says it (`retracted m1`).
     public var pastTense: String {
@@ -95,6 +105,7 @@ public enum DialogKind: Sendable, Equatable {
         case .retract: "retracted"
         case .contest: "contested"
         case .snooze: "snoozed"
+        case .reveal: "revealed"
         }
     }
 
@@ -107,6 +118,7 @@ public enum DialogKind: Sendable, Equatable {
         case .retract: "Retract"
         case .contest: "Contest"
         case .snooze: "Snooze"
+        case .reveal: "Reveal"
         }
     }
 }
@@ -161,9 +173,13 @@ public struct DashboardOptions: Sendable, Equatable {
     public var bell = false
     public var monochrome = false
     public var endpoints: [String] = []
+    /// `dashboard.allow_reveal`: `v` may reveal HIGH and HYPER payloads (each reveal audited).
+    public var allowReveal = true
 
-    public init(operatorName: String, databaseName: String, readOnly: Bool = false, bell: Bool = false, monochrome: Bool = false, endpoints: [String] = []) {
+    public init(operatorName: String, databaseName: String, readOnly: Bool = false, bell: Bool = false, monochrome: Bool = false,
+                endpoints: [String] = [], allowReveal: Bool = true) {
         (self.operatorName, self.databaseName, self.readOnly, self.bell, self.monochrome, self.endpoints) = (operatorName, databaseName, readOnly, bell, monochrome, endpoints)
+        self.allowReveal = allowReveal
     }
 }
 
@@ -188,6 +204,8 @@ public struct AppState: Sendable, Equatable {
     public var memory = ListState<MemoryRow>()
     public var agents = ListState<AgentRow>()
     public var detail: Detail?
+    /// A payload revealed (`v`) for the record on screen: shown instead of the mask until the cursor moves on.
+    public var revealed: RevealedPayload?
     /// Memory ids followed through relations, for Esc to come back.
     public var trail: [String] = []
     public var detailScroll = 0

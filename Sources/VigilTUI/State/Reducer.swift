@@ -22,6 +22,8 @@ public enum Action: Sendable, Equatable {
     case actionFinished(targetID: String, refusal: String?, message: String)
     /// The store's answers to a bulk approve or reject, one per request, in the dialog's order.
     case bulkFinished([BulkResult])
+    /// A reveal was written to the record's audit log: its payload, whole.
+    case revealed(RevealedPayload)
     case quitRequested
 }
 
@@ -39,6 +41,8 @@ public enum Effect: Sendable, Equatable {
     /// Each request resolved on its own (one may have expired or been resolved meanwhile); answered by `bulkFinished`.
     case resolveApprovals(ids: [String], approve: Bool, rationale: String?)
     case memoryAction(kind: DialogKind, id: String, rationale: String)
+    /// Write the reveal to the record's audit log, then answer with its payload (`revealed`) or a refusal.
+    case revealMemory(id: String, rationale: String)
     case bell
     case quit
 }
@@ -219,6 +223,13 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return refresh(state, ordered: false)
     case .bulkFinished(let results):
         return bulkFinished(&state, results)
+    case .revealed(let payload):
+        if state.dialog?.targetID == payload.id { state.dialog = nil }
+        state.revealed = payload
+        state.message = StatusMessage(
+            text: "revealed \(DisplayWidth.middle(payload.id, 16)) — your name, the time and the reason are in its audit log",
+            severity: .info, until: state.now + 6)
+        return [.loadMemoryDetail(payload.id)]
     case .quitRequested:
         state.shouldQuit = true
         return [.quit]
@@ -402,6 +413,8 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
         return openApprovalDialog(&state, approve: action == .approve)
     case .mark:
         return toggleMark(&state)
+    case .reveal:
+        return openRevealDialog(&state)
     case .snooze:
         return openSnoozeDialog(&state)
     case .reinforce, .penalize, .retract, .contest:
@@ -422,6 +435,7 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
 
 func switchTo(_ state: inout AppState, _ screen: Screen) -> [Effect] {
     state.screen = screen
+    state.revealed = nil
     state.detailFocused = false
     state.detailPushed = false
     state.detail = nil
@@ -453,6 +467,7 @@ func move(_ state: inout AppState, _ action: ActionID) -> [Effect] {
         return clamped != current || action == .first
     }
     var effects: [Effect] = []
+    state.revealed = nil
     switch state.screen {
     case .decisions:
         _ = step(&state.decisions)
@@ -470,6 +485,29 @@ func move(_ state: inout AppState, _ action: ActionID) -> [Effect] {
     }
     state.detailScroll = 0
     return effects + detailEffects(state)
+}
+
+/// `v` on a memory's detail: HIGH and HYPER payloads are masked; revealing one asks why and audits it.
+func openRevealDialog(_ state: inout AppState) -> [Effect] {
+    guard state.screen == .memory, case .memory(let detail) = state.detail else { return [] }
+    guard ["high", "hyper"].contains(detail.row.sensitivity) else {
+        state.message = StatusMessage(text: "nothing to reveal: only HIGH and HYPER payloads are masked", severity: .info, until: state.now + 4)
+        return []
+    }
+    guard state.options.allowReveal else {
+        state.message = StatusMessage(
+            text: "reveal is turned off here (dashboard.allow_reveal = false in the configuration)", severity: .warning, until: state.now + 5)
+        return []
+    }
+    if state.revealed?.id == detail.row.id { return [] }
+    state.dialog = ConfirmDialog(
+        kind: .reveal, targetID: detail.row.id,
+        lines: [
+            "\(DisplayWidth.middle(detail.row.id, 20)) · \(detail.row.type) · \(detail.row.sensitivity.uppercased())",
+            "Your name, the time and your reason go to this record's audit log.",
+        ],
+        requireRationale: true, focus: .field)
+    return []
 }
 
 func openApprovalDialog(_ state: inout AppState, approve: Bool) -> [Effect] {
@@ -547,6 +585,8 @@ func dialogKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
                 return [.resolveApproval(id: dialog.targetID, approve: dialog.kind == .approve, rationale: rationale.isEmpty ? nil : rationale)]
             case .reinforce, .penalize, .retract, .contest:
                 return [.memoryAction(kind: dialog.kind, id: dialog.targetID, rationale: rationale)]
+            case .reveal:
+                return [.revealMemory(id: dialog.targetID, rationale: rationale)]
             case .snooze:
                 return []
             }
