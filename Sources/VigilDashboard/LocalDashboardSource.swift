@@ -50,6 +50,8 @@ public struct LocalDashboardSource: DashboardSource {
                 return .agentsLoaded(try reader.agents())
             case .loadMetrics:
                 return .metricsLoaded(try metricsLines(), at: now)
+            case .loadActivity:
+                return .activityLoaded(try reader.activity(now: now), at: now)
             case .loadMemory(let query):
                 return .memoryLoaded(try Self.memoryRows(query, reader: reader, engine: engines.memory))
             case .loadDecisionDetail(let id):

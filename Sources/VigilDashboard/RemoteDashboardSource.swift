@@ -85,6 +85,8 @@ public final class RemoteDashboardSource: DashboardSource {
             return .agentsLoaded(try await agents())
         case .loadMetrics:
             return .metricsLoaded(try await metricsLines(), at: Date())
+        case .loadActivity:
+            return .activityLoaded(Activity(json: try await mcp.callTool("operator_activity", [:])), at: Date())
         case .loadMemory(let query):
             // The operator tool lists what the local browser lists; Membrane's Retrieve ranks live records only.
             let page = try await mcp.callTool("operator_memories_list", [

@@ -104,6 +104,18 @@ extension PostgresTransaction {
         return DecisionDetail(decision: decision, closedAt: closedAt, events: events, approval: approval, memories: memories)
     }
 
+    func decisionsPerMinute(since: String) throws -> [(minute: String, count: Int)] {
+        try query(
+            "SELECT substr(created_at, 1, 16), count(*) FROM decisions WHERE created_at >= $1 GROUP BY 1 ORDER BY 1", [since]
+        ).map { (minute: $0.string(0), count: $0.int(1)) }
+    }
+
+    func approvalSpans(since: String) throws -> [ApprovalSpan] {
+        try query(
+            "SELECT agent_id, requested_at, resolved_at, status FROM approvals WHERE requested_at >= $1 OR status = 'pending'", [since]
+        ).map { ApprovalSpan(agentID: $0.string(0), requestedAt: $0.string(1), resolvedAt: $0[2], status: $0.string(3)) }
+    }
+
     func decisionCounts() throws -> [(status: String, count: Int)] {
         try query("SELECT status, count(*) FROM decisions GROUP BY status ORDER BY status").map { ($0.string(0), $0.int(1)) }
     }

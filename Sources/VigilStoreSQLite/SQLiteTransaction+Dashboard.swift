@@ -110,6 +110,20 @@ extension SQLiteTransaction {
             memories: memories)
     }
 
+    package func decisionsPerMinute(since: String) throws -> [(minute: String, count: Int)] {
+        try Row.fetchAll(
+            db, sql: "SELECT substr(created_at, 1, 16), count(*) FROM decisions WHERE created_at >= ? GROUP BY 1 ORDER BY 1",
+            arguments: [since]
+        ).map { (minute: $0[0], count: $0[1]) }
+    }
+
+    package func approvalSpans(since: String) throws -> [ApprovalSpan] {
+        try Row.fetchAll(
+            db, sql: "SELECT agent_id, requested_at, resolved_at, status FROM approvals WHERE requested_at >= ? OR status = 'pending'",
+            arguments: [since]
+        ).map { ApprovalSpan(agentID: $0[0], requestedAt: $0[1], resolvedAt: $0[2], status: $0[3]) }
+    }
+
     package func decisionCounts() throws -> [(status: String, count: Int)] {
         try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM decisions GROUP BY status ORDER BY status")
             .map { (status: $0["status"], count: $0["n"]) }

@@ -108,6 +108,9 @@ enum Fixture {
             size: size, now: now)
         state.lastUpdate = now
         state.pendingCount = 1
+        state.activity = Activity(
+            decisionsPerMinute: (0..<60).map { [0, 1, 2, 4, 8, 3, 0, 0, 5, 2][$0 % 10] }, waitingPerMinute: (0..<60).map { $0 / 20 },
+            waits: [Activity.Wait(agentID: "agent_builder", p50: 95, p95: 1260, resolved: 14)])
         _ = reduce(&state, .decisionsLoaded(decisions, appended: false, hasMore: false))
         _ = reduce(&state, .approvalsLoaded([approval]))
         _ = reduce(&state, .memoryLoaded(memories))

@@ -231,6 +231,12 @@ extension DecisionEngine {
         }
     }
 
+    /// `operator_activity` (vigil's extension, for the remote dashboard): decisions per minute and requests waiting
+    /// over the last hour, and each agent's approval wait (p50/p95, request → resolution) over the last 30 days.
+    public func activity() throws -> JSONObject {
+        try DashboardReader(store: store).activity(now: clock.now()).json.objectValue ?? [:]
+    }
+
     /// `listDecisions` / `operator_decisions_list` (spec §8.1): every agent's decisions.
     public func listDecisions(_ arguments: JSONObject) throws -> JSONObject {
         let a = ToolArguments(arguments)

@@ -178,6 +178,10 @@ package protocol StoreTransaction {
     func dashboardDecisionDetail(_ id: String, eventLimit: Int) throws -> DecisionDetail?
     /// Decisions per stored status, by status.
     func decisionCounts() throws -> [(status: String, count: Int)]
+    /// Decisions created per minute from `since` on (`YYYY-MM-DDTHH:MM`, count).
+    func decisionsPerMinute(since: String) throws -> [(minute: String, count: Int)]
+    /// Approvals requested from `since` on, and every one still pending.
+    func approvalSpans(since: String) throws -> [ApprovalSpan]
     /// Every principal (up to 500) with its decision counts.
     func agentRows() throws -> [AgentRow]
     /// Rows in the decisions table.

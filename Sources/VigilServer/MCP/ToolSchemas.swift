@@ -94,6 +94,7 @@ enum ToolSchemas {
         tool("operator_memory_reveal", "Show a HIGH or HYPER memory's payload in full; who, when and why go to its audit log first.", [
             "memory_id": string(), "rationale": string(),
         ], required: ["memory_id", "rationale"]),
+        tool("operator_activity", "Decisions per minute and requests waiting over the last hour; each agent's approval wait (p50/p95).", [:], required: []),
     ]
 
     /// What a key of this role sees.

@@ -85,6 +85,15 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
     add(" · ", .barStatus)
     let flashing = state.pendingFlashUntil.map { $0 > state.now } ?? false
     add("Pending \(state.pendingCount)", flashing ? .badgePending : (state.pendingCount > 0 ? .statusPending : .barStatus))
+    if state.size.columns >= 120, let activity = state.activity {
+        // The last hour in 12 five-minute cells: decisions made (sum) and requests waiting (the most at once).
+        let made = stride(from: 0, to: 60, by: 5).map { activity.decisionsPerMinute.dropFirst($0).prefix(5).reduce(0, +) }
+        let waiting = stride(from: 0, to: 60, by: 5).map { activity.waitingPerMinute.dropFirst($0).prefix(5).max() ?? 0 }
+        add(" · decisions ", .barStatus)
+        add(sparkline(made), .salienceBar)
+        add(" \(activity.decisionsPerMinute.suffix(5).reduce(0, +) / 5)/min · waiting ", .barStatus)
+        add(sparkline(waiting), .salienceBar)
+    }
     add(" · op \(state.options.operatorName) · ", .barStatus)
     if let error = state.pollError {
         add("error: \(error)", .badgeStale)
@@ -99,6 +108,23 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
     if state.options.readOnly { add(" READ-ONLY", .badgeReadonly) }
     if state.options.monochrome { add(" mono", .barStatus) }
     if !state.options.endpoints.isEmpty { add(" · " + state.options.endpoints.joined(separator: " "), .barStatus) }
+}
+
+/// One block character per value, scaled to the largest (all blank-low when every value is 0).
+func sparkline(_ values: [Int]) -> String {
+    let blocks = Array("▁▂▃▄▅▆▇█")
+    let top = max(1, values.max() ?? 0)
+    return String(values.map { value in value == 0 ? blocks[0] : blocks[max(1, min(7, Int((Double(value) / Double(top) * 7).rounded())))] })
+}
+
+/// A wait as the Agents screen shows it: `45s`, `12m`, `3h`, `2d`.
+func shortDuration(_ seconds: Double) -> String {
+    switch seconds {
+    case ..<60: return "\(Int(seconds.rounded()))s"
+    case ..<3600: return "\(Int((seconds / 60).rounded()))m"
+    case ..<86400: return "\(Int((seconds / 3600).rounded()))h"
+    default: return "\(Int((seconds / 86400).rounded()))d"
+    }
 }
 
 func drawHintBar(_ grid: inout CellGrid, _ state: AppState) {
@@ -334,10 +360,12 @@ func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, 
             &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
             columns: [Column(title: "AGENT", width: 0), Column(title: "KIND", width: 8), Column(title: "OPEN", width: 5, rightAligned: true),
                       Column(title: "PENDING", width: 7, rightAligned: true), Column(title: "DECISIONS", width: 9, rightAligned: true),
-                      Column(title: "LAST SEEN", width: 9)],
+                      Column(title: "WAIT p50/p95", width: 12, rightAligned: true), Column(title: "LAST SEEN", width: 9)],
             rows: list.rows.map { a in
-                [(a.id + (a.active ? "" : " (disabled)"), a.active ? .textNormal : .textDim), (a.kind, .textDim), ("\(a.open)", .textNormal),
+                let wait = state.activity?.waits.first { $0.agentID == a.id }
+                return [(a.id + (a.active ? "" : " (disabled)"), a.active ? .textNormal : .textDim), (a.kind, .textDim), ("\(a.open)", .textNormal),
                  ("\(a.pending)", a.pending > 0 ? .statusPending : .textNormal), ("\(a.decisions)", .textNormal),
+                 (wait.map { "\(shortDuration($0.p50))/\(shortDuration($0.p95))" } ?? "—", wait == nil ? .textDim : .textNormal),
                  (a.lastSeen.map { relative($0, state.now) } ?? "never", .timelineTime)]
             }, selected: list.selectedIndex, top: list.top, focused: focused)
     }

@@ -214,6 +214,9 @@ public struct AppState: Sendable, Equatable {
     /// Store and memory metrics for the agents view: loaded on entering it and on `r`, else at most every 30 s.
     public var metrics: [String] = []
     public var metricsAt: Date?
+    /// Decisions per minute, requests waiting, approval waits per agent: loaded at most every 10 s.
+    public var activity: Activity?
+    public var activityAt: Date?
     public var filters: [Screen: String] = [:]
     public var prompt: Prompt?
     public var dialog: ConfirmDialog?

@@ -15,6 +15,7 @@ public enum Action: Sendable, Equatable {
     case memoryLoaded([MemoryRow])
     case agentsLoaded([AgentRow])
     case metricsLoaded([String], at: Date)
+    case activityLoaded(Activity, at: Date)
     case pendingLoaded(count: Int, ids: Set<String>)
     case detailLoaded(Detail)
     case loadFailed(String)
@@ -34,6 +35,8 @@ public enum Effect: Sendable, Equatable {
     case loadMemory(query: MemoryQuery)
     case loadAgents
     case loadMetrics
+    /// The at-a-glance figures (sparklines, approval waits).
+    case loadActivity
     case loadPending
     case loadDecisionDetail(String)
     case loadMemoryDetail(String)
@@ -182,6 +185,10 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.metrics = lines
         state.metricsAt = time
         return []
+    case .activityLoaded(let activity, let time):
+        state.activity = activity
+        state.activityAt = time
+        return []
     case .pendingLoaded(let count, let ids):
         state.pendingCount = count
         var effects: [Effect] = []
@@ -266,6 +273,8 @@ func apply<Row>(_ list: inout ListState<Row>, _ rows: [Row], appended: Bool, hei
 /// The loads that bring the visible panes up to date.
 func refresh(_ state: AppState, ordered: Bool) -> [Effect] {
     var effects: [Effect] = [.loadPending]
+    // The at-a-glance figures move by the minute: at most every 10 s, or when asked.
+    if ordered || state.activityAt.map({ state.now.timeIntervalSince($0) >= 10 }) ?? true { effects.append(.loadActivity) }
     guard !state.paused else { return effects }
     switch state.screen {
     case .decisions: effects.append(.loadDecisions(after: nil, filter: state.filters[.decisions]))
