@@ -175,7 +175,7 @@ public struct LocalDashboardSource: DashboardSource {
 
     /// One audit entry as the memory detail lists it.
     static func auditLine(timestamp: String, action: String, actor: String, rationale: String) -> String {
-        "\(timestamp) \(action) by \(actor)\(rationale.isEmpty ? "" : " · " + rationale)"
+        "\(Timestamp.local(timestamp)) \(action) by \(actor)\(rationale.isEmpty ? "" : " · " + rationale)"
     }
 
     /// The detail's payload: pretty JSON, masked from `high` up.

@@ -47,3 +47,17 @@ struct ActivityTests {
         #expect(throws: DecisionError.operatorRoleRequired) { try f.call("operator_activity", [:]) }
     }
 }
+
+@Suite("Times in details")
+struct LocalTimeTests {
+    @Test("stored times show as local time to the millisecond with the offset, nanosecond ISO strings included", arguments: [
+        ("2026-01-07T09:59:48.000Z", "Europe/Berlin", "2026-01-07 10:59:48.000 +01:00"),
+        ("2026-07-07T09:59:48.123456789Z", "Europe/Berlin", "2026-07-07 11:59:48.123 +02:00"),
+        ("2026-01-07T09:59:48Z", "America/New_York", "2026-01-07 04:59:48.000 -05:00"),
+        ("2026-01-07T09:59:48.5Z", "UTC", "2026-01-07 09:59:48.500 +00:00"),
+        ("not a time", "UTC", "not a time"),
+    ])
+    func local(stored: String, zone: String, shown: String) throws {
+        #expect(Timestamp.local(stored, in: try #require(TimeZone(identifier: zone))) == shown)
+    }
+}

@@ -103,9 +103,9 @@ enum Fixture {
     ]
 
     static func state(_ screen: Screen, size: Size) -> AppState {
-        var state = AppState(
-            options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", endpoints: ["MCP http://127.0.0.1:7420"]),
-            size: size, now: now)
+        var options = DashboardOptions(operatorName: "alice", databaseName: "vigil.db", endpoints: ["MCP http://127.0.0.1:7420"])
+        options.timeZone = TimeZone(identifier: "Europe/Berlin")!
+        var state = AppState(options: options, size: size, now: now)
         state.lastUpdate = now
         state.pendingCount = 1
         state.activity = Activity(

@@ -121,3 +121,27 @@ public enum Timestamp {
         return era * 146097 + doe - 719468
     }
 }
+
+extension Timestamp {
+    /// A stored RFC 3339 time as a person reads it in a detail: local time to the millisecond with the offset,
+    /// `2026-01-07 10:59:48.000 +01:00` (never a nanosecond ISO string); text that does not parse is returned as is.
+    public static func local(_ text: String, in zone: TimeZone = .current) -> String {
+        guard let date = parse(text) else { return text }
+        return local(date, in: zone)
+    }
+
+    public static func local(_ date: Date, in zone: TimeZone = .current) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
+        func pad(_ value: Int?, _ width: Int) -> String {
+            let text = String(value ?? 0)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        let offset = zone.secondsFromGMT(for: date)
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2)) \(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))."
+            + pad((c.nanosecond ?? 0) / 1_000_000, 3) + " \(sign)\(pad(minutes / 60, 2)):\(pad(minutes % 60, 2))"
+    }
+}

@@ -85,15 +85,6 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
     add(" · ", .barStatus)
     let flashing = state.pendingFlashUntil.map { $0 > state.now } ?? false
     add("Pending \(state.pendingCount)", flashing ? .badgePending : (state.pendingCount > 0 ? .statusPending : .barStatus))
-    if state.size.columns >= 120, let activity = state.activity {
-        // The last hour in 12 five-minute cells: decisions made (sum) and requests waiting (the most at once).
-        let made = stride(from: 0, to: 60, by: 5).map { activity.decisionsPerMinute.dropFirst($0).prefix(5).reduce(0, +) }
-        let waiting = stride(from: 0, to: 60, by: 5).map { activity.waitingPerMinute.dropFirst($0).prefix(5).max() ?? 0 }
-        add(" · decisions ", .barStatus)
-        add(sparkline(made), .salienceBar)
-        add(" \(activity.decisionsPerMinute.suffix(5).reduce(0, +) / 5)/min · waiting ", .barStatus)
-        add(sparkline(waiting), .salienceBar)
-    }
     add(" · op \(state.options.operatorName) · ", .barStatus)
     if let error = state.pollError {
         add("error: \(error)", .badgeStale)
@@ -108,6 +99,18 @@ func drawStatusBar(_ grid: inout CellGrid, _ state: AppState) {
     if state.options.readOnly { add(" READ-ONLY", .badgeReadonly) }
     if state.options.monochrome { add(" mono", .barStatus) }
     if !state.options.endpoints.isEmpty { add(" · " + state.options.endpoints.joined(separator: " "), .barStatus) }
+    if let activity = state.activity {
+        // The last hour in 12 five-minute cells, when the bar has room for them: decisions made (sum) and requests
+        // waiting (the most at once).
+        let made = stride(from: 0, to: 60, by: 5).map { activity.decisionsPerMinute.dropFirst($0).prefix(5).reduce(0, +) }
+        let waiting = stride(from: 0, to: 60, by: 5).map { activity.waitingPerMinute.dropFirst($0).prefix(5).max() ?? 0 }
+        let rate = " \(activity.decisionsPerMinute.suffix(5).reduce(0, +) / 5)/min"
+        guard x + 12 + 12 + DisplayWidth.width(rate) + 23 <= state.size.columns else { return }
+        add(" · decisions ", .barStatus)
+        add(sparkline(made), .salienceBar)
+        add(rate + " · waiting ", .barStatus)
+        add(sparkline(waiting), .salienceBar)
+    }
 }
 
 /// One block character per value, scaled to the largest (all blank-low when every value is 0).
@@ -429,7 +432,8 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
             if let policy = approval.policy { lines.append(("  policy \(policy): \(approval.policyMessage ?? "")", .policyException)) }
         }
         lines.append(("\(d.decision.intent) · \(statusWord(d.decision.status)) · mode \(d.decision.mode) · agent \(d.decision.agentID)", .textEmphasis))
-        lines.append(("opened \(d.decision.createdAt)\(d.closedAt.map { " · closed \($0)" } ?? "")", .textDim))
+        let zone = state.options.timeZone
+        lines.append(("opened \(Timestamp.local(d.decision.createdAt, in: zone))\(d.closedAt.map { " · closed \(Timestamp.local($0, in: zone))" } ?? "")", .textDim))
         lines.append(("", .textNormal))
         let start = Timestamp.parse(d.decision.createdAt)
         for event in d.events {
@@ -444,7 +448,8 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
     case .memory(let m):
         title = "Memory " + (state.trail.isEmpty ? DisplayWidth.middle(m.row.id, 20) : "› " + state.trail.map { DisplayWidth.middle($0, 12) }.joined(separator: " › "))
         lines.append(("\(m.row.type) · \(badge(m.row.sensitivity)) · \(m.row.state) · salience \(String(format: "%.2f", m.row.salience)) · confidence \(String(format: "%.2f", m.confidence))", .textEmphasis))
-        lines.append(("id \(m.row.id) · scope \(m.scope.isEmpty ? "—" : m.scope) · created \(m.createdAt)", .textDim))
+        lines.append(("id \(m.row.id) · scope \(m.scope.isEmpty ? "—" : m.scope)", .textDim))
+        lines.append(("created \(Timestamp.local(m.createdAt, in: state.options.timeZone))", .textDim))
         if !m.tags.isEmpty { lines.append(("tags \(m.tags.joined(separator: ", "))", .textDim)) }
         lines.append(("", .textNormal))
         if let revealed = state.revealed, revealed.id == m.row.id {

@@ -175,6 +175,8 @@ public struct DashboardOptions: Sendable, Equatable {
     public var endpoints: [String] = []
     /// `dashboard.allow_reveal`: `v` may reveal HIGH and HYPER payloads (each reveal audited).
     public var allowReveal = true
+    /// Details show times in this zone, to the millisecond (the machine's; tests fix it).
+    public var timeZone = TimeZone.current
 
     public init(operatorName: String, databaseName: String, readOnly: Bool = false, bell: Bool = false, monochrome: Bool = false,
                 endpoints: [String] = [], allowReveal: Bool = true) {
