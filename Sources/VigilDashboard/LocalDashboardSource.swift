@@ -52,6 +52,15 @@ public struct LocalDashboardSource: DashboardSource {
                 return .metricsLoaded(try metricsLines(), at: now)
             case .loadActivity:
                 return .activityLoaded(try reader.activity(now: now), at: now)
+            case .replayPolicies(let path):
+                let rules: VigilConfig
+                do {
+                    rules = try Self.replayRules(path)
+                } catch {
+                    return .loadFailed(error.description)
+                }
+                let report = try DecisionEngine.replayPolicies(in: engines.store, rules)
+                return .replayLoaded(ReplayView(path: path, report: report.json()))
             case .loadMemory(let query):
                 return .memoryLoaded(try Self.memoryRows(query, reader: reader, engine: engines.memory))
             case .loadDecisionDetail(let id):
@@ -112,6 +121,15 @@ public struct LocalDashboardSource: DashboardSource {
         } catch {
             return .loadFailed("\(error)")
         }
+    }
+
+    /// The configuration whose policies `:replay PATH` replays under (`~` expands).
+    static func replayRules(_ path: String) throws(ConfigError) -> VigilConfig {
+        let expanded = (path as NSString).expandingTildeInPath
+        guard FileManager.default.fileExists(atPath: expanded) else {
+            throw ConfigError.unreadable(path: path, reason: "no such file")
+        }
+        return try VigilConfig.load(path: expanded)
     }
 
     /// The agents view's aggregates: decisions by status, pending requests, memory metrics, the file sizes.

@@ -85,6 +85,17 @@ public final class RemoteDashboardSource: DashboardSource {
             return .agentsLoaded(try await agents())
         case .loadMetrics:
             return .metricsLoaded(try await metricsLines(), at: Date())
+        case .replayPolicies(let path):
+            // The rules are read here, checked here (a broken file is named before anything is sent) and replayed
+            // by the remote over its own store.
+            do {
+                _ = try LocalDashboardSource.replayRules(path)
+            } catch {
+                return .loadFailed(error.description)
+            }
+            let text = try String(contentsOfFile: (path as NSString).expandingTildeInPath, encoding: .utf8)
+            let report = try await mcp.callTool("operator_policies_replay", ["config_toml": .string(text)])
+            return .replayLoaded(ReplayView(path: path, report: report))
         case .loadActivity:
             return .activityLoaded(Activity(json: try await mcp.callTool("operator_activity", [:])), at: Date())
         case .loadMemory(let query):

@@ -90,36 +90,11 @@ struct PoliciesCommand: ParsableCommand {
                 if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 let seconds = Date().timeIntervalSince(started)
                 if json {
-                    print(Self.json(report, seconds: seconds).prettyText)
+                    print(report.json(seconds: seconds).prettyText)
                 } else {
                     print(Self.text(report, rules: newConfig, limit: limit))
                 }
             }
-        }
-
-        static func json(_ report: PolicyReplay.Report, seconds: Double) -> JSONValue {
-            [
-                "evaluations": .int(Int64(report.total)), "replayed": .int(Int64(report.replayed)),
-                "changed": .int(Int64(report.changes.count)), "not_replayable": .int(Int64(report.skipped.count)),
-                "changes": .array(report.changes.map { change in
-                    let e = change.evaluation
-                    return [
-                        "decision_id": .string(e.decisionID), "agent_id": .string(e.agentID), "intent": .string(e.intent),
-                        "policy_id": .string(e.policyID), "event_id": .string(e.eventID), "seq": .int(Int64(e.seq)),
-                        "timestamp": .string(e.timestamp), "before": .string(e.outcome.rawValue), "rule_before": .string(e.ruleID),
-                        "after": .string(change.after.outcome.rawValue), "rule_after": .string(change.after.ruleID),
-                        "message_after": .string(change.after.message),
-                    ]
-                }),
-                "per_policy": .object(report.tallies.mapValues { counts in .object(counts.mapValues { .int(Int64($0)) }) }),
-                "skipped": .array(report.skipped.map { skipped in
-                    [
-                        "decision_id": .string(skipped.evaluation.decisionID), "event_id": .string(skipped.evaluation.eventID),
-                        "policy_id": .string(skipped.evaluation.policyID), "reason": .string(skipped.reason),
-                    ]
-                }),
-                "seconds": .double((seconds * 1000).rounded() / 1000),
-            ]
         }
 
         static func text(_ report: PolicyReplay.Report, rules: String, limit: Int) -> String {

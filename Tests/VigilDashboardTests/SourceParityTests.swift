@@ -119,6 +119,24 @@ struct SourceParityTests {
                 #expect(other.1 == reference.1, "\(name): \(other.0) differs from \(reference.0)\n\(other.1)\nvs\n\(reference.1)")
             }
         }
+        // Policy what-if: the same rows from every source (the remote replays over its own store).
+        let rules = try TemporaryDirectory()
+        let rulesPath = rules.file("new.toml")
+        try DecisionFixture.configTOML.replacingOccurrences(of: #"op = "gt", value = 10 }"#, with: #"op = "gt", value = 20 }"#)
+            .write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        var replays: [(String, Action)] = []
+        for (label, source) in sources { replays.append((label, await source.execute(.replayPolicies(path: rulesPath), operatorName: "op_o"))) }
+        guard case .replayLoaded(let view) = replays[0].1 else { Issue.record("replay: \(replays[0].1)"); return }
+        #expect(view.rows.map(\.id) == [ids["pending"]!] && view.rows.first?.title == "requires_exception → allow (rule default)", "\(view)")
+        for other in replays.dropFirst() { #expect(other.1 == replays[0].1, "replay: \(other.0) differs") }
+        let broken = rules.file("broken.toml")
+        try "[[policies]]\npolicy_id = 7\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        for (label, source) in sources {
+            let answer = await source.execute(.replayPolicies(path: broken), operatorName: "op_o")
+            guard case .loadFailed(let reason) = answer else { Issue.record("\(label): \(answer)"); continue }
+            #expect(reason.contains("policies[0].policy_id"), "\(label): \(reason)")
+        }
+
         // Reveal, last (it writes): every source shows the same payload and writes its own audit entry.
         var revealedLines: [[String]] = []
         for (label, source) in sources {

@@ -363,3 +363,37 @@ struct RevealTests {
         #expect(off.dialog == nil && off.message?.text.contains("dashboard.allow_reveal = false") == true)
     }
 }
+
+@Suite("Reducer: policy what-if in the dashboard")
+struct ReplayScreenTests {
+    @Test(":replay PATH asks for the replay; its rows take the Decisions list until Esc; live loads wait; Enter opens a decision")
+    func replay() {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .decisionsLoaded([decision(1), decision(2)], appended: false, hasMore: false))
+        _ = reduce(&state, .key(.char(":")))
+        for c in "replay ~/new rules.toml" { _ = reduce(&state, .key(.char(c))) }
+        #expect(reduce(&state, .key(.enter)) == [.replayPolicies(path: "~/new rules.toml")])
+        let report: JSONValue = [
+            "replayed": 12, "not_replayable": 1,
+            "changes": [
+                ["decision_id": "TMEM_9", "agent_id": "agent_a", "intent": "billing.discount.grant", "before": "requires_exception",
+                 "after": "allow", "rule_after": "default", "policy_id": "discount_cap_v1", "timestamp": .string(Timestamp.format(t0))],
+                ["decision_id": "TMEM_9", "agent_id": "agent_a", "intent": "billing.discount.grant", "before": "deny", "after": "allow",
+                 "rule_after": "default", "policy_id": "discount_cap_v1", "timestamp": .string(Timestamp.format(t0))],
+            ],
+        ]
+        let view = ReplayView(path: "~/new rules.toml", report: report)
+        #expect(view.rows.count == 1 && view.rows[0].title == "requires_exception → allow (rule default) +1 more")
+        #expect(reduce(&state, .replayLoaded(view)) == [.loadDecisionDetail("TMEM_9")])
+        #expect(state.screen == .decisions && state.decisions.rows.map(\.id) == ["TMEM_9"])
+        state.size = Size(columns: 200, rows: 40)
+        #expect(render(state).text.contains("Replay under ~/new rules.toml · 1 would change of 12 replayed · 1 not replayable"))
+        #expect(render(state).text.contains("requires_exception → allow (rule default)"))
+        state.size = Size(columns: 120, rows: 40)
+        _ = reduce(&state, .decisionsLoaded([decision(3)], appended: false, hasMore: false))
+        #expect(state.decisions.rows.map(\.id) == ["TMEM_9"], "live loads wait while the replay is shown")
+        #expect(!refresh(state, ordered: true).contains { if case .loadDecisions = $0 { true } else { false } })
+        let back = reduce(&state, .key(.esc))
+        #expect(state.replay == nil && back.contains(.loadDecisions(after: nil, filter: nil)))
+    }
+}

@@ -223,6 +223,27 @@ struct SnapshotTests {
         assertSnapshot("reveal-payload-160x48", snapshotText(render(state), theme: try theme("default")))
     }
 
+    @Test("the policy what-if screen at 80×24 and 160×48")
+    func replay() throws {
+        let report: JSONValue = [
+            "replayed": 412, "not_replayable": 3,
+            "changes": [
+                ["decision_id": "TMEM_01KDISCOUNTACME00000000", "agent_id": "agent_ops-bot", "intent": "billing.discount.grant",
+                 "before": "requires_exception", "after": "allow", "rule_after": "default", "policy_id": "discount_cap_v1",
+                 "timestamp": .string(Fixture.time(600))],
+                ["decision_id": "TMEM_01KDISCOUNTGLOBEX0000000", "agent_id": "agent_翻訳", "intent": "billing.discount.grant",
+                 "before": "allow", "after": "deny", "rule_after": "too_high", "policy_id": "discount_cap_v1",
+                 "timestamp": .string(Fixture.time(7200))],
+            ],
+        ]
+        for size in Self.sizes {
+            var state = Fixture.state(.decisions, size: size)
+            _ = reduce(&state, .replayLoaded(ReplayView(path: "new.toml", report: report)))
+            state.message = nil
+            assertSnapshot("replay-\(size.columns)x\(size.rows)", snapshotText(render(state), theme: try theme("default")))
+        }
+    }
+
     @Test("rows with CJK and emoji stay aligned: every line of every screen is exactly the terminal's width")
     func widths() {
         for screen in Screen.allCases {

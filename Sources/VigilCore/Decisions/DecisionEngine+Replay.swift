@@ -13,6 +13,13 @@ extension DecisionEngine {
     public func replayPolicies(
         _ rules: VigilConfig, since: String? = nil, policyID: String? = nil, progress: (Int) -> Void = { _ in }
     ) throws -> PolicyReplay.Report {
+        try Self.replayPolicies(in: store, rules, since: since, policyID: policyID, progress: progress)
+    }
+
+    /// ``replayPolicies(_:since:policyID:progress:)`` on any store, without an engine (a read-only dashboard has none).
+    package static func replayPolicies(
+        in store: any Store, _ rules: VigilConfig, since: String? = nil, policyID: String? = nil, progress: (Int) -> Void = { _ in }
+    ) throws -> PolicyReplay.Report {
         let replay = PolicyReplay(policies: rules.policies)
         var report = PolicyReplay.Report()
         var after: EventPosition?
@@ -69,6 +76,23 @@ extension DecisionEngine {
             }
             return false
         }
+    }
+
+    /// `operator_policies_replay` (vigil's extension, for the remote dashboard's `:replay`): the replay under the
+    /// policies of `config_toml` (a whole configuration file's text), from `since` on, of `policy_id` when given.
+    public func replayPolicies(_ arguments: JSONObject) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["config_toml"])
+        let text = try a.requiredString("config_toml", maxLength: 1_048_576)
+        let since = try a.string("since", maxLength: 64)
+        let policyID = try a.string("policy_id", maxLength: 128)
+        let rules: VigilConfig
+        do {
+            rules = try VigilConfig(toml: text, path: "the replay configuration")
+        } catch {
+            throw DecisionError.invalidArgument(error.description)
+        }
+        return try replayPolicies(rules, since: since, policyID: policyID).json().objectValue ?? [:]
     }
 
     /// A stored `evaluate` event as replay sees it; `nil` for a body that is not one.

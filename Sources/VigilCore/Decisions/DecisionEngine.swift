@@ -25,6 +25,7 @@ public final class DecisionEngine: Sendable {
     public static let operatorTools = [
         "operator_decisions_list", "operator_approvals_list", "operator_approval_resolve", "operator_agents_list",
         "operator_decision_memories", "operator_memories_list", "operator_memory_reveal", "operator_activity",
+        "operator_policies_replay",
     ]
     /// Agent tools an operator key may also call.
     public static let sharedReadTools = ["decision_get", "decision_trace", "decision_receipt"]
@@ -102,6 +103,7 @@ public final class DecisionEngine: Sendable {
         case "operator_memories_list": return try listMemories(arguments)
         case "operator_memory_reveal": return try revealMemory(arguments, operatorID: operatorID)
         case "operator_activity": return try activity()
+        case "operator_policies_replay": return try replayPolicies(arguments)
         default: return try resolveApproval(arguments, operatorID: operatorID, fromKey: true)
         }
     }

@@ -93,3 +93,32 @@ public struct PolicyReplay: Sendable {
         if after.outcome != evaluation.outcome { report.changes.append(Change(evaluation: evaluation, after: after)) }
     }
 }
+
+extension PolicyReplay.Report {
+    /// The report as `vigil policies replay --json` and `operator_policies_replay` give it.
+    public func json(seconds: Double? = nil) -> JSONValue {
+        var out: JSONObject = [
+            "evaluations": .int(Int64(total)), "replayed": .int(Int64(replayed)),
+            "changed": .int(Int64(changes.count)), "not_replayable": .int(Int64(skipped.count)),
+            "changes": .array(changes.map { change in
+                let e = change.evaluation
+                return [
+                    "decision_id": .string(e.decisionID), "agent_id": .string(e.agentID), "intent": .string(e.intent),
+                    "policy_id": .string(e.policyID), "event_id": .string(e.eventID), "seq": .int(Int64(e.seq)),
+                    "timestamp": .string(e.timestamp), "before": .string(e.outcome.rawValue), "rule_before": .string(e.ruleID),
+                    "after": .string(change.after.outcome.rawValue), "rule_after": .string(change.after.ruleID),
+                    "message_after": .string(change.after.message),
+                ]
+            }),
+            "per_policy": .object(tallies.mapValues { counts in .object(counts.mapValues { .int(Int64($0)) }) }),
+            "skipped": .array(skipped.map { skipped in
+                [
+                    "decision_id": .string(skipped.evaluation.decisionID), "event_id": .string(skipped.evaluation.eventID),
+                    "policy_id": .string(skipped.evaluation.policyID), "reason": .string(skipped.reason),
+                ]
+            }),
+        ]
+        if let seconds { out["seconds"] = .double((seconds * 1000).rounded() / 1000) }
+        return .object(out)
+    }
+}

@@ -94,6 +94,9 @@ enum ToolSchemas {
         tool("operator_memory_reveal", "Show a HIGH or HYPER memory's payload in full; who, when and why go to its audit log first.", [
             "memory_id": string(), "rationale": string(),
         ], required: ["memory_id", "rationale"]),
+        tool("operator_policies_replay", "Policy what-if: replay stored evaluations under another configuration's policies; nothing is written.", [
+            "config_toml": string("The whole configuration file's text."), "since": string("RFC 3339 time."), "policy_id": string(),
+        ], required: ["config_toml"]),
         tool("operator_activity", "Decisions per minute and requests waiting over the last hour; each agent's approval wait (p50/p95).", [:], required: []),
     ]
 

@@ -277,6 +277,8 @@ func statusWord(_ status: String) -> String { status == "needs_approval" ? "pend
 func emptyMessage(_ state: AppState) -> String {
     let filtered = state.filters[state.screen] != nil
     switch state.screen {
+    case .decisions where state.replay != nil:
+        return "No decision would change under \(state.replay!.path). Esc goes back to the live decisions."
     case .decisions:
         return filtered ? "No decisions match \(state.filters[.decisions]!). / then Enter on an empty filter clears it."
             : "No decisions yet. Decisions from agents appear here as they happen."
@@ -296,7 +298,12 @@ func emptyMessage(_ state: AppState) -> String {
 
 func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, width: Int, height: Int, focused: Bool) {
     var title = state.screen.title
-    if state.screen == .decisions, state.decisions.newCount > 0 { title += " · +\(state.decisions.newCount) new ↑" }
+    if state.screen == .decisions, let replay = state.replay {
+        title = "Replay under \(replay.path) · \(replay.rows.count) would change of \(replay.replayed) replayed"
+            + (replay.skipped > 0 ? " · \(replay.skipped) not replayable" : "") + " · Esc leaves"
+    } else if state.screen == .decisions, state.decisions.newCount > 0 {
+        title += " · +\(state.decisions.newCount) new ↑"
+    }
     if state.screen == .pending {
         if !state.marked.isEmpty { title += " · \(state.marked.count) marked" }
         let snoozed = state.snoozed.filter { id, until in until > state.now && state.queue.contains { $0.id == id } }.count
@@ -322,6 +329,16 @@ func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, 
         return
     }
     switch state.screen {
+    case .decisions where state.replay != nil:
+        let list = state.decisions
+        drawTable(
+            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
+            columns: [Column(title: "AGE", width: 4, rightAligned: true), Column(title: "BEFORE → AFTER (the new rules)", width: 0),
+                      Column(title: "AGENT", width: 14), Column(title: "POLICY", width: 16)],
+            rows: list.rows.map { d in
+                [(relative(d.createdAt, state.now), .timelineTime), (d.title ?? "", ThemeRole.status(d.status == "allow" ? "approved" : (d.status == "deny" ? "rejected" : "needs_approval"))),
+                 (d.agentID, .textNormal), (d.policy ?? "", .policyException)]
+            }, selected: list.selectedIndex, top: list.top, focused: focused)
     case .decisions:
         let list = state.decisions
         drawTable(

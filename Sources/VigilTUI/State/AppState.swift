@@ -54,6 +54,44 @@ public struct MemoryDetail: Sendable, Equatable {
     }
 }
 
+/// A policy what-if (`:replay PATH`) shown in the Decisions list: one row per decision whose outcome would change.
+public struct ReplayView: Sendable, Equatable {
+    public var path: String
+    public var replayed: Int
+    public var skipped: Int
+    public var rows: [DecisionRow]
+
+    public init(path: String, replayed: Int, skipped: Int, rows: [DecisionRow]) {
+        (self.path, self.replayed, self.skipped, self.rows) = (path, replayed, skipped, rows)
+    }
+
+    /// From a replay report's JSON (`PolicyReplay.Report.json`, `operator_policies_replay`): a decision with several
+    /// changed evaluations is one row naming the first and counting the rest.
+    public init(path: String, report: JSONValue) {
+        var rows: [DecisionRow] = []
+        var extra: [String: Int] = [:]
+        for change in report["changes"]?.arrayValue ?? [] {
+            let id = change["decision_id"]?.stringValue ?? ""
+            if rows.contains(where: { $0.id == id }) {
+                extra[id, default: 0] += 1
+                continue
+            }
+            let before = change["before"]?.stringValue ?? ""
+            let after = change["after"]?.stringValue ?? ""
+            rows.append(DecisionRow(
+                id: id, agentID: change["agent_id"]?.stringValue ?? "", intent: change["intent"]?.stringValue ?? "", status: after,
+                mode: before, createdAt: change["timestamp"]?.stringValue ?? "",
+                title: "\(before) → \(after) (rule \(change["rule_after"]?.stringValue ?? ""))", policy: change["policy_id"]?.stringValue))
+        }
+        for index in rows.indices {
+            if let more = extra[rows[index].id] { rows[index].title = (rows[index].title ?? "") + " +\(more) more" }
+        }
+        self.init(
+            path: path, replayed: Int(report["replayed"]?.integerValue ?? 0), skipped: Int(report["not_replayable"]?.integerValue ?? 0),
+            rows: rows)
+    }
+}
+
 /// A memory payload an operator revealed, as display lines.
 public struct RevealedPayload: Sendable, Equatable {
     public var id: String
@@ -206,6 +244,8 @@ public struct AppState: Sendable, Equatable {
     public var memory = ListState<MemoryRow>()
     public var agents = ListState<AgentRow>()
     public var detail: Detail?
+    /// A policy what-if shown in the Decisions list instead of the live decisions, until Esc.
+    public var replay: ReplayView?
     /// A payload revealed (`v`) for the record on screen: shown instead of the mask until the cursor moves on.
     public var revealed: RevealedPayload?
     /// Memory ids followed through relations, for Esc to come back.

@@ -25,6 +25,8 @@ public enum Action: Sendable, Equatable {
     case bulkFinished([BulkResult])
     /// A reveal was written to the record's audit log: its payload, whole.
     case revealed(RevealedPayload)
+    /// A policy what-if finished.
+    case replayLoaded(ReplayView)
     case quitRequested
 }
 
@@ -46,6 +48,8 @@ public enum Effect: Sendable, Equatable {
     case memoryAction(kind: DialogKind, id: String, rationale: String)
     /// Write the reveal to the record's audit log, then answer with its payload (`revealed`) or a refusal.
     case revealMemory(id: String, rationale: String)
+    /// Replay stored evaluations under the policies of the configuration file at `path` (read here, sent to a remote).
+    case replayPolicies(path: String)
     case bell
     case quit
 }
@@ -153,6 +157,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.pollError = reason
         return []
     case .decisionsLoaded(let rows, let appended, let hasMore):
+        if state.replay != nil { return [] }
         if state.paused, !appended {
             state.decisions.newCount = max(0, rows.firstIndex { $0.id == state.decisions.rows.first?.id } ?? 0)
             return []
@@ -230,6 +235,20 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return refresh(state, ordered: false)
     case .bulkFinished(let results):
         return bulkFinished(&state, results)
+    case .replayLoaded(let view):
+        state.replay = view
+        state.screen = .decisions
+        state.detailFocused = false
+        state.detailPushed = false
+        state.detail = nil
+        state.decisions.selectedID = nil
+        state.decisions.top = 0
+        apply(&state.decisions, view.rows, appended: false, height: state.listHeight)
+        state.decisions.hasMore = false
+        state.message = StatusMessage(
+            text: "\(view.rows.count) decision\(view.rows.count == 1 ? "" : "s") would change under \(view.path); Enter opens one, Esc leaves",
+            severity: .info, until: state.now + 8)
+        return detailEffects(state)
     case .revealed(let payload):
         if state.dialog?.targetID == payload.id { state.dialog = nil }
         state.revealed = payload
@@ -277,6 +296,7 @@ func refresh(_ state: AppState, ordered: Bool) -> [Effect] {
     if ordered || state.activityAt.map({ state.now.timeIntervalSince($0) >= 10 }) ?? true { effects.append(.loadActivity) }
     guard !state.paused else { return effects }
     switch state.screen {
+    case .decisions where state.replay != nil: break
     case .decisions: effects.append(.loadDecisions(after: nil, filter: state.filters[.decisions]))
     case .pending: effects.append(.loadApprovals)
     case .memory:
@@ -367,6 +387,12 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
             state.detailFocused = false
             return []
         }
+        if state.replay != nil, state.screen == .decisions {
+            state.replay = nil
+            state.decisions.selectedID = nil
+            state.detail = nil
+            return refresh(state, ordered: true)
+        }
         return []
     case .open:
         if state.size.columns < 80 { state.detailPushed = true }
@@ -443,6 +469,10 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
 }
 
 func switchTo(_ state: inout AppState, _ screen: Screen) -> [Effect] {
+    if state.replay != nil {
+        state.replay = nil
+        state.decisions.selectedID = nil
+    }
     state.screen = screen
     state.revealed = nil
     state.detailFocused = false
@@ -672,6 +702,10 @@ func paletteCommand(_ state: inout AppState, _ command: String) -> [Effect] {
     case "agent" where words.count == 2:
         state.filters[.decisions] = "agent:\(words[1])"
         return switchTo(&state, .decisions)
+    case "replay" where words.count >= 2:
+        let path = words.dropFirst().joined(separator: " ")
+        state.message = StatusMessage(text: "replaying stored evaluations under \(path)…", severity: .info, until: state.now + 30)
+        return [.replayPolicies(path: path)]
     case "pause":
         state.paused = true
         return []
@@ -684,7 +718,7 @@ func paletteCommand(_ state: inout AppState, _ command: String) -> [Effect] {
     case "": return []
     default:
         state.message = StatusMessage(
-            text: "error: unknown command :\(command) (try decisions, pending, memory, agents, agent ID, pause, help, q)",
+            text: "error: unknown command :\(command) (try decisions, pending, memory, agents, agent ID, replay PATH, pause, help, q)",
             severity: .error, until: state.now + 6)
         return []
     }
