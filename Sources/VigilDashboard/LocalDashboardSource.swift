@@ -177,13 +177,7 @@ public struct LocalDashboardSource: DashboardSource {
         try reader.memoryBrowser(
             text: query.text, types: query.types, maxSensitivity: query.maxSensitivity, minSalience: query.minSalience,
             limit: limit, now: engine.currentTime
-        ).map(memoryRow)
-    }
-
-    static func memoryRow(_ row: MemoryBrowserRow) -> MemoryRow {
-        MemoryRow(
-            id: row.id, type: row.type, salience: row.salience, sensitivity: row.sensitivity, state: row.status,
-            summary: row.summary)
+        )
     }
 
     /// One provenance source as the memory detail lists it.
@@ -213,7 +207,7 @@ public struct LocalDashboardSource: DashboardSource {
         }
         let payload = Self.payloadLines(record.payload, sensitivity: record.sensitivity.rawValue)
         return MemoryDetail(
-            row: Self.memoryRow(MemoryBrowserRow(record, salience: engine.currentSalience(of: record))), confidence: record.confidence, scope: record.scope, tags: record.tags,
+            row: MemoryBrowserRow(record, salience: engine.currentSalience(of: record)), confidence: record.confidence, scope: record.scope, tags: record.tags,
             createdAt: MemoryTime.format(record.createdAt),
             provenance: record.provenance.sources.map { Self.provenanceLine(kind: $0.kind, ref: $0.ref, createdBy: $0.createdBy) },
             payload: payload, relations: relations,

@@ -104,7 +104,7 @@ public final class RemoteDashboardSource: DashboardSource {
                 "text": .string(query.text), "types": JSONValue(query.types), "max_sensitivity": .string(query.maxSensitivity),
                 "min_salience": .double(query.minSalience), "limit": 100,
             ])
-            return .memoryLoaded((page["memories"]?.arrayValue ?? []).map { LocalDashboardSource.memoryRow(MemoryBrowserRow(json: $0)) })
+            return .memoryLoaded((page["memories"]?.arrayValue ?? []).map(MemoryBrowserRow.init(json:)))
         case .loadDecisionDetail(let id):
             return .detailLoaded(try await decisionDetail(id))
         case .loadMemoryDetail(let id):
@@ -291,7 +291,7 @@ public final class RemoteDashboardSource: DashboardSource {
     static func memoryRow(_ r: WireRecord) -> MemoryRow {
         MemoryRow(
             id: r.id, type: r.type.rawValue, salience: r.salience, sensitivity: r.sensitivity.rawValue,
-            state: state(of: r), summary: MemoryBrowserRow.summary(of: r.payload?.objectValue ?? [:]))
+            status: state(of: r), summary: MemoryBrowserRow.summary(of: r.payload?.objectValue ?? [:]))
     }
 
     /// A record's state, as its wire record implies it (``MemoryStatus/implied(salience:audit:relationPredicates:revisionStatus:)``):

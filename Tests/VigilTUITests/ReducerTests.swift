@@ -254,7 +254,7 @@ struct FilterAndKeymapTests {
 struct RelationNavigationTests {
     func detail(_ id: String, relations: [MemoryDetail.Relation]) -> Detail {
         .memory(MemoryDetail(
-            row: MemoryRow(id: id, type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: id), confidence: 1,
+            row: MemoryRow(id: id, type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: id), confidence: 1,
             scope: "", tags: [], createdAt: "", provenance: [], payload: [], relations: relations, audit: [], decisions: []))
     }
 
@@ -262,7 +262,7 @@ struct RelationNavigationTests {
     func followAndBack() {
         var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "a")]))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "a")]))
         _ = reduce(&state, .detailLoaded(detail("m1", relations: [
             .init(predicate: "derived_from", targetID: "remote:x", inStore: false), .init(predicate: "supersedes", targetID: "m2", inStore: true),
         ])))
@@ -290,7 +290,7 @@ struct MemoryActionTests {
         var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly),
                              size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "a")]))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "a")]))
         return state
     }
 
@@ -323,8 +323,8 @@ struct RevealTests {
             options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly, allowReveal: allowReveal),
             size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        let row = MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: sensitivity, state: "active", summary: "vault holds")
-        _ = reduce(&state, .memoryLoaded([row, MemoryRow(id: "m2", type: "semantic", salience: 0.5, sensitivity: "low", state: "active", summary: "b")]))
+        let row = MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: sensitivity, status: "active", summary: "vault holds")
+        _ = reduce(&state, .memoryLoaded([row, MemoryRow(id: "m2", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "b")]))
         _ = reduce(&state, .detailLoaded(.memory(MemoryDetail(
             row: row, confidence: 1, scope: "", tags: [], createdAt: "", provenance: [], payload: ["•••••• high · masked"], relations: [],
             audit: [], decisions: []))))

@@ -82,11 +82,11 @@ enum Fixture {
         memories: [LinkedMemory(id: "mem_8f2c10", type: "semantic", role: "produced", summary: "prod deploy window is Tue–Thu 09–16 UTC")])
 
     static let memories = [
-        MemoryRow(id: "mem_8f2c10", type: "semantic", salience: 0.85, sensitivity: "high", state: "active", summary: "prod deploy window is Tue–Thu 09–16 UTC"),
-        MemoryRow(id: "mem_1a3b77", type: "episodic", salience: 0.55, sensitivity: "low", state: "active", summary: "canary rollback after 5xx spike"),
-        MemoryRow(id: "mem_44aa01", type: "semantic", salience: 0.19, sensitivity: "medium", state: "contested", summary: "payment key rotates every 90 days"),
-        MemoryRow(id: "mem_9c9c9c", type: "competence", salience: 1.4, sensitivity: "public", state: "active", summary: "how to roll back a deploy 🚀"),
-        MemoryRow(id: "mem_00dead", type: "working", salience: 0.02, sensitivity: "hyper", state: "retracted", summary: "thread t1: planning the 記憶 export"),
+        MemoryRow(id: "mem_8f2c10", type: "semantic", salience: 0.85, sensitivity: "high", status: "active", summary: "prod deploy window is Tue–Thu 09–16 UTC"),
+        MemoryRow(id: "mem_1a3b77", type: "episodic", salience: 0.55, sensitivity: "low", status: "active", summary: "canary rollback after 5xx spike"),
+        MemoryRow(id: "mem_44aa01", type: "semantic", salience: 0.19, sensitivity: "medium", status: "contested", summary: "payment key rotates every 90 days"),
+        MemoryRow(id: "mem_9c9c9c", type: "competence", salience: 1.4, sensitivity: "public", status: "active", summary: "how to roll back a deploy 🚀"),
+        MemoryRow(id: "mem_00dead", type: "working", salience: 0.02, sensitivity: "hyper", status: "retracted", summary: "thread t1: planning the 記憶 export"),
     ]
 
     static let memoryDetail = MemoryDetail(

@@ -193,7 +193,7 @@ public struct DashboardReader: Sendable {
 }
 
 /// One row of the memory browser.
-public struct MemoryBrowserRow: Sendable, Equatable {
+public struct MemoryBrowserRow: Sendable, Equatable, Identifiable {
     public var id: String
     public var type: String
     public var salience: Double

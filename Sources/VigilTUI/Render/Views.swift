@@ -372,7 +372,7 @@ func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, 
             rows: list.rows.map { m in
                 [(m.type, .textNormal), (salienceBar(m.salience) + String(format: " %.2f", m.salience), .salienceBar),
                  (badge(m.sensitivity), ThemeRole.sensitivity(m.sensitivity)), (m.summary, .textNormal),
-                 (m.state, m.state == "active" ? .revisionActive : (m.state == "contested" ? .revisionContested : .revisionRetracted))]
+                 (m.status, m.status == "active" ? .revisionActive : (m.status == "contested" ? .revisionContested : .revisionRetracted))]
             }, selected: list.selectedIndex, top: list.top, focused: focused)
     case .agents:
         let list = state.agents
@@ -464,7 +464,7 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
         }
     case .memory(let m):
         title = "Memory " + (state.trail.isEmpty ? DisplayWidth.middle(m.row.id, 20) : "› " + state.trail.map { DisplayWidth.middle($0, 12) }.joined(separator: " › "))
-        lines.append(("\(m.row.type) · \(badge(m.row.sensitivity)) · \(m.row.state) · salience \(String(format: "%.2f", m.row.salience)) · confidence \(String(format: "%.2f", m.confidence))", .textEmphasis))
+        lines.append(("\(m.row.type) · \(badge(m.row.sensitivity)) · \(m.row.status) · salience \(String(format: "%.2f", m.row.salience)) · confidence \(String(format: "%.2f", m.confidence))", .textEmphasis))
         lines.append(("id \(m.row.id) · scope \(m.scope.isEmpty ? "—" : m.scope)", .textDim))
         lines.append(("created \(Timestamp.local(m.createdAt, in: state.options.timeZone))", .textDim))
         if !m.tags.isEmpty { lines.append(("tags \(m.tags.joined(separator: ", "))", .textDim)) }

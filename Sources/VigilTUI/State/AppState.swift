@@ -14,19 +14,8 @@ public enum Screen: Int, CaseIterable, Sendable {
     }
 }
 
-/// One row of the memory browser.
-public struct MemoryRow: Sendable, Equatable, Identifiable {
-    public var id: String
-    public var type: String
-    public var salience: Double
-    public var sensitivity: String
-    public var state: String
-    public var summary: String
-
-    public init(id: String, type: String, salience: Double, sensitivity: String, state: String, summary: String) {
-        (self.id, self.type, self.salience, self.sensitivity, self.state, self.summary) = (id, type, salience, sensitivity, state, summary)
-    }
-}
+/// One row of the memory browser: the core's row, the same from every source.
+public typealias MemoryRow = MemoryBrowserRow
 
 /// The memory detail: the record's fields as display lines, its relations (navigable) and audit log.
 public struct MemoryDetail: Sendable, Equatable {
