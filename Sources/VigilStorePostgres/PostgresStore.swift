@@ -52,7 +52,7 @@ public final class PostgresStore: Store {
 
     /// Applies the migrations this vigil knows and the database lacks; refuses a database a newer vigil migrated.
     private static func migrate(_ connection: PostgresConnection, location: PostgresLocation) throws(StoreError) {
-        do {
+        try translatingFailures(location) {
             try connection.execute("SELECT pg_advisory_lock($1)", [PostgresMigrations.lockKey])
             defer { _ = try? connection.execute("SELECT pg_advisory_unlock($1)", [PostgresMigrations.lockKey]) }
             try connection.run("""
@@ -75,10 +75,17 @@ public final class PostgresStore: Store {
                     throw error
                 }
             }
+        }
+    }
+
+    /// Runs `body`, turning a PostgreSQL failure (or any other error) into the store's error.
+    static func translatingFailures<T>(_ location: PostgresLocation, _ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
         } catch let error as StoreError {
             throw error
         } catch let failure as PostgresFailure {
-            throw Self.storeError(failure, location: location)
+            throw storeError(failure, location: location)
         } catch {
             throw StoreError.postgres(sqlstate: "", message: "\(error)")
         }
@@ -96,10 +103,15 @@ public final class PostgresStore: Store {
     }
 
     package func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try readPostgres(body)
+    }
+
+    /// A read transaction with the concrete transaction, for what only this store answers (its size, a snapshot).
+    private func readPostgres<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", forWriting: false, body)
     }
 
-    private func transaction<T>(begin: String, forWriting: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+    private func transaction<T>(begin: String, forWriting: Bool, _ body: (PostgresTransaction) throws -> T) throws -> T {
         let location = postgresLocation
         defer { if forWriting { statistics.withLock { $0.transactions += 1; $0.jobs += 1 } } }
         var attempt = 0
@@ -138,15 +150,10 @@ public final class PostgresStore: Store {
     package var writeStatistics: (transactions: Int, jobs: Int) { statistics.withLock { $0 } }
 
     package func appliedMigrations() throws(StoreError) -> [String] {
-        let location = postgresLocation
-        do {
-            return try pool.withConnection { connection in
+        try Self.translatingFailures(postgresLocation) {
+            try pool.withConnection { connection in
                 try connection.query("SELECT identifier FROM vigil_migrations ORDER BY identifier").map { $0.string(0) }
             }
-        } catch let failure as PostgresFailure {
-            throw Self.storeError(failure, location: location)
-        } catch {
-            throw error as? StoreError ?? .postgres(sqlstate: "", message: "\(error)")
         }
     }
 
@@ -155,12 +162,12 @@ public final class PostgresStore: Store {
     }
 
     package func usage() -> StoreUsage {
-        let bytes = (try? read { tx in try (tx as! PostgresTransaction).databaseSize() }) ?? 0
+        let bytes = (try? readPostgres { tx in try tx.databaseSize() }) ?? 0
         return StoreUsage(name: postgresLocation.database + " on " + postgresLocation.host, bytes: bytes, logBytes: nil)
     }
 
     package func snapshot() throws -> String {
-        try read { tx in try (tx as! PostgresTransaction).snapshot() }
+        try readPostgres { tx in try tx.snapshot() }
     }
 }
 
