@@ -5,6 +5,9 @@
 #   swift test
 #   scripts/test-postgres.sh stop              # stops the cluster and removes its folder
 #
+# `pause DIR` stops the server and keeps its data; `resume DIR` starts it again on the same port (the tests that
+# take the database away from a running vigil serve use them on a cluster of their own).
+#
 # The cluster runs as the `postgres` user when this runs as root (initdb refuses root) and keeps its data in a
 # temporary folder. TCP connections need a password (scram-sha-256), as on a real server: the URL carries the one of
 # the `vigil` role it creates, so tests can also try a wrong one. No Docker.
@@ -50,8 +53,14 @@ stop)
         rm -rf "$dir"
     fi
     ;;
+pause)
+    as_owner "$bin/pg_ctl" -D "$2/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    as_owner "$bin/pg_ctl" -D "$2/data" -l "$2/server.log" -w start >/dev/null
+    ;;
 *)
-    echo "usage: $0 start | stop [DIR]" >&2
+    echo "usage: $0 start | stop [DIR] | pause DIR | resume DIR" >&2
     exit 2
     ;;
 esac

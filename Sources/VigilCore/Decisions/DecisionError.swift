@@ -36,6 +36,8 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
     case rateLimited
     /// The store failed; the reference is also logged.
     case internalFailure(reference: String)
+    /// The store cannot be reached (a PostgreSQL server that is down): nothing was done; HTTP 503 with `Retry-After`.
+    case storeUnavailable(String)
 
     /// The JSON-RPC error code.
     public var code: Int {
@@ -52,6 +54,7 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unauthorized: return 401
         case .rateLimited: return 429
+        case .storeUnavailable: return 503
         case .operatorRoleRequired, .operatorCannotCallAgentTools, .overrideNotAllowed: return 403
         default: return 200
         }
@@ -96,6 +99,7 @@ public enum DecisionError: Error, Equatable, Sendable, CustomStringConvertible {
         case .toolNotFound(let name): return "Tool '\(name)' not found"
         case .rateLimited: return "Rate limit exceeded"
         case .internalFailure(let reference): return "Internal error (ref \(reference))"
+        case .storeUnavailable(let detail): return "Store unavailable: \(detail)"
         }
     }
 

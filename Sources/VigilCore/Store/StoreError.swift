@@ -22,6 +22,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Any other PostgreSQL failure, with its SQLSTATE for the log.
     case postgres(sqlstate: String, message: String)
 
+    /// The database is away (not reachable, the connection broke): the call did nothing and can be retried once
+    /// it is back.
+    public var isUnavailable: Bool {
+        switch self {
+        case .unreachable, .connectionLost: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason):

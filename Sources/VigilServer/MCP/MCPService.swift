@@ -195,6 +195,7 @@ public final class MCPService: Sendable {
         case .failure(let error):
             var outcome = Outcome(reply: errorObject(id: echo, code: error.code, data: error.data), status: error.httpStatus)
             if error == .rateLimited { outcome.retryAfter = 1 }
+            if case .storeUnavailable = error { outcome.retryAfter = 1 }
             return outcome
         }
     }
@@ -216,6 +217,9 @@ public final class MCPService: Sendable {
             return .success(["content": [["type": "text", "text": .string(value.canonicalText)]], "structuredContent": value])
         } catch let error as DecisionError {
             return .failure(error)
+        } catch let error as StoreError where error.isUnavailable {
+            // The database is away (restarting, unreachable): the call did nothing and may be retried.
+            return .failure(.storeUnavailable(error.description))
         } catch {
             let reference = Identifiers.uuid()
             logger.error("tool call failed", metadata: ["tool": "\(name)", "ref": "\(reference)", "error": "\(error)"])
@@ -252,7 +256,7 @@ public final class MCPService: Sendable {
 
     /// 503 with the JSON-RPC internal error: the store is down, the call did nothing, the agent may retry.
     private func storeUnavailable(_ error: StoreError) -> MCPHTTPResponse {
-        var response = rpcError(503, id: .null, code: -32603, data: "Store unavailable: \(error.description)")
+        var response = rpcError(503, id: .null, code: -32603, data: DecisionError.storeUnavailable(error.description).data)
         response.headers.append(("Retry-After", "1"))
         return response
     }
