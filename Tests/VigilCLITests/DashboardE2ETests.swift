@@ -148,6 +148,46 @@ struct DashboardE2ETests {
         #expect(await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil } != nil)
     }
 
+    @Test(":replay PATH lists the decisions new rules would decide otherwise; a broken file is named; Esc goes back")
+    func replay() async throws {
+        let f = try DecisionFixture(now: Date())
+        let config = f.directory.file("config.toml")
+        try DecisionFixture.configTOML.write(toFile: config, atomically: true, encoding: .utf8)
+        for pct in [5, 15] {
+            let id = try f.open(intent: "billing.discount.grant\(pct)")
+            try f.call("decision_evaluate", ["decision_id": .string(id), "policy_id": "discount_cap_v1", "inputs": ["record": ["discount_pct": .int(Int64(pct))]]])
+        }
+        let home = try Home()
+        let rules = home.directory.file("new.toml")
+        try DecisionFixture.configTOML.replacingOccurrences(of: #"op = "gt", value = 10 }"#, with: #"op = "gt", value = 20 }"#)
+            .write(toFile: rules, atomically: true, encoding: .utf8)
+        let broken = home.directory.file("broken.toml")
+        try "[[policies]]\npolicy_id = 7\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let tmux = try TmuxSession(
+            [VigilProcess.binary, "--db", f.databasePath, "--config", config, "--operator", "alice", "--no-serve"],
+            environment: home.environment.merging(["COLUMNS": "160"]) { $1 })
+        try tmux.resize(columns: 160, rows: 40)
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("AGE  STATUS") && $0.contains("billing.discount.gran") } != nil, "\(tmux.lastScreen)")
+        try tmux.send(":")
+        try tmux.type("replay \(broken)")
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("policies[0].policy_id"), "\(tmux.lastScreen)")
+        try tmux.send(":")
+        try tmux.type("replay \(rules)")
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("1 would change of 2 replayed"), "\(tmux.lastScreen)")
+        #expect(tmux.lastScreen.contains("requires_exception → allow"), "\(tmux.lastScreen)")
+        #expect(!tmux.lastScreen.contains("billing.discount.grant5 "), "\(tmux.lastScreen)")
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("billing.discount.grant15 · "), "the decision opens: \(tmux.lastScreen)")
+        try tmux.send("Escape")
+        try tmux.send("Escape")
+        #expect(await tmux.waitFor(timeout: 15) { !$0.contains("Replay: ") && $0.contains("━ Decisions ━") && $0.contains("AGE  STATUS") } != nil,
+                "\(tmux.lastScreen)")
+        try tmux.send("q")
+        #expect(await tmux.waitFor(timeout: 10) { _ in tmux.exitStatus() != nil } != nil)
+    }
+
     @Test("too small shows the sizes, growing back restores the layout; read-only refuses a; q exits 0")
     func resizeAndReadOnly() async throws {
         let home = try Home()

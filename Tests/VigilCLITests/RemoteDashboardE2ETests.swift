@@ -78,7 +78,7 @@ struct RemoteDashboardE2ETests {
         #expect(await tmux.waitFor(timeout: 15) { $0.contains("remote memories show up") } != nil, "\(tmux.lastScreen)")
         // Agents lists every principal on the remote, the operator without decisions too.
         try tmux.send("4")
-        #expect(await tmux.waitFor(timeout: 15) { screen in
+        #expect(await tmux.waitFor(timeout: 30) { screen in
             screen.contains("KIND") && screen.split(separator: "\n").contains { $0.contains("ops") && $0.contains("operator") }
                 && screen.split(separator: "\n").contains { $0.contains("agent_shop") && $0.contains(" agent ") }
         } != nil, "\(tmux.lastScreen)")

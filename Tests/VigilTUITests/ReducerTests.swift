@@ -387,7 +387,7 @@ struct ReplayScreenTests {
         #expect(reduce(&state, .replayLoaded(view)) == [.loadDecisionDetail("TMEM_9")])
         #expect(state.screen == .decisions && state.decisions.rows.map(\.id) == ["TMEM_9"])
         state.size = Size(columns: 200, rows: 40)
-        #expect(render(state).text.contains("Replay under ~/new rules.toml · 1 would change of 12 replayed · 1 not replayable"))
+        #expect(render(state).text.contains("Replay: 1 would change of 12 replayed · 1 not replayable · under new rules.toml"))
         #expect(render(state).text.contains("requires_exception → allow (rule default)"))
         state.size = Size(columns: 120, rows: 40)
         _ = reduce(&state, .decisionsLoaded([decision(3)], appended: false, hasMore: false))

@@ -299,8 +299,9 @@ func emptyMessage(_ state: AppState) -> String {
 func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, width: Int, height: Int, focused: Bool) {
     var title = state.screen.title
     if state.screen == .decisions, let replay = state.replay {
-        title = "Replay under \(replay.path) · \(replay.rows.count) would change of \(replay.replayed) replayed"
-            + (replay.skipped > 0 ? " · \(replay.skipped) not replayable" : "") + " · Esc leaves"
+        title = "Replay: \(replay.rows.count) would change of \(replay.replayed) replayed"
+            + (replay.skipped > 0 ? " · \(replay.skipped) not replayable" : "")
+            + " · under \((replay.path as NSString).lastPathComponent) · Esc leaves"
     } else if state.screen == .decisions, state.decisions.newCount > 0 {
         title += " · +\(state.decisions.newCount) new ↑"
     }
