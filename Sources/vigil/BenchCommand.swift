@@ -16,12 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReporting {
-                let report = try DecisionBench.run(decisions: decisions) { done in
-                    if !json { FileHandle.standardError.write(Data("\r  \(done)…".utf8)) }
-                }
-                if !json { FileHandle.standardError.write(Data("\r".utf8)) }
-                print(json ? report.json.prettyText : report.text)
+            try runCountingBench(json: json, counting: "decisions run", text: \.text, json: \.json) { progress in
+                try DecisionBench.run(decisions: decisions, progress: progress)
             }
         }
     }
@@ -34,12 +30,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            try runReporting {
-                let report = try ReplayBench.run(evaluations: evaluations) { done in
-                    if !json { FileHandle.standardError.write(Data("\r  \(done) evaluations stored…".utf8)) }
-                }
-                if !json { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                print(json ? report.json.prettyText : report.text)
+            try runCountingBench(json: json, counting: "evaluations stored", text: \.text, json: \.json) { progress in
+                try ReplayBench.run(evaluations: evaluations, progress: progress)
             }
         }
     }
@@ -156,5 +148,20 @@ struct BenchCommand: AsyncParsableCommand {
                 print(json ? report.json.prettyText : report.text)
             }
         }
+    }
+}
+
+/// Runs a bench that reports how far it got as a count: the count on one rewritten stderr line (not with --json),
+/// the line cleared at the end, then the report as text or JSON.
+private func runCountingBench<Report>(
+    json: Bool, counting noun: String, text: (Report) -> String, json jsonValue: (Report) -> JSONValue,
+    _ body: ((Int) -> Void) throws -> Report
+) throws {
+    try runReporting {
+        let report = try body { done in
+            if !json { FileHandle.standardError.write(Data("\r  \(done) \(noun)…".utf8)) }
+        }
+        if !json { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        print(json ? jsonValue(report).prettyText : text(report))
     }
 }

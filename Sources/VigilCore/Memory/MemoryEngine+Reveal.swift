@@ -11,9 +11,8 @@ extension MemoryEngine {
     /// - Returns: the record, its payload whole.
     @discardableResult
     public func reveal(id: String, by a: RevisionActor) throws -> MemoryRecord {
+        try checkActor(a)
         try MemoryLimits.checkString(id, "id")
-        try MemoryLimits.checkString(a.actor, "actor")
-        try MemoryLimits.checkString(a.rationale, "rationale")
         guard !a.actor.isEmpty else { throw MemoryError.invalidArgument("actor is required") }
         guard !a.rationale.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw MemoryError.invalidArgument("a reveal needs a rationale: it is written to the audit log")

@@ -26,7 +26,7 @@ extension MemoryEngine {
         return record
     }
 
-    private func checkActor(_ a: RevisionActor) throws(MemoryError) {
+    func checkActor(_ a: RevisionActor) throws(MemoryError) {
         try MemoryLimits.checkString(a.actor, "actor")
         try MemoryLimits.checkString(a.rationale, "rationale")
     }
