@@ -100,6 +100,8 @@ final class PostgresConnection: @unchecked Sendable {
         var name: String?
         var sql: String
         var texts: [String?]
+        /// The transaction's `BEGIN` (``begin(_:)``): its answer means the transaction reached the server.
+        var isBegin = false
     }
 
     /// Statements not sent yet, in order.
@@ -213,7 +215,7 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Starts a transaction with `sql` (`BEGIN …`), sent together with the transaction's first statement.
     func begin(_ sql: String) {
-        queued = [Queued(name: nil, sql: sql, texts: [])]
+        queued = [Queued(name: nil, sql: sql, texts: [], isBegin: true)]
         transactionReachedServer = false
     }
 
@@ -226,7 +228,7 @@ final class PostgresConnection: @unchecked Sendable {
 
     /// Commits, sending what is queued with the `COMMIT` (nothing at all when the transaction never reached the server).
     func commit() throws(PostgresFailure) {
-        if !transactionReachedServer, queued.count == 1, queued[0].name == nil {
+        if !transactionReachedServer, queued.count == 1, queued[0].isBegin {
             queued.removeAll()  // only the BEGIN: nothing to commit
             return
         }
@@ -279,7 +281,7 @@ final class PostgresConnection: @unchecked Sendable {
                 PQclear(result)
                 continue
             }
-            if statement.name == nil, statement.sql.hasPrefix("BEGIN") { transactionReachedServer = true }
+            if statement.isBegin { transactionReachedServer = true }
             if index == batch.count - 1, last != nil { answer = PostgresRows(result) } else { PQclear(result) }
         }
         // The sync point ends the pipeline.
