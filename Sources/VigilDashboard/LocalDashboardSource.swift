@@ -39,7 +39,7 @@ public struct LocalDashboardSource: DashboardSource {
                 var filter = DecisionFilter()
                 if let filterText, case .success(let parsed) = DecisionFilter.parse(filterText) { filter = parsed }
                 let limit = 200
-                let rows = try reader.decisions(after: after, limit: limit, statuses: filter.statuses, agent: filter.agent, text: filter.text)
+                let rows = try reader.decisions(after: after, limit: limit, statuses: filter.statuses.map(\.rawValue), agent: filter.agent, text: filter.text)
                 return .decisionsLoaded(rows, appended: after != nil, hasMore: rows.count == limit)
             case .loadApprovals:
                 return .approvalsLoaded(try reader.pendingApprovals(limit: 500, now: now))
@@ -68,6 +68,9 @@ public struct LocalDashboardSource: DashboardSource {
             case .loadMemoryDetail(let id):
                 guard let record = try engines.memory.record(id) else { return .detailLoaded(.missing(id)) }
                 return .detailLoaded(.memory(try memoryDetail(record)))
+            case .loadMemoryHistory(let id):
+                guard let history = try engines.memory.history(of: id) else { return .loadFailed("no memory record has id \(id)") }
+                return .historyLoaded(history)
             case .resolveApproval(let id, let approve, let rationale):
                 guard let decisions = engines.decisions else {
                     return .actionFinished(targetID: id, refusal: "read-only mode: nothing was decided", message: "")
@@ -165,9 +168,9 @@ public struct LocalDashboardSource: DashboardSource {
 
     /// The notice a refused resolution shows, from the request's current state.
     static func refusal(_ error: DecisionError, id: String, reader: DashboardReader) -> String {
-        if let current = try? reader.approval(id), current.status != "pending" {
-            if current.status == "expired" { return "Expired at \(current.expiresAt). Nothing was decided." }
-            return "Already \(current.status) by someone else. Nothing was decided."
+        if let current = try? reader.approval(id), current.status != .pending {
+            if current.status == .expired { return "Expired at \(current.expiresAt). Nothing was decided." }
+            return "Already \(current.status.rawValue) by someone else. Nothing was decided."
         }
         return "error: \(error.data). Nothing was decided."
     }
@@ -175,7 +178,7 @@ public struct LocalDashboardSource: DashboardSource {
     /// The browser's page for `query`: newest first, filtered by salience after the index walk.
     public static func memoryRows(_ query: MemoryQuery, reader: DashboardReader, engine: MemoryEngine, limit: Int = 100) throws -> [MemoryRow] {
         try reader.memoryBrowser(
-            text: query.text, types: query.types, maxSensitivity: query.maxSensitivity, minSalience: query.minSalience,
+            text: query.text, types: query.types.map(\.rawValue), maxSensitivity: query.maxSensitivity.rawValue, minSalience: query.minSalience,
             limit: limit, now: engine.currentTime
         )
     }

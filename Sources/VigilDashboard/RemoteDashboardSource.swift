@@ -69,7 +69,7 @@ public final class RemoteDashboardSource: DashboardSource {
             let limit = 200
             let offset = after == nil ? 0 : nextOffset.withLock { $0 }
             var arguments: JSONObject = ["limit": .int(Int64(limit)), "offset": .int(Int64(offset))]
-            if !filter.statuses.isEmpty { arguments["status"] = JSONValue(filter.statuses.sorted()) }
+            if !filter.statuses.isEmpty { arguments["status"] = JSONValue(filter.statuses.map(\.rawValue).sorted()) }
             if let agent = filter.agent { arguments["agent"] = .string(agent) }
             if !filter.text.isEmpty { arguments["text"] = .string(filter.text) }
             let result = try await mcp.callTool("operator_decisions_list", arguments)
@@ -101,7 +101,7 @@ public final class RemoteDashboardSource: DashboardSource {
         case .loadMemory(let query):
             // The operator tool lists what the local browser lists; Membrane's Retrieve ranks live records only.
             let page = try await mcp.callTool("operator_memories_list", [
-                "text": .string(query.text), "types": JSONValue(query.types), "max_sensitivity": .string(query.maxSensitivity),
+                "text": .string(query.text), "types": JSONValue(query.types.map(\.rawValue)), "max_sensitivity": .string(query.maxSensitivity.rawValue),
                 "min_salience": .double(query.minSalience), "limit": 100,
             ])
             return .memoryLoaded((page["memories"]?.arrayValue ?? []).map(MemoryBrowserRow.init(json:)))
@@ -109,6 +109,17 @@ public final class RemoteDashboardSource: DashboardSource {
             return .detailLoaded(try await decisionDetail(id))
         case .loadMemoryDetail(let id):
             return .detailLoaded(try await memoryDetail(id))
+        case .loadMemoryHistory(let id):
+            do {
+                let result = try await mcp.callTool("operator_memory_history", ["memory_id": .string(id)])
+                guard let history = MemoryHistory(json: .object(result.objectValue ?? [:])) else {
+                    return .loadFailed("the server's operator_memory_history answer is not a history")
+                }
+                return .historyLoaded(history)
+            } catch {
+                if case .rpc(_, let message, let data, _) = error { return .loadFailed(data ?? message) }
+                throw error
+            }
         case .resolveApproval(let id, let approve, let rationale):
             var arguments: JSONObject = ["approval_id": .string(id), "resolution": .string(approve ? "approve" : "reject")]
             if let rationale { arguments["rationale"] = .string(rationale) }
@@ -272,7 +283,7 @@ public final class RemoteDashboardSource: DashboardSource {
     static func decisionRow(_ d: JSONValue) -> DecisionRow {
         DecisionRow(
             id: d["decision_id"]?.stringValue ?? "", agentID: d["agent_id"]?.stringValue ?? "", intent: d["intent"]?.stringValue ?? "",
-            status: d["status"]?.stringValue ?? "", mode: d["automation_mode"]?.stringValue ?? "",
+            status: DecisionStatus(rawValue: d["status"]?.stringValue ?? "") ?? .open, mode: d["automation_mode"]?.stringValue ?? "",
             createdAt: d["created_at"]?.stringValue ?? "", title: d["title"]?.stringValue,
             pendingApprovalID: d["pending_approval_id"]?.stringValue, policy: d["policy"]?.stringValue)
     }
@@ -282,7 +293,7 @@ public final class RemoteDashboardSource: DashboardSource {
             id: a["approval_id"]?.stringValue ?? "", decisionID: a["decision_id"]?.stringValue ?? "",
             agentID: a["agent_id"]?.stringValue ?? "", intent: a["intent"]?.stringValue ?? "",
             title: a["title"]?.stringValue ?? a["intent"]?.stringValue ?? "", message: a["message"]?.stringValue,
-            status: a["status"]?.stringValue ?? "pending", requestedAt: a["requested_at"]?.stringValue ?? "",
+            status: ApprovalStatus(rawValue: a["status"]?.stringValue ?? "") ?? .pending, requestedAt: a["requested_at"]?.stringValue ?? "",
             expiresAt: a["expires_at"]?.stringValue ?? "", requireRationale: a["require_rationale"]?.boolValue ?? false,
             routeID: a["approval_route_id"]?.stringValue, policy: a["policy_id"]?.stringValue,
             policyMessage: a["reason"]?.stringValue)
@@ -290,18 +301,18 @@ public final class RemoteDashboardSource: DashboardSource {
 
     static func memoryRow(_ r: WireRecord) -> MemoryRow {
         MemoryRow(
-            id: r.id, type: r.type.rawValue, salience: r.salience, sensitivity: r.sensitivity.rawValue,
-            status: state(of: r), summary: MemoryBrowserRow.summary(of: r.payload?.objectValue ?? [:]))
+            id: r.id, type: MemoryType(rawValue: r.type.rawValue) ?? .episodic, salience: r.salience,
+            sensitivity: Sensitivity(rawValue: r.sensitivity.rawValue) ?? .hyper, status: state(of: r), summary: MemoryBrowserRow.summary(of: r.payload?.objectValue ?? [:]))
     }
 
     /// A record's state, as its wire record implies it (``MemoryStatus/implied(salience:audit:relationPredicates:revisionStatus:)``):
     /// the same words the local sources show.
-    static func state(of r: WireRecord) -> String {
+    static func state(of r: WireRecord) -> MemoryStatus {
         MemoryStatus.implied(
             salience: r.salience, audit: r.auditLog.map { ($0.action, $0.rationale) },
             relationPredicates: r.relations.map(\.predicate),
             revisionStatus: r.type == .semantic ? r.payload?["revision"]?["status"]?.stringValue : nil
-        ).rawValue
+        )
     }
 
     /// A record's relations, each marked with whether its target is a record of the remote store.

@@ -81,6 +81,7 @@ struct PostgresRow {
     func optionalInt64(_ column: Int) -> Int64? { rows.int64(index, column) }
     func int(_ column: Int) -> Int { rows.int(index, column) ?? 0 }
     func double(_ column: Int) -> Double { rows.double(index, column) ?? 0 }
+    func optionalDouble(_ column: Int) -> Double? { rows.double(index, column) }
     func bool(_ column: Int) -> Bool { rows.bool(index, column) ?? false }
 }
 

@@ -13,6 +13,7 @@ enum PostgresMigrations {
     static let all: [(identifier: String, sql: String)] = [
         ("v1-decisions", v1Decisions),
         ("v2-memory", v2Memory),
+        ("v5-memory-audit-salience", "ALTER TABLE memory_audit ADD COLUMN salience DOUBLE PRECISION"),
     ]
 
     /// The advisory lock that serializes migrations when several servers start at once.

@@ -49,7 +49,8 @@ extension PostgresTransaction {
 
     private static func decisionRow(_ row: PostgresRow) -> DecisionRow {
         DecisionRow(
-            id: row.string(0), agentID: row.string(1), intent: row.string(2), status: row.string(3), mode: row.string(4),
+            id: row.string(0), agentID: row.string(1), intent: row.string(2), status: DecisionStatus(rawValue: row.string(3)) ?? .open,
+            mode: row.string(4),
             createdAt: row.string(5), title: row[6], pendingApprovalID: row[8] == "pending" ? row[7] : nil, policy: row[10])
     }
 
@@ -74,7 +75,7 @@ extension PostgresTransaction {
         let a = makeApproval(row)
         return ApprovalRow(
             id: a.approvalID, decisionID: a.decisionID, agentID: a.agentID, intent: a.intent, title: a.title,
-            message: a.message, status: a.status.rawValue, requestedAt: a.requestedAt, expiresAt: a.expiresAt,
+            message: a.message, status: a.status, requestedAt: a.requestedAt, expiresAt: a.expiresAt,
             requireRationale: a.requireRationale, routeID: a.approvalRouteID, policy: row[16], policyMessage: row[17])
     }
 

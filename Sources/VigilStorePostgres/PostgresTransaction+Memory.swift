@@ -35,6 +35,15 @@ extension PostgresTransaction {
         try query("SELECT 1 FROM memory_records WHERE id = $1", [id]).first { _ in true } ?? false
     }
 
+    func memoryRelations(targeting targetID: String, predicates: [String], limit: Int) throws -> [(recordID: String, predicate: String)] {
+        guard !predicates.isEmpty else { return [] }
+        let marks = predicates.indices.map { "$\($0 + 2)" }.joined(separator: ",")
+        return try query(
+            "SELECT record_id, predicate FROM memory_relations WHERE target_id = $1 AND predicate IN (\(marks)) ORDER BY created_at, record_id LIMIT \(limit)",
+            [targetID] + predicates
+        ).map { (recordID: $0.string(0), predicate: $0.string(1)) }
+    }
+
     func insertMemoryRecord(_ r: MemoryRecord) throws {
         let rowID = try query(
             """
@@ -79,8 +88,8 @@ extension PostgresTransaction {
     private func appendAudit(_ r: MemoryRecord, from start: Int) throws {
         for (i, entry) in r.auditLog.enumerated().dropFirst(start) {
             try execute(
-                "INSERT INTO memory_audit (record_id, ord, action, actor, timestamp, rationale) VALUES ($1, $2, $3, $4, $5, $6)",
-                [r.id, i, entry.action, entry.actor, entry.timestamp, entry.rationale])
+                "INSERT INTO memory_audit (record_id, ord, action, actor, timestamp, rationale, salience) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                [r.id, i, entry.action, entry.actor, entry.timestamp, entry.rationale, r.salienceStamp(for: entry)])
         }
     }
 
@@ -177,8 +186,10 @@ extension PostgresTransaction {
                 "SELECT predicate, target_id, weight, created_at FROM memory_relations WHERE record_id = $1 ORDER BY ord", [p.id]
             ).map { Relation(predicate: $0.string(0), targetID: $0.string(1), weight: $0.double(2), createdAt: $0.int64(3)) }
             let audit = try query(
-                "SELECT action, actor, timestamp, rationale FROM memory_audit WHERE record_id = $1 ORDER BY ord", [p.id]
-            ).map { AuditEntry(action: $0.string(0), actor: $0.string(1), timestamp: $0.int64(2), rationale: $0.string(3)) }
+                "SELECT action, actor, timestamp, rationale, salience FROM memory_audit WHERE record_id = $1 ORDER BY ord", [p.id]
+            ).map {
+                AuditEntry(action: $0.string(0), actor: $0.string(1), timestamp: $0.int64(2), rationale: $0.string(3), salience: $0.optionalDouble(4))
+            }
             let provenance = Provenance(storedJSON: StoredJSON.parse(p.provenance) ?? [:])
             return MemoryRecord(
                 id: p.id, type: MemoryType(rawValue: p.type) ?? .episodic,

@@ -9,6 +9,7 @@ enum Migrations {
         migrator.registerMigration("v2-memory", migrate: v2Memory)
         migrator.registerMigration("v3-decision-search-pieces", migrate: v3DecisionSearchPieces)
         migrator.registerMigration("v4-memory-search-rank", migrate: v4MemorySearchRank)
+        migrator.registerMigration("v5-memory-audit-salience", migrate: v5MemoryAuditSalience)
         return migrator
     }
 
@@ -268,5 +269,11 @@ enum Migrations {
     /// Found by the search parity test: PostgreSQL, which sorts by the weighted score, returned the right record.
     static func v4MemorySearchRank(_ db: Database) throws {
         try db.execute(sql: "INSERT INTO memory_search (memory_search, rank) VALUES ('rank', 'bm25(2.0, 1.0)')")
+    }
+
+    /// Each audit entry's salience right after it (NULL for entries written before this migration): the memory
+    /// history's salience curve.
+    static func v5MemoryAuditSalience(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE memory_audit ADD COLUMN salience REAL")
     }
 }

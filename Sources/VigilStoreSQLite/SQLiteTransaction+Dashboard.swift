@@ -50,7 +50,8 @@ extension SQLiteTransaction {
 
     private static func decisionRow(_ row: Row) -> DecisionRow {
         DecisionRow(
-            id: row["decision_id"], agentID: row["agent_id"], intent: row["intent"], status: row["status"],
+            id: row["decision_id"], agentID: row["agent_id"], intent: row["intent"],
+            status: DecisionStatus(rawValue: row["status"]) ?? .open,
             mode: row["automation_mode"], createdAt: row["created_at"], title: row["title"],
             pendingApprovalID: (row["approval_status"] as String?) == "pending" ? row["approval_id"] : nil,
             policy: row["policy"])
@@ -78,7 +79,8 @@ extension SQLiteTransaction {
     private static func approvalRow(_ row: Row) -> ApprovalRow {
         ApprovalRow(
             id: row["approval_id"], decisionID: row["decision_id"], agentID: row["agent_id"], intent: row["intent"],
-            title: row["title"], message: row["message"], status: row["status"], requestedAt: row["requested_at"],
+            title: row["title"], message: row["message"], status: ApprovalStatus(rawValue: row["status"]) ?? .pending,
+            requestedAt: row["requested_at"],
             expiresAt: row["expires_at"], requireRationale: row["require_rationale"], routeID: row["approval_route_id"],
             policy: row["policy"], policyMessage: row["policy_message"])
     }

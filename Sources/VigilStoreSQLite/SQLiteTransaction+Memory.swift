@@ -35,6 +35,15 @@ extension SQLiteTransaction {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM memory_records WHERE id = ?"), arguments: [id]) != nil
     }
 
+    package func memoryRelations(targeting targetID: String, predicates: [String], limit: Int) throws -> [(recordID: String, predicate: String)] {
+        guard !predicates.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: predicates.count).joined(separator: ",")
+        return try Row.fetchAll(
+            db, sql: "SELECT record_id, predicate FROM memory_relations WHERE target_id = ? AND predicate IN (\(marks)) ORDER BY created_at, record_id LIMIT ?",
+            arguments: StatementArguments([targetID] + predicates) + [limit]
+        ).map { (recordID: $0[0], predicate: $0[1]) }
+    }
+
     /// Inserts a new record with its relations, audit log, search row and decision links.
     package func insertMemoryRecord(_ r: MemoryRecord) throws {
         try db.cachedStatement(
@@ -88,9 +97,9 @@ extension SQLiteTransaction {
     private func appendAudit(_ r: MemoryRecord, from start: Int) throws {
         guard start < r.auditLog.count else { return }
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO memory_audit (record_id, ord, action, actor, timestamp, rationale) VALUES (?,?,?,?,?,?)")
+            sql: "INSERT INTO memory_audit (record_id, ord, action, actor, timestamp, rationale, salience) VALUES (?,?,?,?,?,?,?)")
         for (i, entry) in r.auditLog.enumerated().dropFirst(start) {
-            try statement.execute(arguments: [r.id, i, entry.action, entry.actor, entry.timestamp, entry.rationale])
+            try statement.execute(arguments: [r.id, i, entry.action, entry.actor, entry.timestamp, entry.rationale, r.salienceStamp(for: entry)])
         }
     }
 
@@ -145,9 +154,9 @@ extension SQLiteTransaction {
             arguments: [id]
         ).map { Relation(predicate: $0[0], targetID: $0[1], weight: $0[2], createdAt: $0[3]) }
         let audit = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT action, actor, timestamp, rationale FROM memory_audit WHERE record_id = ? ORDER BY ord"),
+            db.cachedStatement(sql: "SELECT action, actor, timestamp, rationale, salience FROM memory_audit WHERE record_id = ? ORDER BY ord"),
             arguments: [id]
-        ).map { AuditEntry(action: $0[0], actor: $0[1], timestamp: $0[2], rationale: $0[3]) }
+        ).map { AuditEntry(action: $0[0], actor: $0[1], timestamp: $0[2], rationale: $0[3], salience: $0[4]) }
         let provenance = Provenance(storedJSON: (try? JSONParser.parse(row["provenance"] as String)) ?? [:])
         return MemoryRecord(
             id: id, type: MemoryType(rawValue: row["type"]) ?? .episodic,

@@ -18,9 +18,9 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         let store = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
         #expect(try store.journalMode() == "wal")
-        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank"])
+        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience"])
         let again = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
-        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank"])
+        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience"])
     }
 
     @Test("a store from before v3 keeps its decisions' words searchable after the upgrade")

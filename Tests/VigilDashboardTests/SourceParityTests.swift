@@ -71,6 +71,7 @@ struct SourceParityTests {
             ("event memory", .loadMemoryDetail(ids["event"]!)),
             ("contested memory", .loadMemoryDetail(ids["fact"]!)),
         ] + ["retracted", "superseded", "merged", "contested without ref", "penalized"].map { ("\($0) memory", .loadMemoryDetail(ids[$0]!)) }
+            + ["superseded", "merged", "penalized", "secret"].map { ("\($0) history", .loadMemoryHistory(ids[$0]!)) }
     }
 
     @Test("SQLite, PostgreSQL and remote sources load the same rows for the same effects")

@@ -40,7 +40,7 @@ struct MCPEndpointTests {
         let opNames = Set(op.json?["result"]?["tools"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
         #expect(opNames == ["operator_decisions_list", "operator_approvals_list", "operator_approval_resolve",
                             "operator_agents_list", "operator_decision_memories", "operator_memories_list", "operator_memory_reveal",
-                            "operator_activity", "operator_policies_replay", "decision_get", "decision_trace",
+                            "operator_memory_history", "operator_activity", "operator_policies_replay", "decision_get", "decision_trace",
                             "decision_receipt"])
         let accept = try await server.request(
             body: Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.utf8), key: server.fixture.keyA,

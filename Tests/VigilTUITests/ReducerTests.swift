@@ -12,7 +12,7 @@ func pendingApproval(_ id: String = "appr_1", requireRationale: Bool = false, ex
         policy: "release-gate", policyMessage: "prod deploys need a human")
 }
 
-func decision(_ n: Int, status: String = "open") -> DecisionRow {
+func decision(_ n: Int, status: DecisionStatus = .open) -> DecisionRow {
     DecisionRow(id: "TMEM_\(String(format: "%04d", n))", agentID: "agent_a", intent: "data.change.apply", status: status,
                 mode: "autonomous", createdAt: Timestamp.format(t0 - TimeInterval(n)))
 }
@@ -219,8 +219,8 @@ struct FilterAndKeymapTests {
     @Test("a parsed memory filter carries its parts")
     func memoryFilterParts() throws {
         let query = try MemoryQuery.parse("type:semantic sens:<=medium sal:>0.5 deploy window").get()
-        #expect(query.types == ["semantic"])
-        #expect(query.maxSensitivity == "medium")
+        #expect(query.types == [.semantic])
+        #expect(query.maxSensitivity == .medium)
         #expect(query.minSalience == 0.5)
         #expect(query.text == "deploy window")
     }
@@ -254,7 +254,7 @@ struct FilterAndKeymapTests {
 struct RelationNavigationTests {
     func detail(_ id: String, relations: [MemoryDetail.Relation]) -> Detail {
         .memory(MemoryDetail(
-            row: MemoryRow(id: id, type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: id), confidence: 1,
+            row: MemoryRow(id: id, type: .semantic, salience: 0.5, sensitivity: .low, status: .active, summary: id), confidence: 1,
             scope: "", tags: [], createdAt: "", provenance: [], payload: [], relations: relations, audit: [], decisions: []))
     }
 
@@ -262,7 +262,7 @@ struct RelationNavigationTests {
     func followAndBack() {
         var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "a")]))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: .semantic, salience: 0.5, sensitivity: .low, status: .active, summary: "a")]))
         _ = reduce(&state, .detailLoaded(detail("m1", relations: [
             .init(predicate: "derived_from", targetID: "remote:x", inStore: false), .init(predicate: "supersedes", targetID: "m2", inStore: true),
         ])))
@@ -290,7 +290,7 @@ struct MemoryActionTests {
         var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly),
                              size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "a")]))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m1", type: .semantic, salience: 0.5, sensitivity: .low, status: .active, summary: "a")]))
         return state
     }
 
@@ -318,13 +318,13 @@ struct MemoryActionTests {
 
 @Suite("Reducer: reveal, audited")
 struct RevealTests {
-    func revealState(sensitivity: String = "high", readOnly: Bool = false, allowReveal: Bool = true) -> AppState {
+    func revealState(sensitivity: Sensitivity = .high, readOnly: Bool = false, allowReveal: Bool = true) -> AppState {
         var state = AppState(
             options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db", readOnly: readOnly, allowReveal: allowReveal),
             size: Size(columns: 120, rows: 40), now: t0)
         _ = reduce(&state, .key(.char("3")))
-        let row = MemoryRow(id: "m1", type: "semantic", salience: 0.5, sensitivity: sensitivity, status: "active", summary: "vault holds")
-        _ = reduce(&state, .memoryLoaded([row, MemoryRow(id: "m2", type: "semantic", salience: 0.5, sensitivity: "low", status: "active", summary: "b")]))
+        let row = MemoryRow(id: "m1", type: .semantic, salience: 0.5, sensitivity: sensitivity, status: .active, summary: "vault holds")
+        _ = reduce(&state, .memoryLoaded([row, MemoryRow(id: "m2", type: .semantic, salience: 0.5, sensitivity: .low, status: .active, summary: "b")]))
         _ = reduce(&state, .detailLoaded(.memory(MemoryDetail(
             row: row, confidence: 1, scope: "", tags: [], createdAt: "", provenance: [], payload: ["•••••• high · masked"], relations: [],
             audit: [], decisions: []))))
@@ -352,7 +352,7 @@ struct RevealTests {
 
     @Test("v refuses below HIGH, in read-only mode and when the configuration turns reveal off")
     func refusals() {
-        var low = revealState(sensitivity: "medium")
+        var low = revealState(sensitivity: .medium)
         _ = reduce(&low, .key(.char("v")))
         #expect(low.dialog == nil && low.message?.text.contains("only HIGH and HYPER") == true)
         var readOnly = revealState(readOnly: true)
@@ -385,15 +385,105 @@ struct ReplayScreenTests {
         let view = ReplayView(path: "~/new rules.toml", report: report)
         #expect(view.rows.count == 1 && view.rows[0].title == "requires_exception → allow (rule default) +1 more")
         #expect(reduce(&state, .replayLoaded(view)) == [.loadDecisionDetail("TMEM_9")])
-        #expect(state.screen == .decisions && state.decisions.rows.map(\.id) == ["TMEM_9"])
+        #expect(state.screen == .decisions && state.replay?.rows.map(\.id) == ["TMEM_9"])
+        #expect(state.replay?.rows[0].before == .requiresException && state.replay?.rows[0].after == .allow)
         state.size = Size(columns: 200, rows: 40)
         #expect(render(state).text.contains("Replay: 1 would change of 12 replayed · 1 not replayable · under new rules.toml"))
         #expect(render(state).text.contains("requires_exception → allow (rule default)"))
         state.size = Size(columns: 120, rows: 40)
         _ = reduce(&state, .decisionsLoaded([decision(3)], appended: false, hasMore: false))
-        #expect(state.decisions.rows.map(\.id) == ["TMEM_9"], "live loads wait while the replay is shown")
+        #expect(state.replay?.rows.map(\.id) == ["TMEM_9"], "live loads wait while the replay is shown")
         #expect(!refresh(state, ordered: true).contains { if case .loadDecisions = $0 { true } else { false } })
         let back = reduce(&state, .key(.esc))
         #expect(state.replay == nil && back.contains(.loadDecisions(after: nil, filter: nil)))
+    }
+}
+
+/// A lineage of three: m1 superseded by m2, which m3 forked from; salience recorded at m2's create and reinforce.
+func lineageHistory(of id: String = "m2") -> MemoryHistory {
+    let base = MemoryTime.nanoseconds(t0) - 7_200_000_000_000
+    func revision(_ id: String, _ status: MemoryStatus, _ at: Int64, _ edges: [MemoryHistory.Edge], _ object: String) -> MemoryHistory.Revision {
+        .init(id: id, type: "semantic", status: status, sensitivity: "low", createdAt: base + at * 1_000_000_000, summary: "db uses \(object)",
+              edges: edges, payload: ["kind": "semantic", "subject": "db", "predicate": "uses", "object": .string(object)])
+    }
+    return MemoryHistory(
+        id: id,
+        revisions: [
+            revision("m1", .superseded, 0, [], "mysql"),
+            revision("m2", .active, 600, [.init(link: .supersedes, targetID: "m1")], "postgres"),
+            revision("m3", .active, 1200, [.init(link: .forkedFrom, targetID: "m2")], "sqlite"),
+        ],
+        truncated: false,
+        points: [.init(time: base + 600_000_000_000, salience: 0.9, action: "create"), .init(time: base + 3_600_000_000_000, salience: 1, action: "reinforce")],
+        halfLifeSeconds: 3600, minSalience: 0, pinned: false, now: MemoryTime.nanoseconds(t0))
+}
+
+@Suite("Reducer: memory history")
+struct MemoryHistoryReducerTests {
+    func historyState() -> AppState {
+        var state = AppState(options: DashboardOptions(operatorName: "alice", databaseName: "vigil.db"), size: Size(columns: 120, rows: 40), now: t0)
+        _ = reduce(&state, .key(.char("3")))
+        _ = reduce(&state, .memoryLoaded([MemoryRow(id: "m2", type: .semantic, salience: 0.5, sensitivity: .low, status: .active, summary: "db uses postgres")]))
+        _ = reduce(&state, .detailLoaded(RelationNavigationTests().detail("m2", relations: [])))
+        return state
+    }
+
+    @Test("h loads the history; j/k walk the lineage; Space marks a base; d diffs; Enter opens a revision; Esc unwinds one step at a time")
+    func walk() {
+        var state = historyState()
+        #expect(reduce(&state, .key(.char("h"))) == [.loadMemoryHistory("m2")])
+        #expect(state.detailFocused)
+        _ = reduce(&state, .historyLoaded(lineageHistory(of: "other")))
+        #expect(state.history == nil, "a history of a record no longer on screen is dropped")
+        _ = reduce(&state, .historyLoaded(lineageHistory()))
+        #expect(state.history?.cursor == 1, "the cursor starts on the record itself")
+        _ = reduce(&state, .key(.char("d")))
+        #expect(state.history?.diff == nil && state.message?.text.contains("this is the record itself") == true)
+        _ = reduce(&state, .key(.char("k")))
+        _ = reduce(&state, .key(.char("d")))
+        #expect(state.history?.diff == HistoryView.Diff(fromID: "m2", toID: "m1", changes: [
+            PayloadChange(kind: .changed, path: "object", before: "postgres", after: "mysql"),
+        ]))
+        _ = reduce(&state, .key(.char(" ")))
+        #expect(state.history?.baseID == "m1")
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.char("d")))
+        #expect(state.history?.diff?.fromID == "m1" && state.history?.diff?.toID == "m3", "any two revisions")
+        #expect(render(state).text.contains("~ object: \"mysql\" → \"sqlite\""))
+        #expect(reduce(&state, .key(.enter)) == [.loadMemoryDetail("m3"), .loadMemoryHistory("m3")])
+        #expect(state.trail == ["m3"])
+        _ = reduce(&state, .historyLoaded(lineageHistory(of: "m3")))
+        #expect(state.history?.history.id == "m3" && state.history?.cursor == 2)
+        #expect(reduce(&state, .key(.esc)) == [.loadMemoryDetail("m2"), .loadMemoryHistory("m2")], "back to the record the walk began at")
+        _ = reduce(&state, .historyLoaded(lineageHistory()))
+        #expect(state.trail.isEmpty && state.history?.history.id == "m2")
+        _ = reduce(&state, .key(.char("k")))
+        _ = reduce(&state, .key(.char("d")))
+        #expect(state.history?.diff != nil)
+        #expect(reduce(&state, .key(.esc)).isEmpty && state.history?.diff == nil, "Esc closes the diff first")
+        _ = reduce(&state, .key(.esc))
+        #expect(state.history == nil, "then the history")
+        _ = reduce(&state, .key(.char("h")))
+        _ = reduce(&state, .historyLoaded(lineageHistory()))
+        _ = reduce(&state, .key(.char("h")))
+        #expect(state.history == nil, "h closes it too")
+    }
+
+    @Test("a masked revision is not compared; moving in the list closes the history")
+    func maskedAndMove() {
+        var state = historyState()
+        _ = reduce(&state, .key(.char("h")))
+        var history = lineageHistory()
+        history.revisions[0].payload = nil
+        _ = reduce(&state, .historyLoaded(history))
+        _ = reduce(&state, .key(.char("k")))
+        _ = reduce(&state, .key(.char("d")))
+        #expect(state.history?.diff?.changes == nil)
+        state.size = Size(columns: 160, rows: 48)
+        #expect(render(state).text.contains("masked (HIGH or HYPER): reveal it with v to compare"))
+        _ = reduce(&state, .key(.tab))
+        _ = reduce(&state, .key(.char("j")))
+        #expect(state.history == nil)
     }
 }

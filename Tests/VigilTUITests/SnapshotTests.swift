@@ -49,13 +49,13 @@ enum Fixture {
     static func time(_ secondsAgo: Double) -> String { Timestamp.format(now - secondsAgo) }
 
     static let decisions = [
-        DecisionRow(id: "TMEM_01KDEPLOYAPIV23ROLLOUT000", agentID: "agent_builder", intent: "deploy.release.execute", status: "needs_approval",
+        DecisionRow(id: "TMEM_01KDEPLOYAPIV23ROLLOUT000", agentID: "agent_builder", intent: "deploy.release.execute", status: .needsApproval,
                     mode: "approve", createdAt: time(12), title: "Roll out api v2.3 to prod", pendingApprovalID: "appr_01KRELEASEGATE0000000000", policy: "release-gate"),
-        DecisionRow(id: "TMEM_01KSESSIONSCLEANUP00000000", agentID: "agent_ops-bot", intent: "data.change.apply", status: "committed",
+        DecisionRow(id: "TMEM_01KSESSIONSCLEANUP00000000", agentID: "agent_ops-bot", intent: "data.change.apply", status: .committed,
                     mode: "autonomous", createdAt: time(40), title: "Delete 1,204 stale sessions"),
-        DecisionRow(id: "TMEM_01KROTATEPAYMENTKEY0000000", agentID: "agent_builder", intent: "secrets.change.propose", status: "rejected",
+        DecisionRow(id: "TMEM_01KROTATEPAYMENTKEY0000000", agentID: "agent_builder", intent: "secrets.change.propose", status: .rejected,
                     mode: "propose", createdAt: time(180), title: "Rotate the payment key 🔑"),
-        DecisionRow(id: "TMEM_01KJAPANESESUMMARY00000000", agentID: "agent_翻訳", intent: "content.translate", status: "open",
+        DecisionRow(id: "TMEM_01KJAPANESESUMMARY00000000", agentID: "agent_翻訳", intent: "content.translate", status: .open,
                     mode: "autonomous", createdAt: time(7200), title: "記憶を要約する — summarize the notes"),
     ]
 
@@ -82,11 +82,11 @@ enum Fixture {
         memories: [LinkedMemory(id: "mem_8f2c10", type: "semantic", role: "produced", summary: "prod deploy window is Tue–Thu 09–16 UTC")])
 
     static let memories = [
-        MemoryRow(id: "mem_8f2c10", type: "semantic", salience: 0.85, sensitivity: "high", status: "active", summary: "prod deploy window is Tue–Thu 09–16 UTC"),
-        MemoryRow(id: "mem_1a3b77", type: "episodic", salience: 0.55, sensitivity: "low", status: "active", summary: "canary rollback after 5xx spike"),
-        MemoryRow(id: "mem_44aa01", type: "semantic", salience: 0.19, sensitivity: "medium", status: "contested", summary: "payment key rotates every 90 days"),
-        MemoryRow(id: "mem_9c9c9c", type: "competence", salience: 1.4, sensitivity: "public", status: "active", summary: "how to roll back a deploy 🚀"),
-        MemoryRow(id: "mem_00dead", type: "working", salience: 0.02, sensitivity: "hyper", status: "retracted", summary: "thread t1: planning the 記憶 export"),
+        MemoryRow(id: "mem_8f2c10", type: .semantic, salience: 0.85, sensitivity: .high, status: .active, summary: "prod deploy window is Tue–Thu 09–16 UTC"),
+        MemoryRow(id: "mem_1a3b77", type: .episodic, salience: 0.55, sensitivity: .low, status: .active, summary: "canary rollback after 5xx spike"),
+        MemoryRow(id: "mem_44aa01", type: .semantic, salience: 0.19, sensitivity: .medium, status: .contested, summary: "payment key rotates every 90 days"),
+        MemoryRow(id: "mem_9c9c9c", type: .competence, salience: 1.4, sensitivity: .`public`, status: .active, summary: "how to roll back a deploy 🚀"),
+        MemoryRow(id: "mem_00dead", type: .working, salience: 0.02, sensitivity: .hyper, status: .retracted, summary: "thread t1: planning the 記憶 export"),
     ]
 
     static let memoryDetail = MemoryDetail(
@@ -204,6 +204,37 @@ struct SnapshotTests {
         for _ in 0..<2 { _ = reduce(&snooze, .key(.backspace)) }
         for c in "later" { _ = reduce(&snooze, .key(.char(c))) }
         assertSnapshot("snooze-invalid-80x24", snapshotText(render(snooze), theme: try theme("default")))
+    }
+
+    @Test("memory history: salience sparkline, lineage and a diff, at 80×24 and 160×48, default and monochrome")
+    func history() throws {
+        for size in Self.sizes {
+            for themeName in ["default", "monochrome"] {
+                var state = Fixture.state(.memory, size: size)
+                let row = MemoryRow(id: "m2", type: .semantic, salience: 0.62, sensitivity: .low, status: .active, summary: "db uses postgres")
+                _ = reduce(&state, .memoryLoaded([row] + Fixture.memories))
+                state.memory.selectedID = "m2"
+                state.detail = .memory(MemoryDetail(
+                    row: row, confidence: 0.9, scope: "ops", tags: [], createdAt: "2026-01-07T09:00:00Z", provenance: [], payload: [],
+                    relations: [], audit: [], decisions: []))
+                _ = reduce(&state, .key(.char("h")))
+                var history = lineageHistory()
+                history.now = MemoryTime.nanoseconds(Fixture.now)
+                history.points = [
+                    .init(time: history.now - 7_200_000_000_000, salience: 0.9, action: "create"),
+                    .init(time: history.now - 3_600_000_000_000, salience: 1, action: "reinforce"),
+                    .init(time: history.now - 1_800_000_000_000, salience: 0.6, action: "decay"),
+                ]
+                _ = reduce(&state, .historyLoaded(history))
+                _ = reduce(&state, .key(.char("k")))
+                _ = reduce(&state, .key(.char(" ")))
+                _ = reduce(&state, .key(.char("j")))
+                _ = reduce(&state, .key(.char("j")))
+                _ = reduce(&state, .key(.char("d")))
+                state.message = nil
+                assertSnapshot("history-\(size.columns)x\(size.rows)-\(themeName)", snapshotText(render(state), theme: try theme(themeName)))
+            }
+        }
     }
 
     @Test("reveal: the dialog that asks why, and the payload revealed in the detail")

@@ -5,7 +5,7 @@ public struct DecisionRow: Sendable, Equatable, Identifiable {
     public var id: String
     public var agentID: String
     public var intent: String
-    public var status: String
+    public var status: DecisionStatus
     public var mode: String
     public var createdAt: String
     public var title: String?
@@ -14,7 +14,7 @@ public struct DecisionRow: Sendable, Equatable, Identifiable {
     public var policy: String?
 
     public init(
-        id: String, agentID: String, intent: String, status: String, mode: String, createdAt: String,
+        id: String, agentID: String, intent: String, status: DecisionStatus, mode: String, createdAt: String,
         title: String? = nil, pendingApprovalID: String? = nil, policy: String? = nil
     ) {
         (self.id, self.agentID, self.intent, self.status, self.mode, self.createdAt) = (id, agentID, intent, status, mode, createdAt)
@@ -30,7 +30,7 @@ public struct ApprovalRow: Sendable, Equatable, Identifiable {
     public var intent: String
     public var title: String
     public var message: String?
-    public var status: String
+    public var status: ApprovalStatus
     public var requestedAt: String
     public var expiresAt: String
     public var requireRationale: Bool
@@ -40,7 +40,7 @@ public struct ApprovalRow: Sendable, Equatable, Identifiable {
 
     public init(
         id: String, decisionID: String, agentID: String, intent: String, title: String, message: String? = nil,
-        status: String = "pending", requestedAt: String, expiresAt: String, requireRationale: Bool = false,
+        status: ApprovalStatus = .pending, requestedAt: String, expiresAt: String, requireRationale: Bool = false,
         routeID: String? = nil, policy: String? = nil, policyMessage: String? = nil
     ) {
         (self.id, self.decisionID, self.agentID, self.intent, self.title, self.message) = (id, decisionID, agentID, intent, title, message)
@@ -195,20 +195,20 @@ public struct DashboardReader: Sendable {
 /// One row of the memory browser.
 public struct MemoryBrowserRow: Sendable, Equatable, Identifiable {
     public var id: String
-    public var type: String
+    public var type: MemoryType
     public var salience: Double
-    public var sensitivity: String
-    public var status: String
+    public var sensitivity: Sensitivity
+    public var status: MemoryStatus
     public var summary: String
 
-    public init(id: String, type: String, salience: Double, sensitivity: String, status: String, summary: String) {
+    public init(id: String, type: MemoryType, salience: Double, sensitivity: Sensitivity, status: MemoryStatus, summary: String) {
         (self.id, self.type, self.salience, self.sensitivity, self.status, self.summary) = (id, type, salience, sensitivity, status, summary)
     }
 
     public init(_ record: MemoryRecord, salience: Double) {
         self.init(
-            id: record.id, type: record.type.rawValue, salience: salience, sensitivity: record.sensitivity.rawValue,
-            status: record.status.rawValue, summary: Self.summary(of: record.payload))
+            id: record.id, type: record.type, salience: salience, sensitivity: record.sensitivity, status: record.status,
+            summary: Self.summary(of: record.payload))
     }
 
     /// The line a list shows for a payload: its summary, a fact as "subject predicate object", a tool call, the first
@@ -228,16 +228,19 @@ public struct MemoryBrowserRow: Sendable, Equatable, Identifiable {
     /// The row as `operator_memories_list` returns it.
     public var json: JSONValue {
         [
-            "id": .string(id), "type": .string(type), "salience": .double(salience), "sensitivity": .string(sensitivity),
-            "status": .string(status), "summary": .string(summary),
+            "id": .string(id), "type": .string(type.rawValue), "salience": .double(salience),
+            "sensitivity": .string(sensitivity.rawValue), "status": .string(status.rawValue), "summary": .string(summary),
         ]
     }
 
-    /// A row from `operator_memories_list`'s JSON.
+    /// A row from `operator_memories_list`'s JSON. A word this version does not know reads as the most guarded
+    /// value (an unknown sensitivity as HYPER, masked), never as a permissive one.
     public init(json: JSONValue) {
         self.init(
-            id: json["id"]?.stringValue ?? "", type: json["type"]?.stringValue ?? "", salience: json["salience"]?.numberValue ?? 0,
-            sensitivity: json["sensitivity"]?.stringValue ?? "", status: json["status"]?.stringValue ?? "",
+            id: json["id"]?.stringValue ?? "", type: MemoryType(rawValue: json["type"]?.stringValue ?? "") ?? .episodic,
+            salience: json["salience"]?.numberValue ?? 0,
+            sensitivity: Sensitivity(rawValue: json["sensitivity"]?.stringValue ?? "") ?? .hyper,
+            status: MemoryStatus(rawValue: json["status"]?.stringValue ?? "") ?? .active,
             summary: json["summary"]?.stringValue ?? "")
     }
 }

@@ -231,6 +231,19 @@ extension DecisionEngine {
         }
     }
 
+    /// `operator_memory_history` (vigil's extension, for the remote dashboard): a record's lineage, its revisions'
+    /// payloads (HIGH and HYPER masked) and its salience over time (``MemoryEngine/history(of:)``).
+    public func memoryHistory(_ arguments: JSONObject) throws -> JSONObject {
+        let a = ToolArguments(arguments)
+        try a.require(["memory_id"])
+        let id = try a.requiredString("memory_id", maxLength: 128)
+        let memory = MemoryEngine(store: store, settings: config.memory, clock: clock, logger: logger)
+        guard let history = try memory.history(of: id) else {
+            throw DecisionError.invalidArgument("no memory record has id \(id)")
+        }
+        return history.json.objectValue ?? [:]
+    }
+
     /// `operator_activity` (vigil's extension, for the remote dashboard): decisions per minute and requests waiting
     /// over the last hour, and each agent's approval wait (p50/p95, request → resolution) over the last 30 days.
     public func activity() throws -> JSONObject {

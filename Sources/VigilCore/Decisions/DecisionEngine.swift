@@ -24,7 +24,7 @@ public final class DecisionEngine: Sendable {
     /// The operator tools (spec §8).
     public static let operatorTools = [
         "operator_decisions_list", "operator_approvals_list", "operator_approval_resolve", "operator_agents_list",
-        "operator_decision_memories", "operator_memories_list", "operator_memory_reveal", "operator_activity",
+        "operator_decision_memories", "operator_memories_list", "operator_memory_reveal", "operator_memory_history", "operator_activity",
         "operator_policies_replay",
     ]
     /// Agent tools an operator key may also call.
@@ -102,6 +102,7 @@ public final class DecisionEngine: Sendable {
         case "operator_decision_memories": return try decisionMemories(arguments)
         case "operator_memories_list": return try listMemories(arguments)
         case "operator_memory_reveal": return try revealMemory(arguments, operatorID: operatorID)
+        case "operator_memory_history": return try memoryHistory(arguments)
         case "operator_activity": return try activity()
         case "operator_policies_replay": return try replayPolicies(arguments)
         default: return try resolveApproval(arguments, operatorID: operatorID, fromKey: true)

@@ -202,14 +202,18 @@ public struct AuditEntry: Sendable, Equatable {
     public var actor: String
     public var timestamp: Nanoseconds
     public var rationale: String
+    /// The record's salience right after this entry, as the store wrote it (``MemoryRecord/salienceStamp(for:)``);
+    /// `nil` for entries older than that column or from before the record's current anchor. Not on the wire.
+    public var salience: Double?
 
     package init(
-        action: String, actor: String, timestamp: Nanoseconds, rationale: String
+        action: String, actor: String, timestamp: Nanoseconds, rationale: String, salience: Double? = nil
     ) {
         self.action = action
         self.actor = actor
         self.timestamp = timestamp
         self.rationale = rationale
+        self.salience = salience
     }
 }
 
@@ -268,6 +272,15 @@ public struct MemoryRecord: Sendable, Equatable {
         if decay.maxAgeSeconds > 0, Double(t - createdAt) / 1e9 >= Double(decay.maxAgeSeconds) { return 0 }
         if pinned { return max(base, decay.minSalience) }
         return max(base * decayFactor(lastReinforcedAt: lastReinforcedAt, halfLife: decay.halfLifeSeconds, at: t), decay.minSalience)
+    }
+
+    /// The salience a store writes beside a new audit entry: the record's, as it stands after the write, at the entry's
+    /// time. An entry from before the record's current anchor (a client-supplied history) gets none: the state that
+    /// decided its salience then is gone. What the salience history (``MemoryHistory``) draws.
+    package func salienceStamp(for entry: AuditEntry) -> Double? {
+        if let stamped = entry.salience { return stamped }
+        guard entry.timestamp >= lifecycle.lastReinforcedAt else { return nil }
+        return salience(at: entry.timestamp)
     }
 
     /// `2^(−Δ/H)` with `Δ = max(0, t − L)` in seconds.

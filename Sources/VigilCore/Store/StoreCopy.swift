@@ -64,6 +64,7 @@ package enum CopyTable: String, CaseIterable, Sendable {
             return t("record_id") + [("ord", .integer)] + t("predicate", "target_id") + [("weight", .real), ("created_at", .integer)]
         case .memoryAudit:
             return t("record_id") + [("ord", .integer)] + t("action", "actor") + [("timestamp", .integer)] + t("rationale")
+                + [("salience", .real)]
         case .memoryDecisionLinks: return t("decision_id", "record_id")
         case .memoryTombstones: return t("id", "type") + [("pruned_at", .integer)] + t("reason")
         case .memoryConsolidationLog: return t("stage", "record_id")

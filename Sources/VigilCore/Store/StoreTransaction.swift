@@ -95,6 +95,9 @@ package protocol StoreTransaction {
     // MARK: Memory records
 
     func memoryRecordExists(_ id: String) throws -> Bool
+    /// The records that hold a relation to `targetID` with one of `predicates`, as `(record id, predicate)`, oldest
+    /// relation first, at most `limit` (the other direction of a revision: what superseded or derived from a record).
+    func memoryRelations(targeting targetID: String, predicates: [String], limit: Int) throws -> [(recordID: String, predicate: String)]
     /// Inserts a new record with its relations, audit log, search document and decision links.
     func insertMemoryRecord(_ r: MemoryRecord) throws
     /// Writes back a changed record. Relations and audit entries are append-only: those past the counts in

@@ -94,6 +94,9 @@ enum ToolSchemas {
         tool("operator_memory_reveal", "Show a HIGH or HYPER memory's payload in full; who, when and why go to its audit log first.", [
             "memory_id": string(), "rationale": string(),
         ], required: ["memory_id", "rationale"]),
+        tool("operator_memory_history", "A memory's revision lineage, its revisions' payloads (HIGH and HYPER masked) and its salience over time.", [
+            "memory_id": string(),
+        ], required: ["memory_id"]),
         tool("operator_policies_replay", "Policy what-if: replay stored evaluations under another configuration's policies; nothing is written.", [
             "config_toml": string("The whole configuration file's text."), "since": string("RFC 3339 time."), "policy_id": string(),
         ], required: ["config_toml"]),

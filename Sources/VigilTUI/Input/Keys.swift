@@ -73,6 +73,10 @@ public enum ActionID: String, CaseIterable, Sendable {
     case filter
     case approve, reject, mark, snooze
     case reinforce, penalize, retract, contest, reveal
+    case history, diff, diffBase = "diff_base"
+
+    /// The keys that switch screens (shown in the hint bar only where no navigation pane lists the screens).
+    public var isScreenSwitch: Bool { [.screenDecisions, .screenPending, .screenMemory, .screenAgents].contains(self) }
 
     public var context: KeyContext {
         switch self {
@@ -81,7 +85,7 @@ public enum ActionID: String, CaseIterable, Sendable {
             .global
         case .down, .up, .first, .last, .pageDown, .pageUp, .filter, .open: .list
         case .approve, .reject, .mark, .snooze: .approvals
-        case .reinforce, .penalize, .retract, .contest, .reveal: .memory
+        case .reinforce, .penalize, .retract, .contest, .reveal, .history, .diff, .diffBase: .memory
         }
     }
 
@@ -116,6 +120,9 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .retract: [.char("x")]
         case .contest: [.char("c")]
         case .reveal: [.char("v")]
+        case .history: [.char("h")]
+        case .diff: [.char("d")]
+        case .diffBase: [.char(" ")]
         }
     }
 
@@ -150,6 +157,9 @@ public enum ActionID: String, CaseIterable, Sendable {
         case .retract: "retract (asks to confirm)"
         case .contest: "contest (asks to confirm)"
         case .reveal: "reveal a HIGH or HYPER payload (asks why; audited)"
+        case .history: "history (lineage, salience over time; h again closes)"
+        case .diff: "diff (the revision at the cursor against the marked one, or the record)"
+        case .diffBase: "mark the diff base (d compares against it)"
         }
     }
 
@@ -165,9 +175,9 @@ public enum ActionID: String, CaseIterable, Sendable {
     public var hintPriority: Int {
         switch self {
         case .approve, .reject, .reinforce, .penalize: 0
-        case .retract, .contest, .reveal: 1
+        case .retract, .contest, .reveal, .history: 1
         case .open, .filter: 2
-        case .nextPane, .pause, .mark, .snooze: 3
+        case .nextPane, .pause, .mark, .snooze, .diff, .diffBase: 3
         case .screenDecisions, .screenPending, .screenMemory, .screenAgents: 4
         case .quit: 5
         default: 9

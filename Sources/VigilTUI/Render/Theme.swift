@@ -24,11 +24,12 @@ public enum ThemeRole: String, CaseIterable, Sendable {
     case dialogBody = "dialog.body", dialogButton = "dialog.button", dialogButtonFocused = "dialog.button_focused"
     case dialogDanger = "dialog.danger", inputField = "input.field", inputError = "input.error"
     case timelineTime = "timeline.time", timelineKind = "timeline.kind", chartSpark = "chart.spark"
+    case diffAdded = "diff.added", diffRemoved = "diff.removed", diffChanged = "diff.changed"
 
     /// One letter per role for the role map in snapshots (legend: ``ThemeRole/legend``).
     public var letter: Character {
         let index = Self.allCases.firstIndex(of: self)!
-        let alphabet = Array("._-=BbTtSHKkFfmoparcxeAEDsLMhyXZgGvwuCqQ!PNRn~?IJWdOi12")
+        let alphabet = Array("._-=BbTtSHKkFfmoparcxeAEDsLMhyXZgGvwuCqQ!PNRn~?IJWdOi12345")
         return alphabet[index % alphabet.count]
     }
 
@@ -36,28 +37,34 @@ public enum ThemeRole: String, CaseIterable, Sendable {
         allCases.map { "\($0.letter)=\($0.rawValue)" }.joined(separator: " ")
     }
 
-    /// The status role for a decision or approval status word.
-    public static func status(_ word: String) -> ThemeRole {
-        switch word {
-        case "open": .statusOpen
-        case "pending", "needs_approval": .statusPending
-        case "approved": .statusApproved
-        case "rejected", "denied": .statusRejected
-        case "committed": .statusCommitted
-        case "aborted": .statusAborted
-        case "expired": .statusExpired
-        default: .textNormal
+    public static func status(_ status: DecisionStatus) -> ThemeRole {
+        switch status {
+        case .open: .statusOpen
+        case .needsApproval: .statusPending
+        case .approved: .statusApproved
+        case .rejected: .statusRejected
+        case .committed: .statusCommitted
+        case .aborted: .statusAborted
         }
     }
 
-    public static func sensitivity(_ level: String) -> ThemeRole {
+    public static func status(_ status: ApprovalStatus) -> ThemeRole {
+        switch status {
+        case .pending: .statusPending
+        case .approved: .statusApproved
+        case .rejected: .statusRejected
+        case .expired: .statusExpired
+        case .none: .textNormal
+        }
+    }
+
+    public static func sensitivity(_ level: Sensitivity) -> ThemeRole {
         switch level {
-        case "public": .sensitivityPublic
-        case "low": .sensitivityLow
-        case "medium": .sensitivityMedium
-        case "high": .sensitivityHigh
-        case "hyper": .sensitivityHyper
-        default: .sensitivityMasked
+        case .public: .sensitivityPublic
+        case .low: .sensitivityLow
+        case .medium: .sensitivityMedium
+        case .high: .sensitivityHigh
+        case .hyper: .sensitivityHyper
         }
     }
 }

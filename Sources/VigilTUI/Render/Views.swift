@@ -156,20 +156,9 @@ func drawHintBar(_ grid: inout CellGrid, _ state: AppState) {
         .filter { contexts.contains($0.context) && !(state.options.readOnly && $0.writes) && $0 != .help }
         .filter { !state.keymap.keys($0).isEmpty && $0.hintPriority < 5 }
         .filter { action in
-            switch action {
-            case .approve, .reject: state.screen == .pending || state.screen == .decisions
-            case .mark, .snooze: state.screen == .pending
-            case .reinforce, .penalize, .retract, .contest: state.screen == .memory
-            case .reveal:
-                if case .memory(let m) = state.detail, state.screen == .memory, ["high", "hyper"].contains(m.row.sensitivity),
-                    state.options.allowReveal, state.revealed?.id != m.row.id
-                {
-                    true
-                } else {
-                    false
-                }
-            case .screenDecisions, .screenPending, .screenMemory, .screenAgents: state.size.columns >= 120
-            default: true
+            switch action.context {
+            case .approvals, .memory, .decisions: state.screen.model.hints(action, state)
+            default: !action.isScreenSwitch || state.size.columns >= 120
             }
         }
         .sorted { $0.hintPriority < $1.hintPriority }
@@ -261,242 +250,52 @@ func salienceBar(_ value: Double) -> String {
     return bar
 }
 
-func badge(_ sensitivity: String) -> String {
+func badge(_ sensitivity: Sensitivity) -> String {
     switch sensitivity {
-    case "public": "PUB"
-    case "low": "LOW"
-    case "medium": "MED"
-    case "high": "HIGH"
-    case "hyper": "HYPER"
-    default: sensitivity.uppercased()
+    case .public: "PUB"
+    case .low: "LOW"
+    case .medium: "MED"
+    case .high: "HIGH"
+    case .hyper: "HYPER"
     }
 }
 
-func statusWord(_ status: String) -> String { status == "needs_approval" ? "pending" : status }
-
-func emptyMessage(_ state: AppState) -> String {
-    let filtered = state.filters[state.screen] != nil
-    switch state.screen {
-    case .decisions where state.replay != nil:
-        return "No decision would change under \(state.replay!.path). Esc goes back to the live decisions."
-    case .decisions:
-        return filtered ? "No decisions match \(state.filters[.decisions]!). / then Enter on an empty filter clears it."
-            : "No decisions yet. Decisions from agents appear here as they happen."
-    case .pending:
-        if !state.queue.isEmpty {
-            let snoozed = state.queue.filter { state.snoozed[$0.id].map { $0 > state.now } ?? false }.count
-            return filtered ? "No pending request matches \(state.filters[.pending]!)\(snoozed > 0 ? " (\(snoozed) snoozed)" : "")."
-                : snoozed == 1 ? "The pending request is snoozed; it comes back on its own."
-                : "All \(snoozed) pending requests are snoozed; they come back on their own."
-        }
-        return "No pending approvals. Requests from agents appear here."
-    case .memory:
-        return filtered ? "No memories match \(state.filters[.memory]!)." : "No memories yet. Records agents ingest appear here."
-    case .agents: return "No agents yet. Add one with `vigil agents add NAME`."
-    }
-}
+func statusWord(_ status: DecisionStatus) -> String { status == .needsApproval ? "pending" : status.rawValue }
 
 func drawList(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, width: Int, height: Int, focused: Bool) {
-    var title = state.screen.title
-    if state.screen == .decisions, let replay = state.replay {
-        title = "Replay: \(replay.rows.count) would change of \(replay.replayed) replayed"
-            + (replay.skipped > 0 ? " · \(replay.skipped) not replayable" : "")
-            + " · under \((replay.path as NSString).lastPathComponent) · Esc leaves"
-    } else if state.screen == .decisions, state.decisions.newCount > 0 {
-        title += " · +\(state.decisions.newCount) new ↑"
-    }
-    if state.screen == .pending {
-        if !state.marked.isEmpty { title += " · \(state.marked.count) marked" }
-        let snoozed = state.snoozed.filter { id, until in until > state.now && state.queue.contains { $0.id == id } }.count
-        if snoozed > 0 { title += " · \(snoozed) snoozed" }
-        if let filter = state.filters[.pending] { title += " · \(filter)" }
-    }
-    drawBox(&grid, title: title, row: row, column: column, width: width, height: height, focused: focused)
+    let model = state.screen.model
+    drawBox(&grid, title: model.listTitle(state), row: row, column: column, width: width, height: height, focused: focused)
     let inner = (row: row + 1, column: column + 1, width: width - 2, height: height - 2)
-    let loaded: Bool
-    let count: Int
-    switch state.screen {
-    case .decisions: (loaded, count) = (state.decisions.loaded, state.decisions.rows.count)
-    case .pending: (loaded, count) = (state.approvals.loaded, state.approvals.rows.count)
-    case .memory: (loaded, count) = (state.memory.loaded, state.memory.rows.count)
-    case .agents: (loaded, count) = (state.agents.loaded, state.agents.rows.count)
-    }
+    let (loaded, count) = model.listStatus(state)
     if !loaded {
         grid.put("loading…", row: inner.row, column: inner.column + 1, width: inner.width - 1, role: .textDim)
         return
     }
     if count == 0 {
-        grid.put(emptyMessage(state), row: inner.row, column: inner.column + 1, width: inner.width - 1, role: .textDim)
+        grid.put(model.emptyMessage(state), row: inner.row, column: inner.column + 1, width: inner.width - 1, role: .textDim)
         return
     }
-    switch state.screen {
-    case .decisions where state.replay != nil:
-        let list = state.decisions
-        drawTable(
-            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "AGE", width: 4, rightAligned: true), Column(title: "BEFORE → AFTER (the new rules)", width: 0),
-                      Column(title: "AGENT", width: 14), Column(title: "POLICY", width: 16)],
-            rows: list.rows.map { d in
-                [(relative(d.createdAt, state.now), .timelineTime), (d.title ?? "", ThemeRole.status(d.status == "allow" ? "approved" : (d.status == "deny" ? "rejected" : "needs_approval"))),
-                 (d.agentID, .textNormal), (d.policy ?? "", .policyException)]
-            }, selected: list.selectedIndex, top: list.top, focused: focused)
-    case .decisions:
-        let list = state.decisions
-        drawTable(
-            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "AGE", width: 4, rightAligned: true), Column(title: "STATUS", width: 9), Column(title: "INTENT", width: 0),
-                      Column(title: "AGENT", width: 14), Column(title: "MODE", width: 10), Column(title: "POLICY", width: 12)],
-            rows: list.rows.map { d in
-                [(relative(d.createdAt, state.now), .timelineTime),
-                 ((d.pendingApprovalID != nil ? "●" : "") + statusWord(d.status), ThemeRole.status(d.status)),
-                 (d.title.map { "\(d.intent): \($0)" } ?? d.intent, .textNormal), (d.agentID, .textNormal),
-                 (d.mode, .textDim), (d.policy ?? "", .policyException)]
-            }, selected: list.selectedIndex, top: list.top, focused: focused)
-    case .pending:
-        let list = state.approvals
-        drawTable(
-            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "", width: 1), Column(title: "EXPIRES", width: 8), Column(title: "REQUEST", width: 0),
-                      Column(title: "AGENT", width: 14), Column(title: "AGE", width: 4, rightAligned: true), Column(title: "POLICY", width: 14)],
-            rows: list.rows.map { a in
-                let left = countdown(a.expiresAt, state.now)
-                return [(state.marked.contains(a.id) ? "●" : "", .statusPending),
-                        (left, left == "expired" ? .statusExpired : .statusPending), (a.title, .textNormal), (a.agentID, .textNormal),
-                        (relative(a.requestedAt, state.now), .timelineTime), (a.policy ?? "", .policyException)]
-            }, selected: list.selectedIndex, top: list.top, focused: focused)
-    case .memory:
-        let list = state.memory
-        drawTable(
-            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "TYPE", width: 10), Column(title: "SALIENCE", width: 13), Column(title: "SENS", width: 5),
-                      Column(title: "SUMMARY", width: 0), Column(title: "STATE", width: 9)],
-            rows: list.rows.map { m in
-                [(m.type, .textNormal), (salienceBar(m.salience) + String(format: " %.2f", m.salience), .salienceBar),
-                 (badge(m.sensitivity), ThemeRole.sensitivity(m.sensitivity)), (m.summary, .textNormal),
-                 (m.status, m.status == "active" ? .revisionActive : (m.status == "contested" ? .revisionContested : .revisionRetracted))]
-            }, selected: list.selectedIndex, top: list.top, focused: focused)
-    case .agents:
-        let list = state.agents
-        drawTable(
-            &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height,
-            columns: [Column(title: "AGENT", width: 0), Column(title: "KIND", width: 8), Column(title: "OPEN", width: 5, rightAligned: true),
-                      Column(title: "PENDING", width: 7, rightAligned: true), Column(title: "DECISIONS", width: 9, rightAligned: true),
-                      Column(title: "WAIT p50/p95", width: 12, rightAligned: true), Column(title: "LAST SEEN", width: 9)],
-            rows: list.rows.map { a in
-                let wait = state.activity?.waits.first { $0.agentID == a.id }
-                return [(a.id + (a.active ? "" : " (disabled)"), a.active ? .textNormal : .textDim), (a.kind, .textDim), ("\(a.open)", .textNormal),
-                 ("\(a.pending)", a.pending > 0 ? .statusPending : .textNormal), ("\(a.decisions)", .textNormal),
-                 (wait.map { "\(shortDuration($0.p50))/\(shortDuration($0.p95))" } ?? "—", wait == nil ? .textDim : .textNormal),
-                 (a.lastSeen.map { relative($0, state.now) } ?? "never", .timelineTime)]
-            }, selected: list.selectedIndex, top: list.top, focused: focused)
-    }
+    let table = model.table(state)
+    drawTable(
+        &grid, row: inner.row, column: inner.column, width: inner.width, height: inner.height, columns: table.columns, rows: table.rows,
+        selected: table.selected, top: table.top, focused: focused)
 }
 
 // MARK: Detail
 
-func timelineLine(_ event: TimelineEvent, start: Date?) -> (String, String, String, ThemeRole) {
-    let offset: String
-    if let start, let time = Timestamp.parse(event.timestamp) {
-        let seconds = time.timeIntervalSince(start)
-        offset = seconds < 60 ? String(format: "+%.3f", seconds) : String(format: "+%d:%02d", Int(seconds) / 60, Int(seconds) % 60)
-    } else {
-        offset = ""
-    }
-    let b = event.body
-    func s(_ key: String) -> String { b[key]?.stringValue ?? "" }
-    switch event.type {
-    case "created", "decision_created":
-        return (offset, "created", "intent \(s("intent")) · mode \(s("automation_mode")) · agent \(event.actor)", .timelineKind)
-    case "context", "note":
-        let summary = s("summary")
-        let context = b["context"].map { $0.canonicalText } ?? ""
-        return (offset, "note", summary.isEmpty ? context : summary, .timelineKind)
-    case "read":
-        return (offset, "read", "product \(s("product")) · \(b["result_count"]?.integerValue.map { "\($0) rows" } ?? s("purpose"))", .timelineKind)
-    case "evaluate", "policy_eval":
-        let outcome = s("outcome")
-        let role: ThemeRole = outcome == "allow" ? .policyAllow : (outcome == "deny" ? .policyDeny : .policyException)
-        return (offset, "policy", "\(s("policy_id")) → \(outcome)\(s("message").isEmpty ? "" : " · " + s("message"))", role)
-    case "approval_requested":
-        return (offset, "approval", "requested · \(s("title")) · route \(b["approval_route_id"]?.stringValue ?? "default")", .statusPending)
-    case "approval_resolved":
-        let rationale = s("rationale")
-        return (offset, "approval", "\(s("status")) by \(s("resolved_by"))\(rationale.isEmpty ? "" : " · " + rationale)", ThemeRole.status(s("status")))
-    case "write":
-        return (offset, "write", "product \(s("product")) · \(s("operation")) \(b["row_count"]?.integerValue.map { "\($0)" } ?? "")", .timelineKind)
-    case "closed", "close":
-        return (offset, "closed", "\(s("action")) \(s("reason"))", ThemeRole.status(s("action") == "commit" ? "committed" : "aborted"))
-    default:
-        return (offset, event.type, b.canonicalText, .timelineKind)
-    }
-}
-
 func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int, width: Int, height: Int, focused: Bool) {
-    var lines: [(String, ThemeRole)] = []
-    var title = "Detail"
-    switch state.detail {
-    case nil where state.screen == .agents:
-        title = "Metrics"
-        lines = state.metrics.isEmpty ? [("loading…", .textDim)] : state.metrics.map { ($0, ThemeRole.textNormal) }
-    case nil:
-        lines = [("Select a row to see its detail.", .textDim)]
-    case .missing(let id):
-        lines = [("not found: \(id)", .textDim)]
-    case .decision(let d):
-        title = "Decision \(DisplayWidth.middle(d.decision.id, 20))"
-        if let approval = d.approval, approval.status == "pending" {
-            lines.append(("⚑ approval pending · expires in \(countdown(approval.expiresAt, state.now)) · a approve · x reject", .badgePending))
-            lines.append(("  \(approval.title)", .textEmphasis))
-            if let policy = approval.policy { lines.append(("  policy \(policy): \(approval.policyMessage ?? "")", .policyException)) }
-        }
-        lines.append(("\(d.decision.intent) · \(statusWord(d.decision.status)) · mode \(d.decision.mode) · agent \(d.decision.agentID)", .textEmphasis))
-        let zone = state.options.timeZone
-        lines.append(("opened \(Timestamp.local(d.decision.createdAt, in: zone))\(d.closedAt.map { " · closed \(Timestamp.local($0, in: zone))" } ?? "")", .textDim))
-        lines.append(("", .textNormal))
-        let start = Timestamp.parse(d.decision.createdAt)
-        for event in d.events {
-            let (offset, kind, text, role) = timelineLine(event, start: start)
-            lines.append((DisplayWidth.pad(offset, 9) + DisplayWidth.pad(kind, 9) + text, role))
-        }
-        if !d.memories.isEmpty {
-            lines.append(("", .textNormal))
-            lines.append(("Linked memories", .textEmphasis))
-            for m in d.memories { lines.append(("  \(m.role) · \(DisplayWidth.middle(m.id, 16)) · \(m.type) · \(m.summary)", .textLink)) }
-        }
-    case .memory(let m):
-        title = "Memory " + (state.trail.isEmpty ? DisplayWidth.middle(m.row.id, 20) : "› " + state.trail.map { DisplayWidth.middle($0, 12) }.joined(separator: " › "))
-        lines.append(("\(m.row.type) · \(badge(m.row.sensitivity)) · \(m.row.status) · salience \(String(format: "%.2f", m.row.salience)) · confidence \(String(format: "%.2f", m.confidence))", .textEmphasis))
-        lines.append(("id \(m.row.id) · scope \(m.scope.isEmpty ? "—" : m.scope)", .textDim))
-        lines.append(("created \(Timestamp.local(m.createdAt, in: state.options.timeZone))", .textDim))
-        if !m.tags.isEmpty { lines.append(("tags \(m.tags.joined(separator: ", "))", .textDim)) }
-        lines.append(("", .textNormal))
-        if let revealed = state.revealed, revealed.id == m.row.id {
-            lines.append(("Payload · revealed by \(state.options.operatorName) · in the audit log", .messageWarn))
-            lines += revealed.lines.map { ("  " + $0, ThemeRole.textNormal) }
-        } else {
-            lines.append(("Payload", .textEmphasis))
-            lines += m.payload.map { ("  " + $0, ["high", "hyper"].contains(m.row.sensitivity) ? ThemeRole.sensitivityMasked : .textNormal) }
-        }
-        lines.append(("Provenance", .textEmphasis))
-        lines += m.provenance.map { ("  " + $0, ThemeRole.textNormal) }
-        lines.append(("Relations", .textEmphasis))
-        if m.relations.isEmpty { lines.append(("  none", .textDim)) }
-        for (i, r) in m.relations.enumerated() {
-            let cursor = focused && i == state.relationIndex
-            lines.append(((cursor ? "▶ " : "  ") + "\(r.predicate) → \(r.targetID)\(r.inStore ? (cursor ? "  (Enter follows, Esc comes back)" : "") : "  not in this store")",
-                          cursor ? .selectionFocused : (r.inStore ? .textLink : .textDim)))
-        }
-        if !m.decisions.isEmpty {
-            lines.append(("Used by", .textEmphasis))
-            lines += m.decisions.map { ("  " + $0, ThemeRole.textLink) }
-        }
-        lines.append(("Audit", .textEmphasis))
-        lines += m.audit.map { ("  " + $0, ThemeRole.textNormal) }
+    let content: DetailContent = switch state.detail {
+    case nil where state.screen == .agents: AgentsScreen.metrics(state)
+    case nil: DetailContent(title: "Detail", lines: [("Select a row to see its detail.", .textDim)])
+    case .missing(let id): DetailContent(title: "Detail", lines: [("not found: \(id)", .textDim)])
+    case .decision(let d): DecisionsScreen.detail(d, state)
+    case .memory(let m): MemoryScreen.detail(m, state, focused: focused)
     }
-    drawBox(&grid, title: title, row: row, column: column, width: width, height: height, focused: focused)
+    drawBox(&grid, title: content.title, row: row, column: column, width: width, height: height, focused: focused)
     let visible = max(0, height - 2)
-    let scroll = min(state.detailScroll, max(0, lines.count - visible))
-    for (i, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
+    var scroll = min(state.detailScroll, max(0, content.lines.count - visible))
+    if let cursor = content.cursorLine, visible > 0 { scroll = min(max(scroll, cursor - visible + 1), cursor) }
+    for (i, line) in content.lines.dropFirst(scroll).prefix(visible).enumerated() {
         grid.put(line.0, row: row + 1 + i, column: column + 2, width: width - 3, role: line.1)
     }
 }

@@ -14,81 +14,6 @@ public enum Screen: Int, CaseIterable, Sendable {
     }
 }
 
-/// One row of the memory browser: the core's row, the same from every source.
-public typealias MemoryRow = MemoryBrowserRow
-
-/// The memory detail: the record's fields as display lines, its relations (navigable) and audit log.
-public struct MemoryDetail: Sendable, Equatable {
-    public struct Relation: Sendable, Equatable {
-        public var predicate: String
-        public var targetID: String
-        public var inStore: Bool
-        public init(predicate: String, targetID: String, inStore: Bool) { (self.predicate, self.targetID, self.inStore) = (predicate, targetID, inStore) }
-    }
-    public var row: MemoryRow
-    public var confidence: Double
-    public var scope: String
-    public var tags: [String]
-    public var createdAt: String
-    public var provenance: [String]
-    public var payload: [String]
-    public var relations: [Relation]
-    public var audit: [String]
-    public var decisions: [String]
-
-    public init(row: MemoryRow, confidence: Double, scope: String, tags: [String], createdAt: String, provenance: [String],
-                payload: [String], relations: [Relation], audit: [String], decisions: [String]) {
-        (self.row, self.confidence, self.scope, self.tags, self.createdAt) = (row, confidence, scope, tags, createdAt)
-        (self.provenance, self.payload, self.relations, self.audit, self.decisions) = (provenance, payload, relations, audit, decisions)
-    }
-}
-
-/// A policy what-if (`:replay PATH`) shown in the Decisions list: one row per decision whose outcome would change.
-public struct ReplayView: Sendable, Equatable {
-    public var path: String
-    public var replayed: Int
-    public var skipped: Int
-    public var rows: [DecisionRow]
-
-    public init(path: String, replayed: Int, skipped: Int, rows: [DecisionRow]) {
-        (self.path, self.replayed, self.skipped, self.rows) = (path, replayed, skipped, rows)
-    }
-
-    /// From a replay report's JSON (`PolicyReplay.Report.json`, `operator_policies_replay`): a decision with several
-    /// changed evaluations is one row naming the first and counting the rest.
-    public init(path: String, report: JSONValue) {
-        var rows: [DecisionRow] = []
-        var extra: [String: Int] = [:]
-        for change in report["changes"]?.arrayValue ?? [] {
-            let id = change["decision_id"]?.stringValue ?? ""
-            if rows.contains(where: { $0.id == id }) {
-                extra[id, default: 0] += 1
-                continue
-            }
-            let before = change["before"]?.stringValue ?? ""
-            let after = change["after"]?.stringValue ?? ""
-            rows.append(DecisionRow(
-                id: id, agentID: change["agent_id"]?.stringValue ?? "", intent: change["intent"]?.stringValue ?? "", status: after,
-                mode: before, createdAt: change["timestamp"]?.stringValue ?? "",
-                title: "\(before) → \(after) (rule \(change["rule_after"]?.stringValue ?? ""))", policy: change["policy_id"]?.stringValue))
-        }
-        for index in rows.indices {
-            if let more = extra[rows[index].id] { rows[index].title = (rows[index].title ?? "") + " +\(more) more" }
-        }
-        self.init(
-            path: path, replayed: Int(report["replayed"]?.integerValue ?? 0), skipped: Int(report["not_replayable"]?.integerValue ?? 0),
-            rows: rows)
-    }
-}
-
-/// A memory payload an operator revealed, as display lines.
-public struct RevealedPayload: Sendable, Equatable {
-    public var id: String
-    public var lines: [String]
-
-    public init(id: String, lines: [String]) { (self.id, self.lines) = (id, lines) }
-}
-
 public enum Detail: Sendable, Equatable {
     case decision(DecisionDetail)
     case memory(MemoryDetail)
@@ -237,6 +162,8 @@ public struct AppState: Sendable, Equatable {
     public var replay: ReplayView?
     /// A payload revealed (`v`) for the record on screen: shown instead of the mask until the cursor moves on.
     public var revealed: RevealedPayload?
+    /// The history (`h`) of the memory on screen, shown in its detail until `h`, Esc or the cursor moves on.
+    public var history: HistoryView?
     /// Memory ids followed through relations, for Esc to come back.
     public var trail: [String] = []
     public var detailScroll = 0

@@ -18,6 +18,7 @@ public enum Action: Sendable, Equatable {
     case activityLoaded(Activity, at: Date)
     case pendingLoaded(count: Int, ids: Set<String>)
     case detailLoaded(Detail)
+    case historyLoaded(MemoryHistory)
     case loadFailed(String)
     /// The store's answer to a dialog's confirm: `nil` on success, else the reason it was refused.
     case actionFinished(targetID: String, refusal: String?, message: String)
@@ -42,6 +43,8 @@ public enum Effect: Sendable, Equatable {
     case loadPending
     case loadDecisionDetail(String)
     case loadMemoryDetail(String)
+    /// A record's lineage, revisions and salience over time; answered by `historyLoaded`.
+    case loadMemoryHistory(String)
     case resolveApproval(id: String, approve: Bool, rationale: String?)
     /// Each request resolved on its own (one may have expired or been resolved meanwhile); answered by `bulkFinished`.
     case resolveApprovals(ids: [String], approve: Bool, rationale: String?)
@@ -54,80 +57,8 @@ public enum Effect: Sendable, Equatable {
     case quit
 }
 
-/// The memory browser's query: free text plus `type:`, `sens:` and `sal:` filters.
-public struct MemoryQuery: Sendable, Equatable {
-    public var text = ""
-    public var types: [String] = []
-    public var maxSensitivity = "hyper"
-    public var minSalience = 0.0
-
-    public init() {}
-
-    /// Parses `type:semantic sens:<=medium sal:>0.5 deploy`; unknown fields are an error naming them.
-    public static func parse(_ input: String) -> Result<MemoryQuery, FilterError> {
-        var query = MemoryQuery()
-        var words: [String] = []
-        for term in input.split(separator: " ").map(String.init) {
-            guard let colon = term.firstIndex(of: ":") else { words.append(term); continue }
-            let field = String(term[..<colon])
-            var value = String(term[term.index(after: colon)...])
-            switch field {
-            case "type":
-                let valid = ["episodic", "working", "semantic", "competence", "plan_graph"]
-                guard valid.contains(value) else { return .failure(FilterError(message: "type must be one of \(valid.joined(separator: ", "))")) }
-                query.types.append(value)
-            case "sens":
-                for prefix in ["<=", "<"] where value.hasPrefix(prefix) { value.removeFirst(prefix.count) }
-                guard ["public", "low", "medium", "high", "hyper"].contains(value) else {
-                    return .failure(FilterError(message: "sens must be public, low, medium, high or hyper"))
-                }
-                query.maxSensitivity = value
-            case "sal":
-                for prefix in [">=", ">"] where value.hasPrefix(prefix) { value.removeFirst(prefix.count) }
-                guard let number = Double(value), number >= 0 else { return .failure(FilterError(message: "sal takes a number, e.g. sal:>0.5")) }
-                query.minSalience = number
-            default:
-                return .failure(FilterError(message: "unknown field \(field):; memory filters are type:, sens:, sal: and words"))
-            }
-        }
-        query.text = words.joined(separator: " ")
-        return .success(query)
-    }
-}
-
 public struct FilterError: Error, Sendable, Equatable {
     public var message: String
-}
-
-/// Decision filters: `status:pending agent:NAME` plus words matched against intent, agent and title.
-public struct DecisionFilter: Sendable, Equatable {
-    public var statuses: [String] = []
-    public var agent: String?
-    public var text = ""
-
-    public init() {}
-
-    public static func parse(_ input: String) -> Result<DecisionFilter, FilterError> {
-        var filter = DecisionFilter()
-        var words: [String] = []
-        for term in input.split(separator: " ").map(String.init) {
-            guard let colon = term.firstIndex(of: ":") else { words.append(term); continue }
-            let field = String(term[..<colon])
-            let value = String(term[term.index(after: colon)...])
-            switch field {
-            case "status":
-                let stored = value == "pending" ? "needs_approval" : value
-                guard DecisionStatus(rawValue: stored) != nil else {
-                    return .failure(FilterError(message: "status must be open, pending, approved, rejected, committed or aborted"))
-                }
-                filter.statuses.append(stored)
-            case "agent": filter.agent = value
-            default: return .failure(FilterError(message: "unknown field \(field):; decision filters are status:, agent: and words"))
-            }
-        }
-        filter.text = words.joined(separator: " ")
-        return .success(filter)
-    }
 }
 
 /// The dashboard's one state transition. Pure: no clock, no I/O.
@@ -218,6 +149,15 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         guard !state.paused || state.detail == nil else { return [] }
         state.detail = detail
         return []
+    case .historyLoaded(let history):
+        // Only for the record still on screen (the cursor may have moved on meanwhile).
+        guard state.screen == .memory, history.id == (state.trail.last ?? state.memory.selectedID) else { return [] }
+        var view = HistoryView(history: history)
+        if let previous = state.history, previous.history.id == history.id {
+            (view.cursor, view.baseID, view.diff) = (min(previous.cursor, history.revisions.count - 1), previous.baseID, previous.diff)
+        }
+        state.history = view
+        return []
     case .loadFailed(let reason):
         state.message = StatusMessage(text: "error: \(reason)", severity: .error, until: state.now + 10)
         return []
@@ -236,19 +176,7 @@ public func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .bulkFinished(let results):
         return bulkFinished(&state, results)
     case .replayLoaded(let view):
-        state.replay = view
-        state.screen = .decisions
-        state.detailFocused = false
-        state.detailPushed = false
-        state.detail = nil
-        state.decisions.selectedID = nil
-        state.decisions.top = 0
-        apply(&state.decisions, view.rows, appended: false, height: state.listHeight)
-        state.decisions.hasMore = false
-        state.message = StatusMessage(
-            text: "\(view.rows.count) decision\(view.rows.count == 1 ? "" : "s") would change under \(view.path); Enter opens one, Esc leaves",
-            severity: .info, until: state.now + 8)
-        return detailEffects(state)
+        return DecisionsScreen.show(view, &state)
     case .revealed(let payload):
         if state.dialog?.targetID == payload.id { state.dialog = nil }
         state.revealed = payload
@@ -313,7 +241,7 @@ func refresh(_ state: AppState, ordered: Bool) -> [Effect] {
 /// The detail load for the current selection.
 func detailEffects(_ state: AppState) -> [Effect] {
     switch state.screen {
-    case .decisions: return state.decisions.selectedID.map { [.loadDecisionDetail($0)] } ?? []
+    case .decisions: return DecisionsScreen.selectedID(state).map { [.loadDecisionDetail($0)] } ?? []
     case .pending: return state.approvals.selected.map { [.loadDecisionDetail($0.decisionID)] } ?? []
     case .memory:
         if let followed = state.trail.last { return [.loadMemoryDetail(followed)] }
@@ -345,6 +273,8 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
         state.message = StatusMessage(text: "read-only mode: \(action.rawValue) is disabled", severity: .warning, until: state.now + 5)
         return []
     }
+    // The screen's own meaning of the key first (approve on Pending, follow a relation in Memory…), then the shared one.
+    if let effects = state.screen.model.handle(action, &state) { return effects }
     switch action {
     case .quit:
         state.shouldQuit = true
@@ -377,60 +307,16 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
         state.detailScroll = 0
         return []
     case .back:
-        if state.screen == .memory, !state.trail.isEmpty {
-            state.trail.removeLast()
-            state.relationIndex = 0
-            return detailEffects(state)
-        }
         if state.detailPushed || state.detailFocused {
             state.detailPushed = false
             state.detailFocused = false
-            return []
-        }
-        if state.replay != nil, state.screen == .decisions {
-            state.replay = nil
-            state.decisions.selectedID = nil
-            state.detail = nil
-            return refresh(state, ordered: true)
         }
         return []
     case .open:
         if state.size.columns < 80 { state.detailPushed = true }
-        if state.screen == .agents, let agent = state.agents.selected {
-            state.filters[.decisions] = "agent:\(agent.id)"
-            return switchTo(&state, .decisions)
-        }
-        if state.screen == .pending, let approval = state.approvals.selected {
-            state.detailFocused = true
-            return [.loadDecisionDetail(approval.decisionID)]
-        }
-        if state.screen == .memory, case .memory(let detail) = state.detail, state.detailFocused,
-            detail.relations.indices.contains(state.relationIndex)
-        {
-            let relation = detail.relations[state.relationIndex]
-            guard relation.inStore else {
-                state.message = StatusMessage(text: "\(relation.targetID) is not in this store", severity: .info, until: state.now + 4)
-                return []
-            }
-            // Follow a relation; cycle-safe: a target already on the trail pops back to it.
-            if let index = state.trail.firstIndex(of: relation.targetID) {
-                state.trail.removeSubrange((index + 1)...)
-            } else {
-                state.trail.append(relation.targetID)
-            }
-            state.relationIndex = 0
-            return [.loadMemoryDetail(relation.targetID)]
-        }
         state.detailFocused = true
         return detailEffects(state)
     case .down, .up, .first, .last, .pageDown, .pageUp:
-        if state.detailFocused, state.screen == .memory, case .memory(let detail) = state.detail, !detail.relations.isEmpty,
-            action == .down || action == .up
-        {
-            // In a memory's detail the cursor walks its relations; Enter follows the one it is on.
-            state.relationIndex = max(0, min(detail.relations.count - 1, state.relationIndex + (action == .down ? 1 : -1)))
-            return []
-        }
         if state.detailFocused {
             switch action {
             case .down: state.detailScroll += 1
@@ -443,38 +329,17 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
             return []
         }
         return move(&state, action)
-    case .approve, .reject:
-        if state.screen == .pending, !state.marked.isEmpty { return openBulkDialog(&state, approve: action == .approve) }
-        return openApprovalDialog(&state, approve: action == .approve)
-    case .mark:
-        return toggleMark(&state)
-    case .reveal:
-        return openRevealDialog(&state)
-    case .snooze:
-        return openSnoozeDialog(&state)
-    case .reinforce, .penalize, .retract, .contest:
-        guard state.screen == .memory, let row = state.memory.selected else { return [] }
-        let kind: DialogKind = switch action {
-        case .reinforce: .reinforce
-        case .penalize: .penalize
-        case .retract: .retract
-        default: .contest
-        }
-        state.dialog = ConfirmDialog(
-            kind: kind, targetID: row.id,
-            lines: ["\(row.type) · \(row.sensitivity.uppercased()) · salience \(String(format: "%.2f", row.salience))", row.summary],
-            requireRationale: kind == .retract || kind == .contest, focus: kind == .retract || kind == .contest ? .field : .cancel)
+    case .approve, .reject, .mark, .snooze, .reinforce, .penalize, .retract, .contest, .reveal, .history, .diff, .diffBase:
+        // Keys of another screen's context (the keymap resolves them only where they apply).
         return []
     }
 }
 
 func switchTo(_ state: inout AppState, _ screen: Screen) -> [Effect] {
-    if state.replay != nil {
-        state.replay = nil
-        state.decisions.selectedID = nil
-    }
+    state.replay = nil
     state.screen = screen
     state.revealed = nil
+    state.history = nil
     state.detailFocused = false
     state.detailPushed = false
     state.detail = nil
@@ -483,102 +348,51 @@ func switchTo(_ state: inout AppState, _ screen: Screen) -> [Effect] {
     return refresh(state, ordered: true)
 }
 
+/// Moves a list's cursor by `action` and keeps it in the viewport; true when it moved (or went to the top).
+@discardableResult
+func step<Row>(_ list: inout ListState<Row>, _ action: ActionID, height: Int) -> Bool {
+    guard !list.rows.isEmpty else { return false }
+    let current = list.selectedIndex ?? 0
+    let target: Int
+    switch action {
+    case .down: target = current + 1
+    case .up: target = current - 1
+    case .first: target = 0
+    case .last: target = list.rows.count - 1
+    case .pageDown: target = current + height
+    case .pageUp: target = current - height
+    default: target = current
+    }
+    let clamped = max(0, min(list.rows.count - 1, target))
+    list.selectedID = list.rows[clamped].id
+    if clamped < list.top { list.top = clamped }
+    if clamped >= list.top + height { list.top = clamped - height + 1 }
+    if action == .first { list.newCount = 0 }
+    return clamped != current || action == .first
+}
+
 func move(_ state: inout AppState, _ action: ActionID) -> [Effect] {
     let height = state.listHeight
-    func step<Row>(_ list: inout ListState<Row>) -> Bool {
-        guard !list.rows.isEmpty else { return false }
-        let current = list.selectedIndex ?? 0
-        let target: Int
-        switch action {
-        case .down: target = current + 1
-        case .up: target = current - 1
-        case .first: target = 0
-        case .last: target = list.rows.count - 1
-        case .pageDown: target = current + height
-        case .pageUp: target = current - height
-        default: target = current
-        }
-        let clamped = max(0, min(list.rows.count - 1, target))
-        list.selectedID = list.rows[clamped].id
-        if clamped < list.top { list.top = clamped }
-        if clamped >= list.top + height { list.top = clamped - height + 1 }
-        if action == .first { list.newCount = 0 }
-        return clamped != current || action == .first
-    }
     var effects: [Effect] = []
     state.revealed = nil
     switch state.screen {
     case .decisions:
-        _ = step(&state.decisions)
+        step(&state.decisions, action, height: height)
         // Near the end of what is loaded: fetch the next page after the last row (keyset, never OFFSET).
         if state.decisions.hasMore, let index = state.decisions.selectedIndex, index >= state.decisions.rows.count - height / 2 - 1,
             let last = state.decisions.rows.last
         {
             effects.append(.loadDecisions(after: .init(createdAt: last.createdAt, id: last.id), filter: state.filters[.decisions]))
         }
-    case .pending: _ = step(&state.approvals)
+    case .pending: step(&state.approvals, action, height: height)
     case .memory:
-        _ = step(&state.memory)
+        step(&state.memory, action, height: height)
         state.trail = []
-    case .agents: _ = step(&state.agents)
+        state.history = nil
+    case .agents: step(&state.agents, action, height: height)
     }
     state.detailScroll = 0
     return effects + detailEffects(state)
-}
-
-/// `v` on a memory's detail: HIGH and HYPER payloads are masked; revealing one asks why and audits it.
-func openRevealDialog(_ state: inout AppState) -> [Effect] {
-    guard state.screen == .memory, case .memory(let detail) = state.detail else { return [] }
-    guard ["high", "hyper"].contains(detail.row.sensitivity) else {
-        state.message = StatusMessage(text: "nothing to reveal: only HIGH and HYPER payloads are masked", severity: .info, until: state.now + 4)
-        return []
-    }
-    guard state.options.allowReveal else {
-        state.message = StatusMessage(
-            text: "reveal is turned off here (dashboard.allow_reveal = false in the configuration)", severity: .warning, until: state.now + 5)
-        return []
-    }
-    if state.revealed?.id == detail.row.id { return [] }
-    state.dialog = ConfirmDialog(
-        kind: .reveal, targetID: detail.row.id,
-        lines: [
-            "\(DisplayWidth.middle(detail.row.id, 20)) · \(detail.row.type) · \(detail.row.sensitivity.uppercased())",
-            "Your name, the time and your reason go to this record's audit log.",
-        ],
-        requireRationale: true, focus: .field)
-    return []
-}
-
-func openApprovalDialog(_ state: inout AppState, approve: Bool) -> [Effect] {
-    var approval: ApprovalRow?
-    switch state.screen {
-    case .pending: approval = state.approvals.selected
-    case .decisions:
-        if case .decision(let detail) = state.detail, detail.decision.id == state.decisions.selectedID,
-            detail.decision.pendingApprovalID != nil
-        {
-            approval = detail.approval
-        }
-    default: break
-    }
-    guard let approval, approval.status == "pending" else {
-        state.message = StatusMessage(text: "nothing to \(approve ? "approve" : "reject") here: select a pending request", severity: .info, until: state.now + 4)
-        return []
-    }
-    let required = !approve || approval.requireRationale
-    var lines = [
-        "\(DisplayWidth.middle(approval.id, 16)) · decision \(DisplayWidth.middle(approval.decisionID, 16)) · agent \(approval.agentID)",
-        approval.title == approval.intent ? approval.intent : "\(approval.intent): \(approval.title)",
-    ]
-    if let policy = approval.policy {
-        lines.append("Policy \(policy) → exception")
-        if let message = approval.policyMessage { lines.append("  \(message)") }
-    }
-    if let message = approval.message, !message.isEmpty { lines.append(message) }
-    state.dialog = ConfirmDialog(
-        kind: approve ? .approve : .reject, targetID: approval.id, lines: lines, requireRationale: required,
-        focus: required ? .field : .cancel, expiresAt: Timestamp.parse(approval.expiresAt))
-    return []
 }
 
 func dialogKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {

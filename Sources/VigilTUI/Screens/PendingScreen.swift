@@ -1,8 +1,8 @@
 import Foundation
 import VigilCore
 
-// The Pending screen's queue: marks for bulk resolution, snoozes, and the filter and sort the operator chose. The
-// store's pending rows come in through `approvalsLoaded`; what the list shows is derived here.
+// The Pending screen: the approvals queue with marks for bulk resolution, snoozes, and the filter and sort the
+// operator chose. The store's pending rows come in through `approvalsLoaded`; what the list shows is derived here.
 
 /// The pending queue's filter: `agent:ID policy:ID intent:PREFIX sort:expiry|age` and words the title must contain.
 public struct ApprovalFilter: Sendable, Equatable {
@@ -183,4 +183,89 @@ func bulkFinished(_ state: inout AppState, _ results: [BulkResult]) -> [Effect] 
     }
     for result in results { state.marked.remove(result.id) }
     return refresh(state, ordered: false)
+}
+
+enum PendingScreen: ScreenModel {
+    static func listTitle(_ state: AppState) -> String {
+        var title = Screen.pending.title
+        if !state.marked.isEmpty { title += " · \(state.marked.count) marked" }
+        let snoozed = state.snoozed.filter { id, until in until > state.now && state.queue.contains { $0.id == id } }.count
+        if snoozed > 0 { title += " · \(snoozed) snoozed" }
+        if let filter = state.filters[.pending] { title += " · \(filter)" }
+        return title
+    }
+
+    static func listStatus(_ state: AppState) -> (loaded: Bool, count: Int) { (state.approvals.loaded, state.approvals.rows.count) }
+
+    static func emptyMessage(_ state: AppState) -> String {
+        guard !state.queue.isEmpty else { return "No pending approvals. Requests from agents appear here." }
+        let snoozed = state.queue.filter { state.snoozed[$0.id].map { $0 > state.now } ?? false }.count
+        if let filter = state.filters[.pending] { return "No pending request matches \(filter)\(snoozed > 0 ? " (\(snoozed) snoozed)" : "")." }
+        return snoozed == 1 ? "The pending request is snoozed; it comes back on its own."
+            : "All \(snoozed) pending requests are snoozed; they come back on their own."
+    }
+
+    static func table(_ state: AppState) -> ScreenTable {
+        ScreenTable(
+            state.approvals,
+            columns: [Column(title: "", width: 1), Column(title: "EXPIRES", width: 8), Column(title: "REQUEST", width: 0),
+                      Column(title: "AGENT", width: 14), Column(title: "AGE", width: 4, rightAligned: true), Column(title: "POLICY", width: 14)]
+        ) { a in
+            let left = countdown(a.expiresAt, state.now)
+            return [(state.marked.contains(a.id) ? "●" : "", .statusPending),
+                    (left, left == "expired" ? .statusExpired : .statusPending), (a.title, .textNormal), (a.agentID, .textNormal),
+                    (relative(a.requestedAt, state.now), .timelineTime), (a.policy ?? "", .policyException)]
+        }
+    }
+
+    static func hints(_ action: ActionID, _ state: AppState) -> Bool { [.approve, .reject, .mark, .snooze].contains(action) }
+
+    static func handle(_ action: ActionID, _ state: inout AppState) -> [Effect]? {
+        switch action {
+        case .approve, .reject:
+            if !state.marked.isEmpty { return openBulkDialog(&state, approve: action == .approve) }
+            return openApprovalDialog(&state, approve: action == .approve)
+        case .mark: return toggleMark(&state)
+        case .snooze: return openSnoozeDialog(&state)
+        case .open:
+            guard let approval = state.approvals.selected else { return nil }
+            if state.size.columns < 80 { state.detailPushed = true }
+            state.detailFocused = true
+            return [.loadDecisionDetail(approval.decisionID)]
+        default: return nil
+        }
+    }
+}
+
+/// `a`/`x` on one request: the selected one on the Pending list, or the pending request of the decision on screen.
+func openApprovalDialog(_ state: inout AppState, approve: Bool) -> [Effect] {
+    var approval: ApprovalRow?
+    switch state.screen {
+    case .pending: approval = state.approvals.selected
+    case .decisions:
+        if case .decision(let detail) = state.detail, detail.decision.id == DecisionsScreen.selectedID(state),
+            detail.decision.pendingApprovalID != nil
+        {
+            approval = detail.approval
+        }
+    default: break
+    }
+    guard let approval, approval.status == .pending else {
+        state.message = StatusMessage(text: "nothing to \(approve ? "approve" : "reject") here: select a pending request", severity: .info, until: state.now + 4)
+        return []
+    }
+    let required = !approve || approval.requireRationale
+    var lines = [
+        "\(DisplayWidth.middle(approval.id, 16)) · decision \(DisplayWidth.middle(approval.decisionID, 16)) · agent \(approval.agentID)",
+        approval.title == approval.intent ? approval.intent : "\(approval.intent): \(approval.title)",
+    ]
+    if let policy = approval.policy {
+        lines.append("Policy \(policy) → exception")
+        if let message = approval.policyMessage { lines.append("  \(message)") }
+    }
+    if let message = approval.message, !message.isEmpty { lines.append(message) }
+    state.dialog = ConfirmDialog(
+        kind: approve ? .approve : .reject, targetID: approval.id, lines: lines, requireRationale: required,
+        focus: required ? .field : .cancel, expiresAt: Timestamp.parse(approval.expiresAt))
+    return []
 }
