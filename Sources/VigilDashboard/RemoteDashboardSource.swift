@@ -203,7 +203,7 @@ public final class RemoteDashboardSource: DashboardSource {
         let result = try await mcp.callTool("operator_agents_list")
         return (result["agents"]?.arrayValue ?? []).map { agent in
             AgentRow(
-                id: agent["agent_id"]?.stringValue ?? "?", kind: agent["kind"]?.stringValue ?? "agent",
+                id: agent["agent_id"]?.stringValue ?? "?", kind: PrincipalKind(rawValue: agent["kind"]?.stringValue ?? "") ?? .agent,
                 active: agent["status"]?.stringValue != "disabled", open: Int(agent["open"]?.integerValue ?? 0),
                 pending: Int(agent["pending"]?.integerValue ?? 0), decisions: Int(agent["decisions"]?.integerValue ?? 0),
                 lastSeen: agent["last_seen"]?.stringValue)
@@ -283,7 +283,7 @@ public final class RemoteDashboardSource: DashboardSource {
     static func decisionRow(_ d: JSONValue) -> DecisionRow {
         DecisionRow(
             id: d["decision_id"]?.stringValue ?? "", agentID: d["agent_id"]?.stringValue ?? "", intent: d["intent"]?.stringValue ?? "",
-            status: DecisionStatus(rawValue: d["status"]?.stringValue ?? "") ?? .open, mode: d["automation_mode"]?.stringValue ?? "",
+            status: DecisionStatus(rawValue: d["status"]?.stringValue ?? "") ?? .open, mode: AutomationMode(rawValue: d["automation_mode"]?.stringValue ?? "") ?? .propose,
             createdAt: d["created_at"]?.stringValue ?? "", title: d["title"]?.stringValue,
             pendingApprovalID: d["pending_approval_id"]?.stringValue, policy: d["policy"]?.stringValue)
     }

@@ -50,7 +50,7 @@ extension PostgresTransaction {
     private static func decisionRow(_ row: PostgresRow) -> DecisionRow {
         DecisionRow(
             id: row.string(0), agentID: row.string(1), intent: row.string(2), status: DecisionStatus(rawValue: row.string(3)) ?? .open,
-            mode: row.string(4),
+            mode: AutomationMode(rawValue: row.string(4)) ?? .propose,
             createdAt: row.string(5), title: row[6], pendingApprovalID: row[8] == "pending" ? row[7] : nil, policy: row[10])
     }
 
@@ -133,7 +133,7 @@ extension PostgresTransaction {
             """
         ).map { r in
             AgentRow(
-                id: r.string(0), kind: r.string(1), active: r.string(2) == "active", open: r.int(3), pending: r.int(4),
+                id: r.string(0), kind: PrincipalKind(rawValue: r.string(1)) ?? .agent, active: r.string(2) == "active", open: r.int(3), pending: r.int(4),
                 decisions: r.int(5), lastSeen: r[6])
         }
     }

@@ -52,7 +52,7 @@ extension SQLiteTransaction {
         DecisionRow(
             id: row["decision_id"], agentID: row["agent_id"], intent: row["intent"],
             status: DecisionStatus(rawValue: row["status"]) ?? .open,
-            mode: row["automation_mode"], createdAt: row["created_at"], title: row["title"],
+            mode: AutomationMode(rawValue: row["automation_mode"]) ?? .propose, createdAt: row["created_at"], title: row["title"],
             pendingApprovalID: (row["approval_status"] as String?) == "pending" ? row["approval_id"] : nil,
             policy: row["policy"])
     }
@@ -144,7 +144,7 @@ extension SQLiteTransaction {
                 """
         ).map { r in
             AgentRow(
-                id: r["principal_id"], kind: r["kind"], active: (r["status"] as String) == "active", open: r["open"],
+                id: r["principal_id"], kind: PrincipalKind(rawValue: r["kind"]) ?? .agent, active: (r["status"] as String) == "active", open: r["open"],
                 pending: r["pending"], decisions: r["total"], lastSeen: r["last_seen"])
         }
     }

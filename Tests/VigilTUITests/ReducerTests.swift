@@ -14,7 +14,7 @@ func pendingApproval(_ id: String = "appr_1", requireRationale: Bool = false, ex
 
 func decision(_ n: Int, status: DecisionStatus = .open) -> DecisionRow {
     DecisionRow(id: "TMEM_\(String(format: "%04d", n))", agentID: "agent_a", intent: "data.change.apply", status: status,
-                mode: "autonomous", createdAt: Timestamp.format(t0 - TimeInterval(n)))
+                mode: .autonomous, createdAt: Timestamp.format(t0 - TimeInterval(n)))
 }
 
 func pendingState(_ approval: ApprovalRow = pendingApproval(), readOnly: Bool = false) -> AppState {

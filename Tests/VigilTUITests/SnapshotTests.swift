@@ -50,13 +50,13 @@ enum Fixture {
 
     static let decisions = [
         DecisionRow(id: "TMEM_01KDEPLOYAPIV23ROLLOUT000", agentID: "agent_builder", intent: "deploy.release.execute", status: .needsApproval,
-                    mode: "approve", createdAt: time(12), title: "Roll out api v2.3 to prod", pendingApprovalID: "appr_01KRELEASEGATE0000000000", policy: "release-gate"),
+                    mode: .approve, createdAt: time(12), title: "Roll out api v2.3 to prod", pendingApprovalID: "appr_01KRELEASEGATE0000000000", policy: "release-gate"),
         DecisionRow(id: "TMEM_01KSESSIONSCLEANUP00000000", agentID: "agent_ops-bot", intent: "data.change.apply", status: .committed,
-                    mode: "autonomous", createdAt: time(40), title: "Delete 1,204 stale sessions"),
+                    mode: .autonomous, createdAt: time(40), title: "Delete 1,204 stale sessions"),
         DecisionRow(id: "TMEM_01KROTATEPAYMENTKEY0000000", agentID: "agent_builder", intent: "secrets.change.propose", status: .rejected,
-                    mode: "propose", createdAt: time(180), title: "Rotate the payment key 🔑"),
+                    mode: .propose, createdAt: time(180), title: "Rotate the payment key 🔑"),
         DecisionRow(id: "TMEM_01KJAPANESESUMMARY00000000", agentID: "agent_翻訳", intent: "content.translate", status: .open,
-                    mode: "autonomous", createdAt: time(7200), title: "記憶を要約する — summarize the notes"),
+                    mode: .autonomous, createdAt: time(7200), title: "記憶を要約する — summarize the notes"),
     ]
 
     static let approval = ApprovalRow(
@@ -97,9 +97,9 @@ enum Fixture {
         decisions: ["TMEM_01KROTATEPAYMENTKEY0000000"])
 
     static let agents = [
-        AgentRow(id: "agent_builder", kind: "agent", active: true, open: 1, pending: 1, decisions: 2, lastSeen: time(12)),
-        AgentRow(id: "agent_ops-bot", kind: "agent", active: true, open: 0, pending: 0, decisions: 1, lastSeen: time(40)),
-        AgentRow(id: "alice", kind: "operator", active: true, open: 0, pending: 0, decisions: 0, lastSeen: nil),
+        AgentRow(id: "agent_builder", kind: .agent, active: true, open: 1, pending: 1, decisions: 2, lastSeen: time(12)),
+        AgentRow(id: "agent_ops-bot", kind: .agent, active: true, open: 0, pending: 0, decisions: 1, lastSeen: time(40)),
+        AgentRow(id: "alice", kind: .operator, active: true, open: 0, pending: 0, decisions: 0, lastSeen: nil),
     ]
 
     static func state(_ screen: Screen, size: Size) -> AppState {

@@ -6,7 +6,7 @@ public struct DecisionRow: Sendable, Equatable, Identifiable {
     public var agentID: String
     public var intent: String
     public var status: DecisionStatus
-    public var mode: String
+    public var mode: AutomationMode
     public var createdAt: String
     public var title: String?
     public var pendingApprovalID: String?
@@ -14,7 +14,7 @@ public struct DecisionRow: Sendable, Equatable, Identifiable {
     public var policy: String?
 
     public init(
-        id: String, agentID: String, intent: String, status: DecisionStatus, mode: String, createdAt: String,
+        id: String, agentID: String, intent: String, status: DecisionStatus, mode: AutomationMode, createdAt: String,
         title: String? = nil, pendingApprovalID: String? = nil, policy: String? = nil
     ) {
         (self.id, self.agentID, self.intent, self.status, self.mode, self.createdAt) = (id, agentID, intent, status, mode, createdAt)
@@ -91,14 +91,14 @@ public struct DecisionDetail: Sendable, Equatable {
 /// One row of the agents view.
 public struct AgentRow: Sendable, Equatable, Identifiable {
     public var id: String
-    public var kind: String
+    public var kind: PrincipalKind
     public var active: Bool
     public var open: Int
     public var pending: Int
     public var decisions: Int
     public var lastSeen: String?
 
-    public init(id: String, kind: String, active: Bool, open: Int, pending: Int, decisions: Int, lastSeen: String?) {
+    public init(id: String, kind: PrincipalKind, active: Bool, open: Int, pending: Int, decisions: Int, lastSeen: String?) {
         (self.id, self.kind, self.active, self.open, self.pending, self.decisions, self.lastSeen) = (id, kind, active, open, pending, decisions, lastSeen)
     }
 }

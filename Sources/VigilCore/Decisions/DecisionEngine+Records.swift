@@ -151,7 +151,7 @@ extension DecisionEngine {
             "decision_counts": .array(counts.map { ["status": .string($0.status), "count": .int(Int64($0.count))] }),
             "agents": .array(rows.map { row in
                 [
-                    "agent_id": .string(row.id), "kind": .string(row.kind), "status": row.active ? "active" : "disabled",
+                    "agent_id": .string(row.id), "kind": .string(row.kind.rawValue), "status": row.active ? "active" : "disabled",
                     "open": .int(Int64(row.open)), "pending": .int(Int64(row.pending)),
                     "decisions": .int(Int64(row.decisions)), "last_seen": row.lastSeen.map(JSONValue.string) ?? .null,
                 ]

@@ -19,7 +19,7 @@ enum AgentsScreen: ScreenModel {
                       Column(title: "WAIT p50/p95", width: 12, rightAligned: true), Column(title: "LAST SEEN", width: 9)]
         ) { a in
             let wait = state.activity?.waits.first { $0.agentID == a.id }
-            return [(a.id + (a.active ? "" : " (disabled)"), a.active ? .textNormal : .textDim), (a.kind, .textDim), ("\(a.open)", .textNormal),
+            return [(a.id + (a.active ? "" : " (disabled)"), a.active ? .textNormal : .textDim), (a.kind.rawValue, .textDim), ("\(a.open)", .textNormal),
                     ("\(a.pending)", a.pending > 0 ? .statusPending : .textNormal), ("\(a.decisions)", .textNormal),
                     (wait.map { "\(shortDuration($0.p50))/\(shortDuration($0.p95))" } ?? "—", wait == nil ? .textDim : .textNormal),
                     (a.lastSeen.map { relative($0, state.now) } ?? "never", .timelineTime)]

@@ -133,7 +133,7 @@ enum DecisionsScreen: ScreenModel {
             [(relative(d.createdAt, state.now), .timelineTime),
              ((d.pendingApprovalID != nil ? "●" : "") + statusWord(d.status), ThemeRole.status(d.status)),
              (d.title.map { "\(d.intent): \($0)" } ?? d.intent, .textNormal), (d.agentID, .textNormal),
-             (d.mode, .textDim), (d.policy ?? "", .policyException)]
+             (d.mode.rawValue, .textDim), (d.policy ?? "", .policyException)]
         }
     }
 
@@ -192,7 +192,7 @@ enum DecisionsScreen: ScreenModel {
             lines.append(("  \(approval.title)", .textEmphasis))
             if let policy = approval.policy { lines.append(("  policy \(policy): \(approval.policyMessage ?? "")", .policyException)) }
         }
-        lines.append(("\(d.decision.intent) · \(statusWord(d.decision.status)) · mode \(d.decision.mode) · agent \(d.decision.agentID)", .textEmphasis))
+        lines.append(("\(d.decision.intent) · \(statusWord(d.decision.status)) · mode \(d.decision.mode.rawValue) · agent \(d.decision.agentID)", .textEmphasis))
         let zone = state.options.timeZone
         lines.append(("opened \(Timestamp.local(d.decision.createdAt, in: zone))\(d.closedAt.map { " · closed \(Timestamp.local($0, in: zone))" } ?? "")", .textDim))
         lines.append(("", .textNormal))
