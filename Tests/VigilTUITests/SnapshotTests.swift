@@ -196,14 +196,19 @@ struct SnapshotTests {
                 assertSnapshot("bulk-results-\(name)", snapshotText(render(state), theme: try theme(themeName)))
             }
         }
-        var snooze = Fixture.state(.pending, size: Size(columns: 80, rows: 24))
-        _ = reduce(&snooze, .approvalsLoaded(rows))
-        _ = reduce(&snooze, .key(.char("z")))
-        _ = reduce(&snooze, .key(.backspace))
-        assertSnapshot("snooze-80x24", snapshotText(render(snooze), theme: try theme("default")))
-        for _ in 0..<2 { _ = reduce(&snooze, .key(.backspace)) }
-        for c in "later" { _ = reduce(&snooze, .key(.char(c))) }
-        assertSnapshot("snooze-invalid-80x24", snapshotText(render(snooze), theme: try theme("default")))
+        for size in Self.sizes {
+            for themeName in ["default", "monochrome"] {
+                let name = "\(size.columns)x\(size.rows)-\(themeName)"
+                var snooze = Fixture.state(.pending, size: size)
+                _ = reduce(&snooze, .approvalsLoaded(rows))
+                _ = reduce(&snooze, .key(.char("z")))
+                _ = reduce(&snooze, .key(.backspace))
+                assertSnapshot("snooze-\(name)", snapshotText(render(snooze), theme: try theme(themeName)))
+                for _ in 0..<2 { _ = reduce(&snooze, .key(.backspace)) }
+                for c in "later" { _ = reduce(&snooze, .key(.char(c))) }
+                assertSnapshot("snooze-invalid-\(name)", snapshotText(render(snooze), theme: try theme(themeName)))
+            }
+        }
     }
 
     @Test("memory history: salience sparkline, lineage and a diff, at 80×24 and 160×48, default and monochrome")
@@ -239,7 +244,16 @@ struct SnapshotTests {
 
     @Test("reveal: the dialog that asks why, and the payload revealed in the detail")
     func reveal() throws {
-        var state = Fixture.state(.memory, size: Size(columns: 160, rows: 48))
+        for size in Self.sizes {
+            for themeName in ["default", "monochrome"] {
+                try reveal(size: size, themeName: themeName)
+            }
+        }
+    }
+
+    func reveal(size: Size, themeName: String) throws {
+        let name = "\(size.columns)x\(size.rows)-\(themeName)"
+        var state = Fixture.state(.memory, size: size)
         let secret = Fixture.memories[0]
         state.memory.selectedID = secret.id
         state.detail = .memory(MemoryDetail(
@@ -248,10 +262,10 @@ struct SnapshotTests {
             audit: ["2026-01-07T09:00:00Z create by agent_builder"], decisions: []))
         _ = reduce(&state, .key(.char("v")))
         for c in "change review CR-118" { _ = reduce(&state, .key(.char(c))) }
-        assertSnapshot("reveal-dialog-160x48", snapshotText(render(state), theme: try theme("default")))
+        assertSnapshot("reveal-dialog-\(name)", snapshotText(render(state), theme: try theme(themeName)))
         _ = reduce(&state, .revealed(RevealedPayload(id: secret.id, lines: ["{", "  \"object\": \"Tue–Thu 09–16 UTC\",", "  \"subject\": \"prod deploy window\"", "}"])))
         state.message = nil
-        assertSnapshot("reveal-payload-160x48", snapshotText(render(state), theme: try theme("default")))
+        assertSnapshot("reveal-payload-\(name)", snapshotText(render(state), theme: try theme(themeName)))
     }
 
     @Test("the policy what-if screen at 80×24 and 160×48")
@@ -268,10 +282,12 @@ struct SnapshotTests {
             ],
         ]
         for size in Self.sizes {
-            var state = Fixture.state(.decisions, size: size)
-            _ = reduce(&state, .replayLoaded(ReplayView(path: "new.toml", report: report)))
-            state.message = nil
-            assertSnapshot("replay-\(size.columns)x\(size.rows)", snapshotText(render(state), theme: try theme("default")))
+            for themeName in ["default", "monochrome"] {
+                var state = Fixture.state(.decisions, size: size)
+                _ = reduce(&state, .replayLoaded(ReplayView(path: "new.toml", report: report)))
+                state.message = nil
+                assertSnapshot("replay-\(size.columns)x\(size.rows)-\(themeName)", snapshotText(render(state), theme: try theme(themeName)))
+            }
         }
     }
 
