@@ -121,6 +121,12 @@ let package = Package(
             dependencies: grpcClient + ["VigilCore", "VigilRemote", "VigilStores"],
             swiftSettings: upcoming
         ),
+        /// `vigil gate`: a coding agent's hook (Claude Code, Codex) answered by vigil's policies and operators.
+        .target(
+            name: "VigilGate",
+            dependencies: ["VigilCore", "VigilRemote"],
+            swiftSettings: upcoming
+        ),
         /// `vigil demo`: a seeded store and simulated agents that speak the real protocols over loopback.
         .target(
             name: "VigilDemo",
@@ -146,6 +152,7 @@ let package = Package(
                 "VigilStores",
                 "VigilBench",
                 "VigilDemo",
+                "VigilGate",
                 "VigilRemote",
                 "VigilServer",
                 "VigilTUI",
@@ -213,6 +220,11 @@ let package = Package(
         .testTarget(
             name: "VigilDashboardTests",
             dependencies: ["VigilDashboard", "VigilCore", "VigilServer", "VigilTUI", "VigilTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "VigilGateTests",
+            dependencies: ["VigilGate", "VigilCore", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

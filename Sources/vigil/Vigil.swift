@@ -28,7 +28,7 @@ struct Vigil: AsyncParsableCommand {
         version: VigilVersion.current,
         subcommands: [
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, PoliciesCommand.self,
-            MemoryCommand.self,
+            MemoryCommand.self, GateCommand.self,
             ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, PathsCommand.self, DashboardCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self

@@ -79,6 +79,20 @@ extension PolicyCondition {
             if op == .in || op == .notIn, operand.arrayValue == nil {
                 throw ConfigError.invalid(key: key + ".value", message: "must be a list for op '\(rawOp)'")
             }
+            if op == .matches {
+                guard let pattern = operand.stringValue else {
+                    throw ConfigError.invalid(key: key + ".value", message: "must be a regular expression (a string) for op 'matches'")
+                }
+                if let problem = PatternCache.shared.problem(pattern) {
+                    throw ConfigError.invalid(key: key + ".value", message: "is not a valid regular expression: \(problem)")
+                }
+            }
+            if op == .glob {
+                let globs = operand.arrayValue.map { $0.compactMap(\.stringValue).count == $0.count ? $0.count : -1 } ?? (operand.stringValue != nil ? 1 : -1)
+                guard globs > 0 else {
+                    throw ConfigError.invalid(key: key + ".value", message: "must be a glob or a list of globs for op 'glob'")
+                }
+            }
             self = .compare(field: field, op: op, value: operand)
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of evaluating a policy.
 public enum PolicyOutcome: String, Sendable, Equatable, CaseIterable {
     case allow
@@ -13,6 +15,11 @@ public enum PolicyOperator: String, Sendable, Equatable, CaseIterable {
     case contains
     case startsWith = "starts_with"
     case exists, missing
+    /// The string field matches a regular expression anywhere (ICU syntax; anchor with `^…$` for the whole text).
+    case matches
+    /// The string field, a path, matches a glob: `*` and `?` within one path segment, `**` across segments
+    /// (`**/.env*`, `/etc/**`, `*.pem`). A value may be one glob or a list of them.
+    case glob
 }
 
 /// A `when` condition of a policy rule.
@@ -169,6 +176,13 @@ extension PolicyCondition {
         case .missing:
             guard let field else { return true }
             return field.isNull
+        case .matches:
+            guard let s = field?.stringValue, let pattern = value.stringValue, let regex = PatternCache.shared.regex(pattern) else { return false }
+            return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+        case .glob:
+            guard let s = field?.stringValue else { return false }
+            let globs = value.arrayValue?.compactMap(\.stringValue) ?? value.stringValue.map { [$0] } ?? []
+            return globs.contains { Glob.matches($0, s) }
         }
     }
 }
