@@ -75,16 +75,26 @@ public struct MCPGateTransport: GateTransport {
         client = MCPClient(url: url, apiKey: apiKey, timeout: timeout)
     }
 
+    /// Retries a call the server rate-limited (HTTP 429) after 0.25, 0.5, 1 and 2 s, with jitter, then gives up.
     public func call(_ tool: String, _ arguments: JSONObject) async throws(GateError) -> JSONValue {
-        do {
-            return try await client.callTool(tool, arguments)
-        } catch {
-            switch error {
-            case .rpc(_, let message, let data, let status):
-                if status == 429 { throw .refused("rate limited: \(data ?? message)") }
-                throw .refused(data ?? message)
-            case .network, .timeout, .http: throw .unreachable(error.description)
-            default: throw .refused(error.description)
+        var attempt = 0
+        while true {
+            do {
+                return try await client.callTool(tool, arguments)
+            } catch {
+                switch error {
+                case .rpc(_, let message, let data, let status):
+                    if status == 429 {
+                        guard attempt < 4 else { throw .refused("rate limited: \(data ?? message)") }
+                        let delay = 0.25 * Double(1 << attempt) * Double.random(in: 0.8...1.2)
+                        attempt += 1
+                        try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                        continue
+                    }
+                    throw .refused(data ?? message)
+                case .network, .timeout, .http: throw .unreachable(error.description)
+                default: throw .refused(error.description)
+                }
             }
         }
     }
@@ -218,14 +228,12 @@ public struct Gate: Sendable {
         return (resolved?["resolved_by"]?.stringValue ?? "an operator", resolved?["rationale"]?.stringValue ?? "")
     }
 
-    /// Writes the answer given into the trace, then commits or aborts the decision.
+    /// Commits or aborts the decision; the close event's reason is the answer given (`allow: vigil: …`), so the
+    /// trace ends with what the agent was told.
     private func finish(_ id: String, _ answer: HookAnswer, commit: Bool) async throws -> HookAnswer {
-        _ = try await transport.call("decision_add_context", [
-            "decision_id": .string(id), "summary": .string("answered \(answer.permission.rawValue)"),
-            "context": ["gate_answer": ["permission": .string(answer.permission.rawValue), "reason": .string(answer.reason)]],
-        ])
         _ = try await transport.call("decision_close", [
-            "decision_id": .string(id), "action": .string(commit ? "commit" : "abort"), "reason": .string(String(answer.reason.prefix(1000))),
+            "decision_id": .string(id), "action": .string(commit ? "commit" : "abort"),
+            "reason": .string(String("\(answer.permission.rawValue): \(answer.reason)".prefix(1000))),
         ])
         return answer
     }

@@ -29,8 +29,9 @@ public struct GateCall: Sendable, Equatable {
         intent = Self.intent(for: event.toolName, overrides: intents)
         actor = event.sessionID.isEmpty ? agent.rawValue : "\(agent.rawValue):\(event.sessionID)"
         inputs = Self.inputs(for: event, agent: agent)
+        let clipped = Self.clipped(event.toolInput)
         var context: JSONObject = [
-            "hook_event": .string(event.eventName), "tool_name": .string(event.toolName), "tool_input": .object(event.toolInput),
+            "hook_event": .string(event.eventName), "tool_name": .string(event.toolName), "tool_input": .object(clipped),
             "cwd": .string(event.cwd), "session_id": .string(event.sessionID), "agent": .string(agent.rawValue),
         ]
         if let mode = event.permissionMode { context["permission_mode"] = .string(mode) }
@@ -58,6 +59,21 @@ public struct GateCall: Sendable, Equatable {
         message = String(lines.joined(separator: "\n").prefix(4000))
     }
 
+    /// The most of one text value a decision keeps (a `Write` carries a whole file): longer ones keep their start,
+    /// their length and their SHA-256.
+    public static let maximumTextBytes = 16 << 10
+
+    static func clipped(_ input: JSONObject) -> JSONObject {
+        input.mapValues { value in
+            guard case .string(let text) = value, text.utf8.count > maximumTextBytes else {
+                if case .object(let inner) = value { return .object(clipped(inner)) }
+                return value
+            }
+            let head = String(decoding: text.utf8.prefix(maximumTextBytes), as: UTF8.self)
+            return .string(head + "… [clipped: \(text.utf8.count) bytes, sha256 \(Encoding.sha256Hex(Array(text.utf8)))]")
+        }
+    }
+
     /// `mcp__server__tool` → `mcp.server.tool`; a mapped tool → its intent; any other → `agent.tool.<name>`.
     /// Every segment is reduced to what an intent may hold (lower case, digits, `_`, `-`).
     public static func intent(for tool: String, overrides: [String: String] = [:]) -> String {
@@ -82,7 +98,7 @@ public struct GateCall: Sendable, Equatable {
     public static func inputs(for event: HookEvent, agent: CodingAgent) -> JSONObject {
         var inputs: JSONObject = [
             "tool": .string(event.toolName), "agent": .string(agent.rawValue), "cwd": .string(event.cwd),
-            "session_id": .string(event.sessionID), "input": .object(event.toolInput),
+            "session_id": .string(event.sessionID), "input": .object(clipped(event.toolInput)),
         ]
         if let mode = event.permissionMode { inputs["permission_mode"] = .string(mode) }
         let input = event.toolInput

@@ -64,6 +64,15 @@ struct GateCallTests {
         #expect(bash.title.count == 200 && bash.message.contains(long) && bash.actor == "codex")
     }
 
+    @Test("a whole file in a Write is clipped in the decision, keeping its start, length and SHA-256")
+    func clipped() {
+        let content = String(repeating: "a", count: 100_000)
+        let call = GateCall(event: HookEvent(sessionID: "s", cwd: "/w", toolName: "Write", toolInput: ["file_path": "/w/big.txt", "content": .string(content)]), agent: .claudeCode)
+        let kept = call.context["tool_input"]?["content"]?.stringValue ?? ""
+        #expect(kept.utf8.count < 17_000 && kept.contains("[clipped: 100000 bytes, sha256 \(Encoding.sha256Hex(content))]"))
+        #expect(call.inputs["input"]?["content"]?.stringValue == kept && call.context["tool_input"]?["file_path"] == "/w/big.txt")
+    }
+
     @Test("the answer is the JSON both agents read")
     func output() {
         let answer = HookAnswer(.deny, "vigil: rejected by alice: \"not on Friday\"")
