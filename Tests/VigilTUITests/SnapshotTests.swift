@@ -242,6 +242,48 @@ struct SnapshotTests {
         }
     }
 
+    @Test("a gated tool call: the approval dialog wraps the whole command and colours an edit's diff; the detail shows the call")
+    func gatedCall() throws {
+        let command = "git push --force origin main && kubectl --context prod-eu-west-1 rollout restart deployment/api-gateway --namespace payments"
+        let gated = ApprovalRow(
+            id: "appr_01KGATEDPUSH00000000000", decisionID: "TMEM_01KGATEDPUSH0000000000", agentID: "agent_claude-code",
+            intent: "ops.command.execute", title: "Bash: \(command)",
+            message: "Claude Code wants to run Bash in /home/dev/shop\n$ \(command)\n# push and restart\nsession 7f3c2a",
+            requestedAt: Fixture.time(4), expiresAt: Timestamp.format(Fixture.now + 596), policy: "coding_agent",
+            policyMessage: "recursive delete, force push or DROP/TRUNCATE: a person decides")
+        let edit = ApprovalRow(
+            id: "appr_01KGATEDEDIT00000000000", decisionID: "TMEM_01KGATEDEDIT0000000000", agentID: "agent_claude-code",
+            intent: "code.change.apply", title: "Edit: /etc/nginx/nginx.conf",
+            message: "Claude Code wants to run Edit in /home/dev/shop\nfile /etc/nginx/nginx.conf\n- worker_processes 4;\n- keepalive_timeout 65;\n+ worker_processes auto;\nsession 7f3c2a",
+            requestedAt: Fixture.time(2), expiresAt: Timestamp.format(Fixture.now + 598), policy: "coding_agent",
+            policyMessage: "writes outside the project")
+        for size in Self.sizes {
+            for themeName in ["default", "monochrome"] {
+                let name = "\(size.columns)x\(size.rows)-\(themeName)"
+                var state = Fixture.state(.pending, size: size)
+                _ = reduce(&state, .approvalsLoaded([gated, edit]))
+                _ = reduce(&state, .key(.char("x")))
+                assertSnapshot("gated-reject-\(name)", snapshotText(render(state), theme: try theme(themeName)))
+                _ = reduce(&state, .key(.esc))
+                _ = reduce(&state, .key(.char("j")))
+                _ = reduce(&state, .key(.char("a")))
+                assertSnapshot("gated-edit-\(name)", snapshotText(render(state), theme: try theme(themeName)))
+                _ = reduce(&state, .key(.esc))
+                var row = Fixture.decisions[0]
+                row.id = edit.decisionID
+                state.detail = .decision(DecisionDetail(
+                    decision: row, closedAt: nil,
+                    events: [TimelineEvent(seq: 2, type: "context", timestamp: Fixture.time(2), actor: "agent_claude-code", body: [
+                        "summary": "Edit: /etc/nginx/nginx.conf",
+                        "context": ["tool_name": "Edit", "cwd": "/home/dev/shop", "session_id": "7f3c2a", "agent": "claude-code",
+                                    "tool_input": ["file_path": "/etc/nginx/nginx.conf", "old_string": "worker_processes 4;", "new_string": "worker_processes auto;"]],
+                    ])],
+                    approval: edit, memories: []))
+                assertSnapshot("gated-detail-\(name)", snapshotText(render(state), theme: try theme(themeName)))
+            }
+        }
+    }
+
     @Test("reveal: the dialog that asks why, and the payload revealed in the detail")
     func reveal() throws {
         for size in Self.sizes {

@@ -176,6 +176,37 @@ public enum DisplayWidth {
         return fitted.map(\.text).joined() + String(repeating: " ", count: max(0, width - used))
     }
 
+    /// `text` broken into lines of at most `width` cells: at its own newlines, then at the last space that fits (or
+    /// mid-word when a word is longer than a line). Continuation lines start with `indent`.
+    public static func wrap(_ text: String, width: Int, indent: String = "") -> [String] {
+        guard width > 0 else { return [] }
+        let indentWidth = min(self.width(indent), max(0, width - 1))
+        var lines: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var rest = clusters(String(paragraph))
+            var first = true
+            repeat {
+                let room = first ? width : width - indentWidth
+                var used = 0
+                var cut = 0
+                var lastSpace: Int?
+                while cut < rest.count, used + rest[cut].width <= room {
+                    if rest[cut].text == " " { lastSpace = cut }
+                    used += rest[cut].width
+                    cut += 1
+                }
+                if cut < rest.count, let space = lastSpace, space > 0 { cut = space + 1 }
+                cut = max(cut, min(1, rest.count))
+                var line = rest.prefix(cut).map(\.text).joined()
+                while cut < rest.count, line.hasSuffix(" ") { line.removeLast() }
+                lines.append((first ? "" : String(indent.prefix(indentWidth))) + line)
+                rest.removeFirst(cut)
+                first = false
+            } while !rest.isEmpty
+        }
+        return lines
+    }
+
     /// Shortens an id from the middle (`TMEM_41…9a2`) to at most `width` cells.
     public static func middle(_ id: String, _ width: Int) -> String {
         guard id.count > width, width >= 5 else { return id }

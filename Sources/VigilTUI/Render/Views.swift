@@ -288,7 +288,7 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
     case nil where state.screen == .agents: AgentsScreen.metrics(state)
     case nil: DetailContent(title: "Detail", lines: [("Select a row to see its detail.", .textDim)])
     case .missing(let id): DetailContent(title: "Detail", lines: [("not found: \(id)", .textDim)])
-    case .decision(let d): DecisionsScreen.detail(d, state)
+    case .decision(let d): DecisionsScreen.detail(d, state, width: width - 3)
     case .memory(let m): MemoryScreen.detail(m, state, focused: focused)
     }
     drawBox(&grid, title: content.title, row: row, column: column, width: width, height: height, focused: focused)
@@ -303,9 +303,20 @@ func drawDetail(_ grid: inout CellGrid, _ state: AppState, row: Int, column: Int
 // MARK: Overlays
 
 func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDialog) {
-    let width = min(state.size.columns - 4, 72)
-    var body = dialog.lines
-    if let expiry = dialog.expiresAt { body.append("expires in \(countdown(Timestamp.format(expiry), state.now))") }
+    // A request with a message (a command, an edit) gets a wider dialog when the terminal has room.
+    let width = min(state.size.columns - 4, dialog.message == nil ? 72 : max(72, min(100, state.size.columns * 3 / 4)))
+    var body = dialog.lines.map { ($0, ThemeRole.dialogBody) }
+    if let message = dialog.message, dialog.notice == nil {
+        // The request's message whole, wrapped; only what cannot fit the terminal is left to the detail pane.
+        var wrapped = messageLines(message, width: width - 4)
+        let room = max(1, state.size.rows - 2 - 7 - body.count - (dialog.expiresAt == nil ? 0 : 1))
+        if wrapped.count > room {
+            let hidden = wrapped.count - room + 1
+            wrapped = Array(wrapped.prefix(room - 1)) + [("… \(hidden) more line\(hidden == 1 ? "" : "s"): Esc, then the detail pane shows them all", .textDim)]
+        }
+        body += wrapped
+    }
+    if let expiry = dialog.expiresAt { body.append(("expires in \(countdown(Timestamp.format(expiry), state.now))", .dialogBody)) }
     let height = body.count + 7
     let top = max(1, (state.size.rows - height) / 2)
     let left = (state.size.columns - width) / 2
@@ -319,7 +330,7 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
     }
     drawBox(&grid, title: "\(dialog.kind.verb) \(subject)", row: top, column: left, width: width, height: height, focused: true)
     for (i, line) in body.enumerated() {
-        grid.put(line, row: top + 1 + i, column: left + 2, width: width - 4, role: .dialogBody)
+        grid.put(line.0, row: top + 1 + i, column: left + 2, width: width - 4, role: line.1)
     }
     let fieldRow = top + 2 + body.count
     if let notice = dialog.notice {

@@ -185,12 +185,15 @@ enum DecisionsScreen: ScreenModel {
 
     // MARK: Detail
 
-    static func detail(_ d: DecisionDetail, _ state: AppState) -> DetailContent {
+    static func detail(_ d: DecisionDetail, _ state: AppState, width: Int) -> DetailContent {
         var lines: [(String, ThemeRole)] = []
         if let approval = d.approval, approval.status == .pending {
             lines.append(("⚑ approval pending · expires in \(countdown(approval.expiresAt, state.now)) · a approve · x reject", .badgePending))
             lines.append(("  \(approval.title)", .textEmphasis))
             if let policy = approval.policy { lines.append(("  policy \(policy): \(approval.policyMessage ?? "")", .policyException)) }
+            if let message = approval.message, !message.isEmpty {
+                lines += messageLines(message, width: max(1, width - 2)).map { ("  " + $0.0, $0.1) }
+            }
         }
         lines.append(("\(d.decision.intent) · \(statusWord(d.decision.status)) · mode \(d.decision.mode.rawValue) · agent \(d.decision.agentID)", .textEmphasis))
         let zone = state.options.timeZone
@@ -200,6 +203,12 @@ enum DecisionsScreen: ScreenModel {
         for event in d.events {
             let (offset, kind, text, role) = timelineLine(event, start: start)
             lines.append((DisplayWidth.pad(offset, 9) + DisplayWidth.pad(kind, 9) + text, role))
+        }
+        // A gated tool call: the call itself, whole, from the hook input in the trace.
+        if let call = d.events.first(where: { $0.body["context"]?["tool_name"] != nil })?.body["context"] {
+            lines.append(("", .textNormal))
+            lines.append(("Tool call", .textEmphasis))
+            lines += toolCallLines(call, width: max(1, width - 2)).map { ("  " + $0.0, $0.1) }
         }
         if !d.memories.isEmpty {
             lines.append(("", .textNormal))

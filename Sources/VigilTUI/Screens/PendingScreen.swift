@@ -263,9 +263,10 @@ func openApprovalDialog(_ state: inout AppState, approve: Bool) -> [Effect] {
         lines.append("Policy \(policy) → exception")
         if let message = approval.policyMessage { lines.append("  \(message)") }
     }
-    if let message = approval.message, !message.isEmpty { lines.append(message) }
-    state.dialog = ConfirmDialog(
+    var dialog = ConfirmDialog(
         kind: approve ? .approve : .reject, targetID: approval.id, lines: lines, requireRationale: required,
         focus: required ? .field : .cancel, expiresAt: Timestamp.parse(approval.expiresAt))
+    if let message = approval.message, !message.isEmpty { dialog.message = message }
+    state.dialog = dialog
     return []
 }

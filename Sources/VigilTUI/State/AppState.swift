@@ -92,6 +92,8 @@ public struct ConfirmDialog: Sendable, Equatable {
     public var expiresAt: Date?
     /// Every request the dialog acts on when it acts on several (marked rows, a snooze of marked rows); empty for one.
     public var targetIDs: [String] = []
+    /// The request's own message (a gated call's command or edit), shown whole: wrapped, never cut.
+    public var message: String?
 
     /// Approve or reject several requests at once.
     public var isBulk: Bool { !targetIDs.isEmpty && (kind == .approve || kind == .reject) }
