@@ -255,3 +255,53 @@ struct GateE2ETests {
         #expect(try await VigilProcess.run(["gate", "install", "codex", "--scope", "local", "--db", db], home: home.path).status != 0)
     }
 }
+
+@Suite("vigil gate in front of the dashboard (tmux)", .enabled(if: VigilProcess.isAvailable && TmuxSession.isAvailable), .timeLimit(.minutes(3)))
+struct GateDashboardE2ETests {
+    @Test("a script playing Claude Code pipes `git push --force` into vigil gate; the dashboard shows the command; the operator rejects it with a reason; the gate denies with that reason; the decision is aborted and its trace verifies")
+    func rejectInTheDashboard() async throws {
+        let home = try DashboardE2ETests.Home()
+        let config = home.common[3]
+        try GateE2ETests.readmePolicy().write(toFile: config, atomically: true, encoding: .utf8)
+        let added = try await VigilProcess.run(["agents", "add", "claude-code", "--json"] + home.common, home: home.directory.path)
+        let key = try #require(try JSONParser.parse(added.stdout)["api_key"]?.stringValue, "\(added.stderr)")
+        let tmux = try TmuxSession(
+            [VigilProcess.binary] + home.common + ["--operator", "alice", "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+            environment: home.environment)
+        let first = try #require(await tmux.waitFor { $0.contains("MCP http://127.0.0.1:") && $0.contains("Pending 0") }, "\(tmux.lastScreen)")
+        let url = try #require(first.split(separator: " ").first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+
+        let event = GateE2ETests.event("Bash", ["command": "git push --force origin main", "description": "publish the fix"])
+        let agent = try RunningProcess(
+            "/bin/sh", ["-c", #"printf '%s' "$EVENT" | "$VIGIL" gate claude-code --config "$CONFIG""#],
+            environment: home.environment.merging([
+                "EVENT": event, "VIGIL": VigilProcess.binary, "CONFIG": config, "VIGIL_URL": url + "/mcp", "VIGIL_AGENT_KEY": key,
+            ]) { $1 })
+        defer { agent.terminate() }
+
+        #expect(await tmux.waitFor("Pending 1", timeout: 30), "\(tmux.lastScreen)")
+        try tmux.send("2")
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("EXPIRES") && $0.contains("▶") && $0.contains("Bash: git push --force") } != nil, "\(tmux.lastScreen)")
+        try tmux.send("x")
+        #expect(await tmux.waitFor(timeout: 15) { $0.contains("Reject request") && $0.contains("$ git push --force origin main") && $0.contains("/home/dev/shop") } != nil,
+                "the dialog shows the whole command and where it runs: \(tmux.lastScreen)")
+        try tmux.type("never force-push main; open a PR")
+        #expect(await tmux.waitFor("open a PR"), "\(tmux.lastScreen)")
+        try tmux.send("Enter")  // to Cancel
+        try tmux.send("Tab")  // to Reject
+        try tmux.send("Enter")
+        #expect(await tmux.waitFor("Pending 0"), "\(tmux.lastScreen)")
+
+        #expect(await agent.waitForExit(timeout: 30), "\(agent.text)")
+        #expect(agent.exitCode == 0)
+        #expect(agent.text.contains(GateE2ETests.answer("deny", "vigil: rejected by alice: never force-push main; open a PR").trimmingCharacters(in: .newlines)),
+                "\(agent.text)")
+        let listed = try JSONParser.parse(
+            try await VigilProcess.run(["decisions", "list", "--agent", "claude-code", "--json"] + home.common, home: home.directory.path).stdout)
+        let decision = try #require(listed["decisions"]?.arrayValue?.first)
+        #expect(decision["status"] == "aborted" && decision["intent"] == "ops.command.execute")
+        let id = try #require(decision["decision_id"]?.stringValue)
+        let verify = try await VigilProcess.run(["decisions", "verify", id] + home.common, home: home.directory.path)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+}
