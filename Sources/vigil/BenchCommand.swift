@@ -6,7 +6,7 @@ import VigilCore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure vigil's engines on a temporary store and print the figures.",
-        subcommands: [Decisions.self, Memory.self, Serve.self, TUI.self, Replay.self])
+        subcommands: [Decisions.self, Memory.self, Serve.self, TUI.self, Replay.self, Gate.self])
 
     struct Decisions: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,6 +32,26 @@ struct BenchCommand: AsyncParsableCommand {
         func run() throws {
             try runCountingBench(json: json, counting: "evaluations stored", text: \.text, json: \.json) { progress in
                 try ReplayBench.run(evaluations: evaluations, progress: progress)
+            }
+        }
+    }
+
+    struct Gate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time `vigil gate claude-code` from process start to answer, against vigil on loopback, beside `vigil --version`.",
+            discussion: "The allow path, N calls interleaved with N bare start-ups in the same run. Target: gate p50 ≤ 100 ms.")
+        @Option(help: "How many gated calls.") var calls = 100
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard calls > 0 else { throw ValidationError("--calls must be positive") }
+            do {
+                let report = try await GateBench.run(calls: calls, vigilBinary: Bundle.main.executablePath ?? CommandLine.arguments[0]) { done in
+                    FileHandle.standardError.write(Data("  \(done) of \(calls) calls\n".utf8))
+                }
+                print(json ? report.json.prettyText : report.text)
+            } catch {
+                throw failure("\(error)", 1)
             }
         }
     }
