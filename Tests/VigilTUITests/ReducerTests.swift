@@ -487,3 +487,14 @@ struct MemoryHistoryReducerTests {
         #expect(state.history == nil)
     }
 }
+
+@Suite("Reducer: decision filters")
+struct DecisionFilterTests {
+    @Test("agent: takes an agent's name or id; status: pending means needs_approval; a bad status is named")
+    func parse() throws {
+        let byName = try DecisionFilter.parse("agent:claude-code status:pending git push").get()
+        #expect(byName.agent == "agent_claude-code" && byName.statuses == [.needsApproval] && byName.text == "git push")
+        #expect(try DecisionFilter.parse("agent:agent_builder").get().agent == "agent_builder")
+        #expect(throws: FilterError.self) { try DecisionFilter.parse("status:done").get() }
+    }
+}
