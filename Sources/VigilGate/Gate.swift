@@ -75,26 +75,17 @@ public struct MCPGateTransport: GateTransport {
         client = MCPClient(url: url, apiKey: apiKey, timeout: timeout)
     }
 
-    /// Retries a call the server rate-limited (HTTP 429) after 0.25, 0.5, 1 and 2 s, with jitter, then gives up.
+    /// A call the server rate-limited (HTTP 429) is tried again after its `Retry-After` (``MCPClient``'s standard
+    /// retries) before the gate gives up and answers its fallback.
     public func call(_ tool: String, _ arguments: JSONObject) async throws(GateError) -> JSONValue {
-        var attempt = 0
-        while true {
-            do {
-                return try await client.callTool(tool, arguments)
-            } catch {
-                switch error {
-                case .rpc(_, let message, let data, let status):
-                    if status == 429 {
-                        guard attempt < 4 else { throw .refused("rate limited: \(data ?? message)") }
-                        let delay = 0.25 * Double(1 << attempt) * Double.random(in: 0.8...1.2)
-                        attempt += 1
-                        try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
-                        continue
-                    }
-                    throw .refused(data ?? message)
-                case .network, .timeout, .http: throw .unreachable(error.description)
-                default: throw .refused(error.description)
-                }
+        do {
+            return try await client.callTool(tool, arguments)
+        } catch {
+            switch error {
+            case .rpc(_, let message, let data, let status):
+                throw .refused(status == 429 ? "rate limited: \(data ?? message)" : data ?? message)
+            case .network, .timeout, .http: throw .unreachable(error.description)
+            default: throw .refused(error.description)
             }
         }
     }

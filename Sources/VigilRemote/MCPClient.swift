@@ -21,15 +21,19 @@ public final class MCPClient: Sendable {
     private let nextID = Atomic<Int>(1)
     /// Larger answers are refused rather than buffered (a trace of a long decision is well under this).
     private let maxResponseBytes = 32 << 20
+    /// What a call does when the server says "not now".
+    public let retry: RetryPolicy
 
     /// - Parameters:
     ///   - url: the MCP endpoint; a bare `http://host:port` is used as is (vigil answers on `/` and `/mcp`).
     ///   - apiKey: the agent's (or operator's) key, sent as `Authorization: Agent <key>`.
     ///   - timeout: seconds to wait for each answer.
     ///   - httpClient: defaults to ``AsyncHTTPClient/HTTPClient/vigilShared``, which fails at once on a refused connection.
-    public init(url: String, apiKey: String, timeout: Double = 30, httpClient: HTTPClient = .vigilShared) {
+    ///   - retry: how often a call the server answered 429 (rate limit) or 503 (store unavailable) is tried again.
+    public init(url: String, apiKey: String, timeout: Double = 30, retry: RetryPolicy = .standard, httpClient: HTTPClient = .vigilShared) {
         self.url = url
         self.timeout = timeout
+        self.retry = retry
         self.authorization = "Agent \(apiKey)"
         self.http = httpClient
     }
@@ -82,16 +86,25 @@ public final class MCPClient: Sendable {
         request.headers.add(name: "Authorization", value: authorization)
         request.body = .bytes(ByteBuffer(bytes: body.canonicalBytes))
 
-        let status: Int
-        let bytes: ByteBuffer
-        do {
-            let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-            status = Int(response.status.code)
-            bytes = try await response.body.collect(upTo: maxResponseBytes)
-        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
-            throw .timeout(endpoint: url, seconds: timeout)
-        } catch {
-            throw .network(endpoint: url, reason: Self.reason(error))
+        var status = 0
+        var bytes = ByteBuffer()
+        for attempt in 0...retry.retries {
+            var retryAfter: Double?
+            do {
+                let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+                status = Int(response.status.code)
+                bytes = try await response.body.collect(upTo: maxResponseBytes)
+                // The server did nothing and said when to come back: a rate limit, or a store that is down.
+                if status == 429 || status == 503 {
+                    retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init) ?? 1
+                }
+            } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+                throw .timeout(endpoint: url, seconds: timeout)
+            } catch {
+                throw .network(endpoint: url, reason: Self.reason(error))
+            }
+            guard let retryAfter, attempt < retry.retries else { break }
+            try? await Task.sleep(for: .milliseconds(Int(retry.wait(retryAfter: retryAfter) * 1000)))
         }
         let text = String(buffer: bytes)
         let envelope: JSONValue
@@ -109,5 +122,27 @@ public final class MCPClient: Sendable {
             throw status == 200 ? .malformed("a JSON-RPC answer without result or error") : .http(status: status, body: text)
         }
         return result
+    }
+}
+
+/// Bounded retries for answers that say "not now" (HTTP 429 with `Retry-After`, 503 for a store that is down; gRPC
+/// `RESOURCE_EXHAUSTED` "rate limit exceeded"): wait what the server asked, plus up to a quarter more at random so
+/// many clients do not come back in step, at most ``maxWaitSeconds`` each time; after ``retries`` the error goes up.
+public struct RetryPolicy: Sendable, Equatable {
+    public var retries: Int
+    public var maxWaitSeconds: Double
+
+    public init(retries: Int, maxWaitSeconds: Double = 10) {
+        (self.retries, self.maxWaitSeconds) = (max(0, retries), maxWaitSeconds)
+    }
+
+    /// Three retries (the spec asks clients to honour `Retry-After`).
+    public static let standard = RetryPolicy(retries: 3)
+    /// Every answer goes up as it is.
+    public static let none = RetryPolicy(retries: 0)
+
+    /// How long to wait before the next try.
+    public func wait(retryAfter: Double) -> Double {
+        min(maxWaitSeconds, max(0.05, retryAfter) * Double.random(in: 1.0...1.25))
     }
 }

@@ -19,15 +19,20 @@ public final class MembraneConnection: Sendable {
     private let runner: Task<Void, Never>
     private let metadata: Metadata
     private let options: CallOptions
+    /// What a rate-limited call does.
+    public let retry: RetryPolicy
 
     /// - Parameters:
     ///   - host: an IPv4 address or a host name.
     ///   - apiKey: sent as `authorization: Bearer <key>`; `nil` sends none (a loopback server without keys).
     ///   - timeout: seconds each call may take.
     ///   - tls: connect with TLS; `caCertificate` is a PEM file of the roots to trust (default: the system's).
+    ///   - retry: how often a rate-limited call is tried again.
     public init(
-        host: String, port: Int, apiKey: String?, timeout: Double = 30, tls: Bool = false, caCertificate: String? = nil
+        host: String, port: Int, apiKey: String?, timeout: Double = 30, tls: Bool = false, caCertificate: String? = nil,
+        retry: RetryPolicy = .standard
     ) throws(RemoteError) {
+        self.retry = retry
         address = "\(host):\(port)"
         let target: any ResolvableTarget =
             host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." })
@@ -57,17 +62,28 @@ public final class MembraneConnection: Sendable {
     }
 
     /// Runs one call with the key and timeout; a gRPC status other than OK becomes ``RemoteError/status(code:message:)``.
+    /// A call the server rate-limited (`RESOURCE_EXHAUSTED` "rate limit exceeded") is tried again after 0.25, 0.5
+    /// and 1 s (with jitter); gRPC has no `Retry-After`.
     public func call<Result: Sendable>(
         _ body: (Client, Metadata, CallOptions) async throws -> Result
     ) async throws(RemoteError) -> Result {
-        do {
-            return try await body(client, metadata, options)
-        } catch let error as RPCError {
-            if error.code == .unavailable { throw .network(endpoint: address, reason: error.message) }
-            if error.code == .deadlineExceeded { throw .timeout(endpoint: address, seconds: Double(options.timeout?.components.seconds ?? 0)) }
-            throw .status(code: Self.statusName(error.code.rawValue), message: error.message)
-        } catch {
-            throw .network(endpoint: address, reason: String(describing: error))
+        var attempt = 0
+        while true {
+            do {
+                return try await body(client, metadata, options)
+            } catch let error as RPCError {
+                if error.code == .resourceExhausted, error.message.lowercased().contains("rate limit"), attempt < retry.retries {
+                    // Nothing was done: wait and try again.
+                    try? await Task.sleep(for: .milliseconds(Int(retry.wait(retryAfter: 0.25 * Double(1 << attempt)) * 1000)))
+                    attempt += 1
+                    continue
+                }
+                if error.code == .unavailable { throw .network(endpoint: address, reason: error.message) }
+                if error.code == .deadlineExceeded { throw .timeout(endpoint: address, seconds: Double(options.timeout?.components.seconds ?? 0)) }
+                throw .status(code: Self.statusName(error.code.rawValue), message: error.message)
+            } catch {
+                throw .network(endpoint: address, reason: String(describing: error))
+            }
         }
     }
 

@@ -91,8 +91,12 @@ struct DemoCommand: AsyncParsableCommand {
         let runtime: VigilRuntime
         let cast: [DemoAgent]
         do {
-            runtime = try VigilRuntime.open(
-                paths: Stores.paths(location: path, config: nil), config: try DemoSetup.config(), use: .longLived)
+            var config = try DemoSetup.config()
+            // The agents share --rate calls a second among a few keys, each decision a burst of calls: the per-key
+            // limit is set to fit (the SDK would otherwise wait out every 429 and slow the demo to the limit).
+            config.tracemem.ratePerSecond = max(config.tracemem.ratePerSecond, rate * 2)
+            config.tracemem.rateBurst = max(config.tracemem.rateBurst, Int((rate * 2).rounded(.up)))
+            runtime = try VigilRuntime.open(paths: Stores.paths(location: path, config: nil), config: config, use: .longLived)
             try DemoSetup.seed(runtime.decisions)
             cast = try DemoAgent.register(count: agents, principals: runtime.principals)
         } catch {

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import VigilRemote
+import VigilSDK
+import VigilTestSupport
+
+import struct VigilCore.JSONParser
+
+/// Clients back off instead of failing: a server whose per-key limit is 2 calls a second answers a burst with 429s;
+/// the SDK's client waits out each `Retry-After` and every call succeeds, while a client told not to retry sees them.
+@Suite("Clients honour Retry-After", .enabled(if: VigilProcess.isAvailable), .timeLimit(.minutes(2)))
+struct RetryTests {
+    @Test("a burst over the per-key limit: the SDK's calls all succeed; without retries some are refused with 429")
+    func backOff() async throws {
+        let home = try TemporaryDirectory()
+        let db = home.file("vigil.db")
+        let config = home.file("config.toml")
+        try (DecisionFixture.configTOML + "\n[tracemem.rate_limit]\nper_second = 2\nburst = 2\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--json", "--db", db, "--config", config], home: home.path).stdout)
+        let key = try #require(added["api_key"]?.stringValue)
+        let server = try RunningProcess(
+            VigilProcess.binary, ["serve", "--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+            environment: ["HOME": home.path, "XDG_CONFIG_HOME": home.path + "/config", "XDG_DATA_HOME": home.path + "/data", "PATH": "/usr/bin:/bin"])
+        defer { server.terminate() }
+        let line = try #require(await server.waitForLine(timeout: 30) { $0.hasPrefix("MCP endpoint listening on ") }, "\(server.text)")
+        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init)) + "/mcp"
+
+        let impatient = MCPClient(url: url, apiKey: key, timeout: 10, retry: .none)
+        var refused = 0
+        for _ in 0..<6 {
+            do {
+                _ = try await impatient.callTool("capabilities_get")
+            } catch {
+                guard case .rpc(_, _, _, 429) = error else { Issue.record("\(error)"); continue }
+                refused += 1
+            }
+        }
+        #expect(refused > 0, "the burst goes over the limit")
+
+        let client = try TraceMemClient(apiKey: key, mcpURL: url, timeout: 10)
+        for call in 0..<6 {
+            do {
+                _ = try await client.capabilities()
+            } catch {
+                Issue.record("call \(call) failed instead of waiting: \(error)")
+            }
+        }
+    }
+}
