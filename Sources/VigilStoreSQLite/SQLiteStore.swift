@@ -22,9 +22,13 @@ public final class SQLiteStore: Store {
     /// Checkpoints this store's log in the background.
     let checkpointer: Checkpointer
 
+    /// What an acknowledged commit survives (``Durability``).
+    public let durability: Durability
+
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String) throws(StoreError) {
+    public init(path: String, durability: Durability = .full) throws(StoreError) {
         self.path = path
+        self.durability = durability
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -40,11 +44,18 @@ public final class SQLiteStore: Store {
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "vigil"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
             if !db.configuration.readonly { try checkpointer.install(on: db) }
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL on the writer when it turns WAL on (after prepareDatabase): the durability asked for is
+            // set here, on the one connection that commits.
+            if !configuration.readonly {
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+                }
+            }
             let migrator = Migrations.migrator
             try pool.read { db in
                 if try migrator.hasBeenSuperseded(db) { throw StoreError.newerSchema(path: path) }
@@ -53,6 +64,11 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError.from(error, path: path)
         }
+    }
+
+    /// `PRAGMA synchronous` as the writer's connection has it (1 NORMAL, 2 FULL).
+    package func synchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Runs `body` atomically in a write transaction; any error it throws undoes everything it wrote.

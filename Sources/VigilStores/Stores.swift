@@ -70,7 +70,9 @@ public enum Stores {
     /// Opens (creating and migrating) the store `paths` and `config` choose.
     package static func open(_ paths: VigilPaths, config: VigilConfig) throws(StoreError) -> any Store {
         let chosen = try choice(paths, config: config)
-        return try open(chosen, keyDirectory: keyDirectory(chosen, paths: paths, config: config), poolSize: config.store.poolSize)
+        return try open(
+            chosen, keyDirectory: keyDirectory(chosen, paths: paths, config: config), poolSize: config.store.poolSize,
+            durability: config.store.durability)
     }
 
     /// Opens (creating and migrating) the store at `location`: a PostgreSQL URL or a SQLite file's path.
@@ -80,10 +82,12 @@ public enum Stores {
         return try open(chosen, keyDirectory: keyDirectory ?? Self.keyDirectory(chosen, paths: paths, config: VigilConfig()))
     }
 
-    static func open(_ choice: StoreChoice, keyDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize) throws(StoreError) -> any Store {
+    static func open(
+        _ choice: StoreChoice, keyDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize, durability: Durability = .full
+    ) throws(StoreError) -> any Store {
         switch choice {
         case .sqlite(let path):
-            return try SQLiteStore(path: path)
+            return try SQLiteStore(path: path, durability: durability)
         case .postgres(let location):
             return try PostgresStore(url: location.url, localDirectory: keyDirectory, poolSize: poolSize)
         }

@@ -134,6 +134,16 @@ struct BenchCommand: AsyncParsableCommand {
                         stores: [.sqlite, .postgres(serverURL: store)], replicas: replicas,
                         vigilBinary: Bundle.main.executablePath ?? CommandLine.arguments[0], progress: progress)
                     print(json ? comparison.json.prettyText : comparison.text)
+                } else if only.contains(.mcp) || only.contains(.ingest) {
+                    // The write phases also under durability "fast", first, so the report shows what FULL costs.
+                    progress("— SQLite, durability fast (synchronous = NORMAL) —")
+                    let fast = try await ServeBench.run(
+                        clients: clients, seconds: seconds, records: records, only: only.intersection([.mcp, .ingest]), store: .sqliteFast,
+                        progress: progress)
+                    progress("— SQLite, durability full (synchronous = FULL, the default) —")
+                    let full = try await ServeBench.run(clients: clients, seconds: seconds, records: records, only: only, progress: progress)
+                    let comparison = ServeBench.Comparison(runs: [(BenchStore.sqliteFast.label, fast), (BenchStore.sqlite.label, full)])
+                    print(json ? comparison.json.prettyText : comparison.text)
                 } else {
                     let report = try await ServeBench.run(clients: clients, seconds: seconds, records: records, only: only, progress: progress)
                     print(json ? report.json.prettyText : report.text)

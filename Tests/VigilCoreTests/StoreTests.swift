@@ -23,6 +23,18 @@ struct StoreTests {
         #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience"])
     }
 
+    @Test("acknowledged means durable: synchronous = FULL by default, NORMAL only with [store] durability = \"fast\"; a wrong value names the key")
+    func durability() throws {
+        let dir = try TemporaryDirectory()
+        #expect(try SQLiteStore(path: dir.file("a.db")).synchronousLevel() == 2)
+        #expect(try SQLiteStore(path: dir.file("b.db"), durability: .fast).synchronousLevel() == 1)
+        #expect(try VigilConfig(toml: "").store.durability == .full)
+        #expect(try VigilConfig(toml: "[store]\ndurability = \"fast\"\n").store.durability == .fast)
+        #expect(throws: ConfigError.invalid(key: "store.durability", message: "must be \"full\" (the default) or \"fast\"")) {
+            try VigilConfig(toml: "[store]\ndurability = \"yolo\"\n")
+        }
+    }
+
     @Test("a store from before v3 keeps its decisions' words searchable after the upgrade")
     func upgradeKeepsSearch() throws {
         let f = try DecisionFixture()

@@ -46,6 +46,19 @@ public struct StoreSettings: Sendable, Equatable {
     public var keyDirectory: String?
     /// PostgreSQL connections one process keeps at most.
     public var poolSize = 8
+    /// `[store] durability`: what an acknowledged commit survives (SQLite; PostgreSQL follows its server's
+    /// `synchronous_commit`).
+    public var durability = Durability.full
+}
+
+/// What a commit that agents were told succeeded survives.
+public enum Durability: String, Sendable, Equatable, CaseIterable {
+    /// Every commit is on disk before it is acknowledged (SQLite `synchronous = FULL`): a power cut or a kernel crash
+    /// loses nothing an agent was told succeeded. Group commit lets one fsync carry many calls. The default.
+    case full
+    /// A process crash loses nothing, a power cut may lose the last commits (SQLite `synchronous = NORMAL`): faster
+    /// on slow disks.
+    case fast
 }
 
 public struct VigilConfig: Sendable, Equatable {
@@ -109,6 +122,12 @@ public struct VigilConfig: Sendable, Equatable {
         store.url = try storeTable.string("url")
         store.keyDirectory = try storeTable.string("key_directory")
         store.poolSize = try storeTable.int("pool_size") ?? store.poolSize
+        if let word = try storeTable.string("durability") {
+            guard let durability = Durability(rawValue: word) else {
+                throw ConfigError.invalid(key: storeTable.key("durability"), message: "must be \"full\" (the default) or \"fast\"")
+            }
+            store.durability = durability
+        }
         guard (1...256).contains(store.poolSize) else {
             throw ConfigError.invalid(key: storeTable.key("pool_size"), message: "must be between 1 and 256")
         }
