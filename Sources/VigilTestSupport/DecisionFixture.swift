@@ -8,6 +8,9 @@ public final class DecisionFixture: Sendable {
     public static let configTOML = """
         operator = "op_o"
 
+        [store]
+        durability = "fast"   # the binaries the tests start: no fsync per commit (see TestStore)
+
         [approvals]
         default_expires_in_seconds = 3600
 

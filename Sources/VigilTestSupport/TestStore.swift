@@ -25,7 +25,9 @@ public enum TestStore: String, Sendable, CaseIterable, CustomStringConvertible {
     package func open(in directory: TemporaryDirectory) throws -> any Store {
         switch self {
         case .sqlite:
-            return try SQLiteStore(path: directory.file("vigil.db"))
+            // Tests are not about power cuts: an fsync per commit, with every suite writing at once, makes single calls
+            // wait seconds on a busy disk. `StoreTests.durability` checks the default (FULL) itself.
+            return try SQLiteStore(path: directory.file("vigil.db"), durability: .fast)
         case .postgres:
             return try PostgresStore(url: try TestDatabase.create(for: directory), localDirectory: directory.path)
         }
@@ -34,7 +36,7 @@ public enum TestStore: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Another handle on the database `store` is on, as a second process or server would open it.
     package func reopen(_ store: any Store, in directory: TemporaryDirectory) throws -> any Store {
         switch store {
-        case let sqlite as SQLiteStore: return try SQLiteStore(path: sqlite.path)
+        case let sqlite as SQLiteStore: return try SQLiteStore(path: sqlite.path, durability: sqlite.durability)
         case let postgres as PostgresStore: return try PostgresStore(url: postgres.connectionURL, localDirectory: directory.path)
         default: throw StoreError.invalidLocation(reason: "unknown store \(store.location)")
         }
