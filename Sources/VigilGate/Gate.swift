@@ -157,7 +157,7 @@ public struct Gate: Sendable {
             case .deny:
                 return try await finish(id, HookAnswer(.deny, "vigil: denied by \(because)", decisionID: id), commit: false)
             case .requiresException:
-                return try await waitForOperator(id, call: call, because: because)
+                return try await waitForOperator(id, call: call)
             case nil:
                 throw GateError.refused("decision_evaluate answered without an outcome")
             }
@@ -171,7 +171,7 @@ public struct Gate: Sendable {
 
     /// The policy asked for a person: the request goes to the operators' queue with the whole call, and the gate
     /// waits for their answer up to the deadline.
-    func waitForOperator(_ id: String, call: GateCall, because: String) async throws -> HookAnswer {
+    func waitForOperator(_ id: String, call: GateCall) async throws -> HookAnswer {
         let request = try await transport.call("decision_request_approval", [
             "decision_id": .string(id), "title": .string(call.title), "message": .string(call.message),
             "expires_in_seconds": .int(Int64(max(60, settings.waitSeconds.rounded(.up)))),
