@@ -48,8 +48,21 @@ final class TmuxSession {
         Self.markDescriptorsCloseOnExec()
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        // The server tmux forks keeps the signal mask and dispositions of the thread that started it: a test thread
+        // blocks most signals, and a server that cannot take them never exits on kill-server (nor do the programs in
+        // it on hang-up). Start it with none blocked and every signal at its default.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArguments, environ)
         if capture { close(fds[1]) }
         guard spawned == 0 else {
             if capture { close(fds[0]) }
