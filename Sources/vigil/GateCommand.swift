@@ -102,7 +102,7 @@ struct GateCommand: AsyncParsableCommand {
                     keyNote = "kept the key saved in \(credentialsPath)"
                 } else {
                     let runtime = try common.open()
-                    let principalID = "agent_" + agent.rawValue
+                    let principalID = PrincipalRegistry.agentID(agent.rawValue)
                     let key: String
                     if try runtime.principals.principal(principalID) != nil {
                         key = try runtime.principals.issueKey(for: principalID)
@@ -190,7 +190,7 @@ func runGate(_ agent: CodingAgent, _ options: GateCommand.RunOptions) async {
         let transport: any GateTransport
         if options.db != nil || options.store != nil {
             let runtime = try VigilRuntime.open(paths: paths, config: config)
-            let principalID = "agent_" + agent.rawValue
+            let principalID = PrincipalRegistry.agentID(agent.rawValue)
             let principal = try runtime.principals.principal(principalID) ?? runtime.principals.add(name: agent.rawValue, kind: .agent).principal
             transport = EngineGateTransport(engine: runtime.decisions, agent: principal)
         } else {

@@ -142,7 +142,7 @@ extension DecisionEngine {
                 statuses.append(status.rawValue)
             }
         }
-        let agent = try a.string("agent", maxLength: 128).map(Self.agentID)
+        let agent = try a.string("agent", maxLength: 128).map(PrincipalRegistry.agentID)
         let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)
         return try transaction { tx, now in
             try expireDue(tx, now: now)

@@ -231,10 +231,6 @@ extension DecisionEngine {
         }
     }
 
-    /// An agent filter as people write it: `claude-code` means `agent_claude-code` (decisions belong to agents,
-    /// whose ids all carry the prefix).
-    static func agentID(_ name: String) -> String { name.hasPrefix("agent_") ? name : "agent_" + name }
-
     /// `operator_memory_history` (vigil's extension, for the remote dashboard): a record's lineage, its revisions'
     /// payloads (HIGH and HYPER masked) and its salience over time (``MemoryEngine/history(of:)``).
     public func memoryHistory(_ arguments: JSONObject) throws -> JSONObject {
@@ -262,7 +258,7 @@ extension DecisionEngine {
             guard let status = DecisionStatus(filter: raw) else { throw DecisionError.invalidArgument("invalid status '\(raw)'") }
             statuses.append(status.rawValue)
         }
-        let agent = try a.string("agent", maxLength: 128).map(Self.agentID)
+        let agent = try a.string("agent", maxLength: 128).map(PrincipalRegistry.agentID)
         let prefix = try a.string("intent_prefix", maxLength: 256)
         let text = try a.string("text", maxLength: 1000)
         let (limit, offset) = try Self.page(a, defaultLimit: 50, maxLimit: 500)

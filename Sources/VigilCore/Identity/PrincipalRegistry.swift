@@ -25,6 +25,10 @@ public struct PrincipalRegistry: Sendable {
         PrincipalRegistry(store: store, clock: clock, keyCache: KeyCache(ttl: ttl))
     }
 
+    /// An agent's id from its name as people write it (`claude-code` → `agent_claude-code`; an id is kept as it is),
+    /// unchecked: for filters and lookups, where an unknown name simply finds nothing.
+    public static func agentID(_ name: String) -> String { name.hasPrefix("agent_") ? name : "agent_" + name }
+
     /// The id a new principal gets: `agent_<slug>` for agents (a leading `agent_` in `name` is kept), the name
     /// itself for operators.
     public static func principalID(forName name: String, kind: PrincipalKind) throws(PrincipalError) -> String {
@@ -34,7 +38,7 @@ public struct PrincipalRegistry: Sendable {
             guard Identifier.isValidAgentSlug(slug) else {
                 throw PrincipalError.invalidName(name, expected: "[a-z0-9_-]{1,64}")
             }
-            return "agent_" + slug
+            return agentID(slug)
         case .operator:
             guard Identifier.isValidOperatorID(name) else {
                 throw PrincipalError.invalidName(name, expected: "[A-Za-z0-9._@-]{1,64}")

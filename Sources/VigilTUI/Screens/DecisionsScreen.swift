@@ -25,7 +25,7 @@ public struct DecisionFilter: Sendable, Equatable {
                     return .failure(FilterError(message: "status must be open, pending, approved, rejected, committed or aborted"))
                 }
                 filter.statuses.append(status)
-            case "agent": filter.agent = value.hasPrefix("agent_") ? value : "agent_" + value  // `agent:claude-code` as people write it
+            case "agent": filter.agent = PrincipalRegistry.agentID(value)  // `agent:claude-code` as people write it
             default: return .failure(FilterError(message: "unknown field \(field):; decision filters are status:, agent: and words"))
             }
         }
