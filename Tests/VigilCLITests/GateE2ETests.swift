@@ -9,13 +9,7 @@ import VigilTestSupport
 @Suite("vigil gate with the real binary", .enabled(if: VigilProcess.isAvailable), .timeLimit(.minutes(5)))
 struct GateE2ETests {
     /// The README's starter policy, as written.
-    static func readmePolicy() throws -> String {
-        let readme = try String(contentsOf: DashboardE2ETests.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let marker = readme.range(of: "<!-- gate-policy: tested -->\n```toml\n"),
-            let end = readme.range(of: "\n```", range: marker.upperBound..<readme.endIndex)
-        else { throw CLIError("the README has no gate-policy block") }
-        return String(readme[marker.upperBound..<end.lowerBound])
-    }
+    static func readmePolicy() throws -> String { try readmeBlock("gate-policy", language: "toml") }
 
     /// A store with the starter policy, a `vigil serve` on it, the gate's agent and key.
     final class Server: @unchecked Sendable {
@@ -33,11 +27,9 @@ struct GateE2ETests {
             try GateE2ETests.readmePolicy().write(toFile: config, atomically: true, encoding: .utf8)
             let added = try await VigilProcess.run(["agents", "add", "claude-code", "--json", "--db", db, "--config", config], home: home.path)
             key = try #require(try JSONParser.parse(added.stdout)["api_key"]?.stringValue, "\(added.stderr)")
-            process = try RunningProcess(
-                VigilProcess.binary, ["serve", "--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+            (process, url) = try await RunningProcess.serve(
+                ["--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
                 environment: ["HOME": home.path, "XDG_CONFIG_HOME": home.path + "/config", "XDG_DATA_HOME": home.path + "/data", "PATH": "/usr/bin:/bin"])
-            let line = try #require(await process.waitForLine(timeout: 30) { $0.hasPrefix("MCP endpoint listening on ") }, "\(process.text)")
-            url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
         }
 
         deinit { process.terminate() }

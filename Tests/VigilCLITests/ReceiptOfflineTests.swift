@@ -159,14 +159,7 @@ struct ReceiptOfflineTests {
     }
 
     /// The README's Python block, run as written.
-    static func readmePython() throws -> String {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let marker = readme.range(of: "<!-- receipt-python: tested -->\n```python\n"),
-            let end = readme.range(of: "\n```", range: marker.upperBound..<readme.endIndex)
-        else { throw CLIError("the README has no receipt-python block") }
-        return String(readme[marker.upperBound..<end.lowerBound])
-    }
+    static func readmePython() throws -> String { try readmeBlock("receipt-python", language: "python") }
 
     @Test("the README's few lines of Python (cryptography) verify a receipt from the real binary and fail every tampered one",
           .enabled(if: pythonCryptographyAvailable))

@@ -55,13 +55,7 @@ struct ReplicaE2ETests {
 
         /// `vigil serve` on free loopback ports; returns it with its MCP URL.
         func serve(_ replica: String) async throws -> (RunningProcess, String) {
-            let server = try RunningProcess(
-                VigilProcess.binary, ["serve"] + common + ["--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
-                environment: environment(replica))
-            let line = try #require(
-                await server.waitForLine(timeout: 30) { $0.hasPrefix("MCP endpoint listening on ") }, "\(server.text)")
-            let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
-            return (server, url)
+            try await RunningProcess.serve(common + ["--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"], environment: environment(replica))
         }
 
         func vigil(_ arguments: [String], replica: String = "cli") async throws -> VigilProcess.Output {

@@ -18,12 +18,11 @@ struct RetryTests {
         try (DecisionFixture.configTOML + "\n[tracemem.rate_limit]\nper_second = 2\nburst = 2\n").write(toFile: config, atomically: true, encoding: .utf8)
         let added = try JSONParser.parse(try await VigilProcess.run(["agents", "add", "shopper", "--json", "--db", db, "--config", config], home: home.path).stdout)
         let key = try #require(added["api_key"]?.stringValue)
-        let server = try RunningProcess(
-            VigilProcess.binary, ["serve", "--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
+        let (server, base) = try await RunningProcess.serve(
+            ["--db", db, "--config", config, "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
             environment: ["HOME": home.path, "XDG_CONFIG_HOME": home.path + "/config", "XDG_DATA_HOME": home.path + "/data", "PATH": "/usr/bin:/bin"])
         defer { server.terminate() }
-        let line = try #require(await server.waitForLine(timeout: 30) { $0.hasPrefix("MCP endpoint listening on ") }, "\(server.text)")
-        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init)) + "/mcp"
+        let url = base + "/mcp"
 
         // Six calls at once: over a limit of two a second, whatever the machine's speed.
         let impatient = MCPClient(url: url, apiKey: key, timeout: 10, retry: .none)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A child process whose output is read line by line while it runs, for end-to-end tests that wait on what it
 /// prints (with a deadline, never a fixed sleep). stdout and stderr are one log.
@@ -41,4 +42,25 @@ final class RunningProcess: Sendable {
     func kill() { child.kill() }
 
     deinit { terminate() }
+}
+
+extension RunningProcess {
+    /// `vigil serve ARGUMENTS` on free loopback ports (`arguments` name the store, the config and the ports), with
+    /// the MCP URL it announces (`http://127.0.0.1:PORT`, without `/mcp`). Stop it with `terminate()`.
+    static func serve(_ arguments: [String], environment: [String: String]) async throws -> (RunningProcess, String) {
+        let server = try RunningProcess(VigilProcess.binary, ["serve"] + arguments, environment: environment)
+        let line = try #require(await server.waitForLine(timeout: 30) { $0.hasPrefix("MCP endpoint listening on ") }, "\(server.text)")
+        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init), "\(line)")
+        return (server, url)
+    }
+}
+
+/// The fenced block of `language` that follows `<!-- MARKER: tested -->` in the README: the text a test runs as
+/// written, so the README cannot drift from what works.
+func readmeBlock(_ marker: String, language: String) throws -> String {
+    let readme = try String(contentsOf: DashboardE2ETests.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    guard let start = readme.range(of: "<!-- \(marker): tested -->\n```\(language)\n"),
+        let end = readme.range(of: "\n```", range: start.upperBound..<readme.endIndex)
+    else { throw CLIError("the README has no \(marker) block") }
+    return String(readme[start.upperBound..<end.lowerBound])
 }
