@@ -28,10 +28,16 @@ struct JSONTests {
         #expect(JSONValue.int(1) == JSONValue.double(1.0))
         #expect(try JSONParser.parse("-9223372036854775808") == .int(Int64.min))
         #expect(try JSONParser.parse("1e3").integerValue == 1000)
+        // Up to 18 digits take the direct path; longer ones are parsed from text, and past Int64 become doubles.
+        #expect(try JSONParser.parse("-999999999999999999") == .int(-999_999_999_999_999_999))
+        #expect(try JSONParser.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSONParser.parse("[-0,0,7]") == .array([.int(0), .int(0), .int(7)]))
+        guard case .double(let big) = try JSONParser.parse("9223372036854775808") else { Issue.record("not a double"); return }
+        #expect(big == 9_223_372_036_854_775_808.0)
     }
 
     @Test("malformed JSON is refused with its offset", arguments: [
-        "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "tru", "1 2", "\"\\ud800\"", "1e999", "",
+        "{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "tru", "1 2", "\"\\ud800\"", "1e999", "", "\"abc", "\"a\u{01}b\"", "{\"a\":\"b}",
     ])
     func malformed(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }

@@ -14,7 +14,12 @@ public struct JSONParser {
     public static let maximumDepth = 512
 
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        try parse(bytes: Array(text.utf8))
+        // Native strings are contiguous UTF-8: parse them in place instead of copying into an array.
+        let inPlace: Result<JSONValue, JSONParseError>? = text.utf8.withContiguousStorageIfAvailable { buffer in
+            do throws(JSONParseError) { return .success(try parse(bytes: buffer)) } catch { return .failure(error) }
+        }
+        if let inPlace { return try inPlace.get() }
+        return try parse(bytes: Array(text.utf8))
     }
 
     public static func parse(bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
@@ -117,6 +122,16 @@ public struct JSONParser {
 
         mutating func parseString() throws(JSONParseError) -> String {
             index += 1  // opening quote
+            // Most strings have no escapes: find the closing quote and validate the run once.
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
+                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
+            {
+                index = end + 1
+                return text
+            }
+            // Escapes, control characters, invalid UTF-8 or no closing quote: the general path decodes or says what is wrong.
             var scalars = String.UnicodeScalarView()
             var runStart = index
             func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {
@@ -219,6 +234,14 @@ public struct JSONParser {
                 }
                 guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            }
+            // Integers of up to 18 digits cannot overflow Int64: accumulate them without a string.
+            let negative = bytes[start] == UInt8(ascii: "-")
+            let digitsStart = negative ? start + 1 : start
+            if isInteger, index - digitsStart <= 18 {
+                var value: Int64 = 0
+                for position in digitsStart..<index { value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0")) }
+                return .int(negative ? -value : value)
             }
             let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if isInteger, let value = Int64(literal) { return .int(value) }
