@@ -150,6 +150,7 @@ let package = Package(
             dependencies: [
                 "VigilCore",
                 "VigilStores",
+                "VigilStoreSQLite",
                 "VigilBench",
                 "VigilDemo",
                 "VigilGate",

@@ -134,13 +134,26 @@ struct DecisionsCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute a decision's hash chain and report whether it is intact.")
+            abstract: "Recompute a decision's hash chain, or every decision's, and report whether it is intact.",
+            discussion: """
+                Exits 0 when every chain checked is intact, 1 when one is broken (the stored trace was altered).
+
+                Examples:
+                  vigil decisions verify TMEM_01J…
+                  vigil decisions verify --all --db /backups/vigil.db --json
+                """)
         @OptionGroup var common: CommonOptions
-        @Argument(help: "The decision id.") var id: String
+        @Argument(help: "The decision id.") var id: String?
+        @Flag(help: "Verify every decision in the store.") var all = false
+
+        func validate() throws {
+            if all == (id != nil) { throw ValidationError("pass a decision id, or --all for every decision") }
+        }
 
         func run() throws {
             try runReporting {
                 let runtime = try common.open()
+                guard let id else { return try verifyAll(runtime) }
                 let chain = try runtime.decisions.verifyChain(decisionID: id)
                 let value: JSONValue = [
                     "decision_id": .string(id), "intact": .bool(chain.isIntact), "event_count": .int(Int64(chain.eventCount)),
@@ -153,6 +166,23 @@ struct DecisionsCommand: ParsableCommand {
                 }
                 if !chain.isIntact { throw ExitCode(1) }
             }
+        }
+
+        private func verifyAll(_ runtime: VigilRuntime) throws {
+            let bar = ProgressLine()
+            let (verified, broken) = try DecisionEngine.verifyAllChains(in: runtime.store) { done, total in
+                bar.show("chains", done, total)
+            }
+            bar.finish()
+            let value: JSONValue = [
+                "verified": .int(Int64(verified)), "broken": .int(Int64(broken.count)),
+                "broken_chains": .array(broken.map { ["decision_id": .string($0.decisionID), "broken_at_seq": JSONValue($0.brokenAtSeq)] }),
+            ]
+            common.emit(value) {
+                ([broken.isEmpty ? "all \(verified) chains intact" : "\(verified) chains intact, \(broken.count) BROKEN (stored traces altered):"]
+                    + broken.map { "  \($0.decisionID) at seq \($0.brokenAtSeq ?? 0)" }).joined(separator: "\n")
+            }
+            if !broken.isEmpty { throw ExitCode(1) }
         }
     }
 }

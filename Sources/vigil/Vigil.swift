@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VigilCore
+import VigilStoreSQLite
 import VigilStores
 
 @main
@@ -29,7 +30,8 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, PoliciesCommand.self,
             MemoryCommand.self, GateCommand.self,
-            ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, PathsCommand.self, DashboardCommand.self,
+            ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self,
+            PathsCommand.self, DashboardCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
     )
@@ -87,6 +89,7 @@ struct CLIError: Error, CustomStringConvertible {
         case let e as PrincipalError: description = e.description; exitCode = 1
         case let e as ReceiptVerification.Failure: description = e.description; exitCode = 1
         case let e as ReceiptKeyError: description = e.description; exitCode = 3
+        case let e as BackupError: description = e.description; exitCode = Self.exitCode(e)
         default: description = "\(error)"; exitCode = 1
         }
     }
@@ -99,6 +102,14 @@ struct CLIError: Error, CustomStringConvertible {
         case .authenticationFailed: return 6
         case .newerSchema: return 7
         case .cannotOpen, .busy, .corrupt, .sqlite, .postgres: return 3
+        }
+    }
+
+    /// A backup or restore refused: 3 when the file is not a sound store, as for a store that cannot be opened.
+    static func exitCode(_ error: BackupError) -> Int32 {
+        switch error {
+        case .notAStore, .damaged: return 3
+        case .destinationExists, .sameFile, .destinationHoldsData: return 1
         }
     }
 

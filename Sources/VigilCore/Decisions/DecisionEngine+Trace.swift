@@ -122,6 +122,22 @@ extension DecisionEngine {
         }
     }
 
+    /// Every decision's chain in the store: how many are intact, and the broken ones. `progress` gets chains checked
+    /// so far and the total.
+    package static func verifyAllChains(
+        in store: any Store, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> (verified: Int, broken: [ChainVerification]) {
+        let ids = try store.read { tx in try tx.allDecisionIDs() }
+        var verified = 0
+        var broken: [ChainVerification] = []
+        for (index, id) in ids.enumerated() {
+            let chain = try verifyChain(decisionID: id, in: store)
+            if chain.isIntact { verified += 1 } else { broken.append(chain) }
+            progress(index + 1, ids.count)
+        }
+        return (verified, broken)
+    }
+
     /// Verifies a saved receipt result against this store: its statements and signature with the key it names
     /// (every replica's public key is in the store), then the stored chain against `receipt_data.chain_head_hash`.
     public func verifyReceipt(_ receipt: JSONValue) throws -> ChainVerification {
