@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         /// The raw sqlite3 C API: the SQLite store's checkpoint hook and the benchmark's baseline.
@@ -84,11 +86,22 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        /// What a host publishes at GET /metrics: swift-metrics on its own Prometheus registry, plus the store's figures.
+        .target(
+            name: "VigilMetrics",
+            dependencies: [
+                "VigilCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: upcoming
+        ),
         /// The wire endpoints: TraceMem's MCP (JSON-RPC over HTTP) and Membrane's gRPC.
         .target(
             name: "VigilServer",
             dependencies: [
                 "VigilCore",
+                "VigilMetrics",
                 "MembraneProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -206,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "VigilServerTests",
             dependencies: [
-                "VigilCore", "VigilServer", "VigilRemote", "VigilTestSupport", "MembraneProto",
+                "VigilCore", "VigilServer", "VigilMetrics", "VigilRemote", "VigilTestSupport", "MembraneProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

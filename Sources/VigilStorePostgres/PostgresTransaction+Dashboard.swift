@@ -117,6 +117,20 @@ extension PostgresTransaction {
         ).map { ApprovalSpan(agentID: $0.string(0), requestedAt: $0.string(1), resolvedAt: $0[2], status: $0.string(3)) }
     }
 
+    func approvalsResolved(after: String, limit: Int) throws -> [ApprovalSpan] {
+        try query(
+            """
+            SELECT agent_id, requested_at, resolved_at, status FROM approvals
+            WHERE resolved_at > $1 AND status <> 'pending' ORDER BY resolved_at LIMIT $2
+            """, [after, limit]
+        ).map { ApprovalSpan(agentID: $0.string(0), requestedAt: $0.string(1), resolvedAt: $0[2], status: $0.string(3)) }
+    }
+
+    func memoryCounts() throws -> [(type: String, sensitivity: Sensitivity, count: Int)] {
+        try query("SELECT type, sensitivity, count(*) FROM memory_records GROUP BY type, sensitivity ORDER BY type, sensitivity")
+            .map { (type: $0.string(0), sensitivity: Sensitivity(level: $0.int(1)) ?? .hyper, count: $0.int(2)) }
+    }
+
     func decisionCounts() throws -> [(status: String, count: Int)] {
         try query("SELECT status, count(*) FROM decisions GROUP BY status ORDER BY status").map { ($0.string(0), $0.int(1)) }
     }

@@ -126,6 +126,22 @@ extension SQLiteTransaction {
         ).map { ApprovalSpan(agentID: $0[0], requestedAt: $0[1], resolvedAt: $0[2], status: $0[3]) }
     }
 
+    package func approvalsResolved(after: String, limit: Int) throws -> [ApprovalSpan] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT agent_id, requested_at, resolved_at, status FROM approvals
+                WHERE resolved_at > ? AND status != 'pending' ORDER BY resolved_at LIMIT ?
+                """,
+            arguments: [after, limit]
+        ).map { ApprovalSpan(agentID: $0[0], requestedAt: $0[1], resolvedAt: $0[2], status: $0[3]) }
+    }
+
+    package func memoryCounts() throws -> [(type: String, sensitivity: Sensitivity, count: Int)] {
+        try Row.fetchAll(db, sql: "SELECT type, sensitivity, count(*) FROM memory_records GROUP BY type, sensitivity ORDER BY type, sensitivity")
+            .map { (type: $0[0], sensitivity: Sensitivity(level: $0[1]) ?? .hyper, count: $0[2]) }
+    }
+
     package func decisionCounts() throws -> [(status: String, count: Int)] {
         try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM decisions GROUP BY status ORDER BY status")
             .map { (status: $0["status"], count: $0["n"]) }

@@ -55,6 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             try fail(error.description, 4)
         }
+        do {
+            try settings.loadMetricsToken(file: runtime.config.metricsTokenFile)
+        } catch {
+            try fail(error.description, 4)
+        }
         let remoteAllowed = allowRemote || runtime.config.allowRemote
         for (name, listen, tls) in [("MCP", settings.mcp, settings.mcpTLS), ("gRPC", settings.grpc, settings.grpcTLS)] where !listen.isLoopback {
             if !remoteAllowed {
@@ -72,11 +77,13 @@ struct ServeCommand: AsyncParsableCommand {
         settings.logger = logger
         let store = runtime.store.location
         let grpcTLSNote = settings.grpcTLS == nil ? "" : "  (TLS)"
+        let metricsNote = settings.mcp.isLoopback ? "" : "  (bearer: an operator key or the [metrics] token)"
         do {
             // Returns on SIGINT/SIGTERM.
             try await VigilHost(runtime: runtime, settings: settings).serve { running in
                 print("MCP endpoint listening on \(running.mcpURL ?? "?")  (store \(store))")
                 print("Membrane gRPC endpoint listening on \(running.grpcHost ?? "?"):\(running.grpcPort ?? 0)\(grpcTLSNote)")
+                print("Prometheus metrics at \(running.mcpURL ?? "?")/metrics\(metricsNote)")
                 fflush(nil)
             }
         } catch {

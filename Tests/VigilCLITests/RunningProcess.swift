@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import VigilCore
 import Testing
 
 /// A child process whose output is read line by line while it runs, for end-to-end tests that wait on what it
@@ -53,6 +57,20 @@ extension RunningProcess {
         let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init), "\(line)")
         return (server, url)
     }
+}
+
+/// One MCP tools/call against `url` (`http://127.0.0.1:PORT`): the HTTP status, the JSON-RPC answer and any
+/// `Retry-After`.
+func mcpToolCall(_ url: String, key: String, _ tool: String, _ arguments: JSONObject) async throws -> (Int, JSONValue, String?) {
+    var request = URLRequest(url: URL(string: url + "/mcp")!)
+    request.httpMethod = "POST"
+    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    request.setValue("Agent \(key)", forHTTPHeaderField: "Authorization")
+    let body: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": .string(tool), "arguments": .object(arguments)]]
+    request.httpBody = Data(body.canonicalBytes)
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as! HTTPURLResponse
+    return (http.statusCode, try JSONParser.parse(bytes: data), http.value(forHTTPHeaderField: "Retry-After"))
 }
 
 /// The fenced block of `language` that follows `<!-- MARKER: tested -->` in the README: the text a test runs as

@@ -25,19 +25,6 @@ struct StoreOutageTests {
         return process.text
     }
 
-    /// One MCP tools/call: the HTTP status and the JSON-RPC answer.
-    static func call(_ url: String, key: String, _ tool: String, _ arguments: JSONObject) async throws -> (Int, JSONValue, String?) {
-        var request = URLRequest(url: URL(string: url + "/mcp")!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("Agent \(key)", forHTTPHeaderField: "Authorization")
-        let body: JSONValue = ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": .string(tool), "arguments": .object(arguments)]]
-        request.httpBody = Data(body.canonicalBytes)
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, try JSONParser.parse(bytes: data), http.value(forHTTPHeaderField: "Retry-After"))
-    }
-
     @Test("agents get 503 Store unavailable (Retry-After) while PostgreSQL is down, and the same server serves again when it returns")
     func outageAndRecovery() async throws {
         let started = try await Self.cluster(["start"])
@@ -66,7 +53,7 @@ struct StoreOutageTests {
         let line = try #require(await server.waitForLine(timeout: 60) { $0.contains("MCP endpoint listening on ") }, "\(server.text)")
         let endpoint = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
         let create: JSONObject = ["intent": "deploy.service.execute", "automation_mode": "autonomous"]
-        let (okStatus, ok, _) = try await Self.call(endpoint, key: key, "decision_create", create)
+        let (okStatus, ok, _) = try await mcpToolCall(endpoint, key: key, "decision_create", create)
         #expect(okStatus == 200 && ok["result"]?["structuredContent"]?["decision_id"] != nil, "\(ok)")
 
         _ = try await Self.cluster(["pause", directory])
@@ -74,7 +61,7 @@ struct StoreOutageTests {
         var down: (Int, JSONValue, String?)?
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let answer = try await Self.call(endpoint, key: key, "decision_create", create)
+            let answer = try await mcpToolCall(endpoint, key: key, "decision_create", create)
             if answer.0 == 503 { down = answer; break }
             #expect(answer.1["result"]?["structuredContent"]?["decision_id"] == nil, "nothing succeeds while the database is down: \(answer.1)")
             try await Task.sleep(for: .milliseconds(100))
@@ -90,7 +77,7 @@ struct StoreOutageTests {
         var recovered: JSONValue?
         let back = Date().addingTimeInterval(60)
         while Date() < back {
-            let answer = try await Self.call(endpoint, key: key, "decision_create", create)
+            let answer = try await mcpToolCall(endpoint, key: key, "decision_create", create)
             if answer.0 == 200, answer.1["result"]?["structuredContent"]?["decision_id"] != nil { recovered = answer.1; break }
             try await Task.sleep(for: .milliseconds(200))
         }

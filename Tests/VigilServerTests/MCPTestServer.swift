@@ -21,10 +21,11 @@ final class MCPTestServer: Sendable {
         var json: JSONValue? { try? JSONParser.parse(bytes: body) }
     }
 
-    init(configTOML: String = DecisionFixture.configTOML) async throws {
+    /// - Parameter metrics: what `GET /metrics` serves (`open: false` plays a server bound beyond loopback).
+    init(configTOML: String = DecisionFixture.configTOML, metrics: MetricsEndpoint? = nil) async throws {
         let fixture = try DecisionFixture(configTOML: configTOML)
         self.fixture = fixture
-        let service = MCPService(engine: fixture.engine, principals: fixture.principals, clock: fixture.clock)
+        let service = MCPService(engine: fixture.engine, principals: fixture.principals, clock: fixture.clock, metrics: metrics)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         task = Task {
             try await MCPServer.run(service: service, host: "127.0.0.1", port: 0) { port in continuation.yield(port) }

@@ -67,6 +67,9 @@ public struct VigilConfig: Sendable, Equatable {
     public var theme: String?
     /// `dashboard.allow_reveal` (default true): whether operators may reveal HIGH and HYPER payloads (audited).
     public var allowReveal = true
+    /// `metrics.token_file`: a file holding the bearer token a Prometheus server presents at `GET /metrics` when the
+    /// MCP endpoint listens beyond loopback (an operator key works too).
+    public var metricsTokenFile: String?
     /// `server.allow_remote`: permits non-loopback listen addresses.
     public var allowRemote = false
     public var store = StoreSettings()
@@ -117,6 +120,7 @@ public struct VigilConfig: Sendable, Equatable {
         theme = try root.string("theme") ?? uiTheme
         allowRemote = try root.table("server").bool("allow_remote") ?? false
         allowReveal = try root.table("dashboard").bool("allow_reveal") ?? true
+        metricsTokenFile = try root.table("metrics").string("token_file")
 
         let storeTable = try root.table("store")
         store.url = try storeTable.string("url")

@@ -185,6 +185,11 @@ package protocol StoreTransaction {
     func decisionsPerMinute(since: String) throws -> [(minute: String, count: Int)]
     /// Approvals requested from `since` on, and every one still pending.
     func approvalSpans(since: String) throws -> [ApprovalSpan]
+    /// Approvals resolved (approved, rejected or expired) strictly after `after`, oldest resolution first, at most
+    /// `limit`: what `/metrics` adds to its wait-time histogram since its last scrape.
+    func approvalsResolved(after: String, limit: Int) throws -> [ApprovalSpan]
+    /// Memory records per type and sensitivity (every status).
+    func memoryCounts() throws -> [(type: String, sensitivity: Sensitivity, count: Int)]
     /// Every principal (up to 500) with its decision counts.
     func agentRows() throws -> [AgentRow]
     /// Rows in the decisions table.

@@ -1,5 +1,6 @@
 import Foundation
 import VigilCore
+import VigilMetrics
 
 /// The background work every host of the endpoints runs (`vigil serve`, the dashboard's own endpoints, `vigil
 /// demo`): expiring overdue approvals every `approvals.sweep_interval`, and the memory sweep (decay persisted,
@@ -12,10 +13,12 @@ public struct Sweeper: Sendable {
     let memory: MemoryEngine
     let approvalInterval: Double
     let memoryInterval: Double
+    let metrics: HostMetrics?
 
-    public init(decisions: DecisionEngine, memory: MemoryEngine, config: VigilConfig) {
+    public init(decisions: DecisionEngine, memory: MemoryEngine, config: VigilConfig, metrics: HostMetrics? = nil) {
         self.decisions = decisions
         self.memory = memory
+        self.metrics = metrics
         approvalInterval = max(0.05, config.approvals.sweepIntervalSeconds)
         memoryInterval = max(1, config.memory.pruneIntervalSeconds)
     }
@@ -26,10 +29,12 @@ public struct Sweeper: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(approvalInterval))
             guard !Task.isCancelled else { return }
-            _ = try? await BlockingWork.run { try decisions.sweepExpiredApprovals() }
+            let expired = try? await BlockingWork.run { try decisions.sweepExpiredApprovals() }
+            metrics?.recordSweep("approvals", succeeded: expired != nil, expired: expired ?? 0)
             if Date().timeIntervalSince(lastMemorySweep) >= memoryInterval {
                 lastMemorySweep = Date()
-                _ = try? await BlockingWork.run { try memory.sweep() }
+                let report = try? await BlockingWork.run { try memory.sweep() }
+                metrics?.recordSweep("memory", succeeded: report != nil, pruned: report?.pruned.count ?? 0)
             }
         }
     }

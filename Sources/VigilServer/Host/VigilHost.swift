@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import VigilCore
+import VigilMetrics
 
 /// What a host serves and how: where each endpoint listens (and with what TLS), the Membrane key, authentication and
 /// rate limits. ``init(config:environment:)`` reads them from the configuration; commands then apply their flags.
@@ -18,6 +19,8 @@ public struct HostSettings: Sendable {
     public var fallbackToAnyPort = false
     /// One log line per MCP request at debug level; `nil` logs nothing (a dashboard owns the terminal).
     public var logger: Logger?
+    /// The bearer token `GET /metrics` accepts beyond loopback (the contents of `[metrics] token_file`).
+    public var metricsToken: String?
 
     public init(
         mcp: ListenAddress, grpc: ListenAddress, membraneKey: String? = nil, requireAuth: Bool = true,
@@ -36,6 +39,20 @@ public struct HostSettings: Sendable {
             mcp: config.tracemem.listen, grpc: config.memory.listen,
             membraneKey: environment["MEMBRANE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.memory.apiKey,
             requireAuth: config.memory.requireAuth, ratePerSecond: config.memory.ratePerSecond)
+    }
+}
+
+extension HostSettings {
+    /// Reads `[metrics] token_file` (when set) into ``metricsToken``: the file's text without surrounding whitespace.
+    /// A file that cannot be read or is empty stops start-up rather than leaving `/metrics` closed by surprise.
+    public mutating func loadMetricsToken(file: String?) throws(ConfigError) {
+        guard let file else { return }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigError.invalid(key: "metrics.token_file", message: "cannot read \(file)")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw ConfigError.invalid(key: "metrics.token_file", message: "\(file) is empty") }
+        metricsToken = token
     }
 }
 
@@ -106,7 +123,10 @@ public struct VigilHost: Sendable {
             return quiet
         }()
         let settings = settings
-        let service = MCPService(engine: decisions, principals: principals, logger: logger)
+        let metrics = HostMetrics()
+        let service = MCPService(
+            engine: decisions, principals: principals, logger: logger,
+            metrics: MetricsEndpoint(host: metrics, open: settings.mcp.isLoopback, token: settings.metricsToken))
         enum Report { case listening(Endpoint, port: Int), failed(Endpoint, port: Int, reason: String) }
         let (reports, continuation) = AsyncStream.makeStream(of: Report.self)
         let (memory, principals) = (memory, principals)
@@ -124,7 +144,7 @@ public struct VigilHost: Sendable {
                         try await MembraneServer.run(
                             engine: memory, principals: principals, host: settings.grpc.host, port: port,
                             tls: settings.grpcTLS, membraneKey: settings.membraneKey, requireAuth: settings.requireAuth,
-                            ratePerSecond: settings.ratePerSecond
+                            ratePerSecond: settings.ratePerSecond, metrics: metrics
                         ) { continuation.yield(.listening(.grpc, port: $0)) }
                     }
                 } catch {
@@ -136,7 +156,7 @@ public struct VigilHost: Sendable {
         var running = RunningHost(settings: settings)
         running.mcpTask = serve(.mcp, port: settings.mcp.port)
         running.grpcTask = serve(.grpc, port: settings.grpc.port)
-        running.sweeper = Sweeper(decisions: decisions, memory: memory, config: decisions.config).start()
+        running.sweeper = Sweeper(decisions: decisions, memory: memory, config: decisions.config, metrics: metrics).start()
         let deadline = startup.map { startup in Task { try? await Task.sleep(for: startup); continuation.finish() } }
         var settled = Set<Endpoint>()
         for await report in reports {

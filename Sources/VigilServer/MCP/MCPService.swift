@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import VigilCore
+import VigilMetrics
 
 /// An HTTP request as the MCP endpoint sees it, independent of the HTTP server.
 public struct MCPHTTPRequest: Sendable {
@@ -49,12 +50,15 @@ public final class MCPService: Sendable {
     let settings: TraceMemSettings
     let limiter: RateLimiter
     let logger: Logger
+    /// What `GET /metrics` serves, and to whom; `nil` turns the path off.
+    let metrics: MetricsEndpoint?
 
     /// The largest body the endpoint accepts.
     public var maxBodyBytes: Int { settings.maxBodyBytes }
 
     public init(engine: DecisionEngine, principals: PrincipalRegistry, clock: any WallClock = SystemClock(),
-                logger: Logger = Logger(label: "vigil.mcp")) {
+                logger: Logger = Logger(label: "vigil.mcp"), metrics: MetricsEndpoint? = nil) {
+        self.metrics = metrics
         self.engine = engine
         // One store read per key per second at most: revocations reach a running server within a second.
         self.principals = principals.cachingKeys(for: .seconds(1))
@@ -70,9 +74,16 @@ public final class MCPService: Sendable {
     public func handle(_ request: MCPHTTPRequest) -> MCPHTTPResponse {
         let path = request.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? request.path
         if path == "/healthz", request.method == "GET" { return json(200, ["status": "ok"]) }
+        if path == "/metrics", let metrics {
+            guard request.method == "GET" else { return json(405, ["error": "method not allowed"]) }
+            return scrape(request, metrics)
+        }
         guard Self.endpointPaths.contains(path) else { return json(404, [:]) }
         switch request.method {
-        case "POST": return post(request)
+        case "POST":
+            let response = post(request)
+            if response.status >= 400, let metrics { metrics.host.recordMCPRejection(status: response.status) }
+            return response
         case "DELETE":
             switch authenticate(request) {
             case .success: return MCPHTTPResponse(status: 204, headers: [], body: [])
@@ -183,7 +194,15 @@ public final class MCPService: Sendable {
         case "tools/list":
             result = .success(["tools": .array(ToolSchemas.tools(for: role))])
         case "tools/call":
+            let started = ContinuousClock.now
             result = toolCall(params, caller: caller)
+            if let metrics {
+                // Only tools the server has are labels (bounded cardinality); anything else counts as `unknown`.
+                let name = params["name"]?.stringValue ?? ""
+                let tool = ToolSchemas.names.contains(name) ? name : "unknown"
+                let outcome = switch result { case .success: "ok"; case .failure(let error): error.caseName }
+                metrics.host.recordMCPCall(tool: tool, outcome: outcome, duration: ContinuousClock.now - started)
+            }
         default:
             if isNotification { return Outcome(reply: nil) }
             return Outcome(reply: errorObject(id: echo, code: -32601, data: "Method '\(method)' not found"))
@@ -224,6 +243,35 @@ public final class MCPService: Sendable {
             let reference = Identifiers.uuid()
             logger.error("tool call failed", metadata: ["tool": "\(name)", "ref": "\(reference)", "error": "\(error)"])
             return .failure(.internalFailure(reference: reference))
+        }
+    }
+
+    // MARK: GET /metrics
+
+    /// The Prometheus text. Open when the endpoint listens on loopback; beyond it, only to a bearer of an operator
+    /// key or of the configured scrape token (fail closed: 401 otherwise).
+    private func scrape(_ request: MCPHTTPRequest, _ metrics: MetricsEndpoint) -> MCPHTTPResponse {
+        if !metrics.open {
+            let presented = request.header("authorization").flatMap { header -> String? in
+                let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+                guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+            guard let presented, !presented.isEmpty, metrics.admits(presented, principals: principals) else {
+                return MCPHTTPResponse(
+                    status: 401, headers: [("WWW-Authenticate", "Bearer"), ("Content-Type", "text/plain; charset=utf-8")],
+                    body: Array("metrics beyond loopback need an operator key or the [metrics] token_file token as a bearer token\n".utf8))
+            }
+        }
+        do {
+            let text = try metrics.host.render(store: engine)
+            return MCPHTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")], body: text)
+        } catch let error as StoreError where error.isUnavailable {
+            return MCPHTTPResponse(status: 503, headers: [("Retry-After", "1")], body: Array("the store is unavailable\n".utf8))
+        } catch {
+            let reference = Identifiers.uuid()
+            logger.error("metrics failed", metadata: ["ref": "\(reference)", "error": "\(error)"])
+            return MCPHTTPResponse(status: 500, headers: [], body: Array("metrics failed (ref \(reference))\n".utf8))
         }
     }
 

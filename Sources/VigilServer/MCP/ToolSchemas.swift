@@ -103,6 +103,9 @@ enum ToolSchemas {
         tool("operator_activity", "Decisions per minute and requests waiting over the last hour; each agent's approval wait (p50/p95).", [:], required: []),
     ]
 
+    /// Every tool's name, agent's and operator's.
+    static let names: Set<String> = Set((agentTools + operatorTools).compactMap { $0["name"]?.stringValue })
+
     /// What a key of this role sees.
     static func tools(for role: PrincipalKind) -> [JSONValue] {
         switch role {

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import VigilCore
+import VigilMetrics
 
 /// Serves the Membrane gRPC API over HTTP/2 with grpc-swift-2: plaintext h2c, or TLS given ``TLSFiles``.
 public enum MembraneServer {
@@ -18,11 +19,13 @@ public enum MembraneServer {
     public static func run(
         engine: MemoryEngine, principals: PrincipalRegistry, host: String, port: Int, tls: TLSFiles? = nil,
         membraneKey: String?,
-        requireAuth: Bool, ratePerSecond: Double = 100, clock: any WallClock = SystemClock(),
+        requireAuth: Bool, ratePerSecond: Double = 100, clock: any WallClock = SystemClock(), metrics: HostMetrics? = nil,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let authOn = requireAuth || !(membraneKey ?? "").isEmpty
-        var interceptors: [any ServerInterceptor] = [MembraneMessageSizeInterceptor(limit: maximumReceivedMessageSize)]
+        var interceptors: [any ServerInterceptor] = []
+        if let metrics { interceptors.append(MembraneMetricsInterceptor(metrics: metrics)) }
+        interceptors.append(MembraneMessageSizeInterceptor(limit: maximumReceivedMessageSize))
         if authOn { interceptors.append(MembraneAuthInterceptor(membraneKey: membraneKey, principals: principals)) }
         if ratePerSecond > 0 { interceptors.append(MembraneRateLimitInterceptor(perSecond: ratePerSecond, clock: clock)) }
         var config = HTTP2ServerTransport.Posix.Config.defaults
