@@ -65,6 +65,16 @@ public final class HostMetrics: Sendable {
         }
     }
 
+    /// One retention run by the sweeper (`nil`: it failed), and what it deleted.
+    public func recordRetention(_ report: RetentionReport?) {
+        Counter(label: "vigil_sweeper_runs_total", dimensions: [("task", "retention"), ("outcome", report == nil ? "failed" : "ok")], factory: factory)
+            .increment()
+        guard let report else { return }
+        for (kind, count) in [("decisions", report.decisions), ("memory", report.memories)] where count > 0 {
+            Counter(label: "vigil_retention_deleted_total", dimensions: [("kind", kind)], factory: factory).increment(by: count)
+        }
+    }
+
     /// Reads the store's figures and renders every metric in the Prometheus text format (version 0.0.4).
     public func render(store: DecisionEngine) throws -> [UInt8] {
         let after = resolvedWatermark.withLock { $0 }

@@ -14,6 +14,7 @@ enum PostgresMigrations {
         ("v1-decisions", v1Decisions),
         ("v2-memory", v2Memory),
         ("v5-memory-audit-salience", "ALTER TABLE memory_audit ADD COLUMN salience DOUBLE PRECISION"),
+        ("v6-decision-tombstones", v6DecisionTombstones),
     ]
 
     /// The advisory lock that serializes migrations when several servers start at once.
@@ -24,6 +25,35 @@ enum PostgresMigrations {
     static let memoryLogLockKey: Int64 = 0x7669_6769_6C00_0002
 
     private static let text = "TEXT COLLATE \"C\""
+
+    /// What retention leaves of a pruned decision, and the one way a trace event may be deleted: its decision has a
+    /// tombstone, written first in the same transaction (as on SQLite).
+    static let v6DecisionTombstones = """
+        CREATE TABLE decision_tombstones (
+            decision_id \(text) PRIMARY KEY,
+            agent_id    \(text) NOT NULL,
+            intent      \(text) NOT NULL,
+            status      \(text) NOT NULL,
+            closed_at   \(text),
+            event_count INTEGER NOT NULL,
+            head_hash   \(text) NOT NULL,
+            pruned_at   \(text) NOT NULL,
+            reason      \(text) NOT NULL
+        );
+        CREATE FUNCTION vigil_events_delete_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM decision_tombstones WHERE decision_id = OLD.decision_id) THEN
+                RAISE EXCEPTION 'decision events are append-only';
+            END IF;
+            RETURN OLD;
+        END $$;
+        DROP TRIGGER decision_events_no_update ON decision_events;
+        CREATE TRIGGER decision_events_no_update BEFORE UPDATE ON decision_events
+            FOR EACH ROW EXECUTE FUNCTION vigil_append_only('decision events are append-only');
+        CREATE TRIGGER decision_events_no_delete BEFORE DELETE ON decision_events
+            FOR EACH ROW EXECUTE FUNCTION vigil_events_delete_guard();
+        CREATE INDEX memory_by_type_updated ON memory_records(type, updated_at);
+        """
 
     static let v1Decisions = """
         CREATE FUNCTION vigil_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -166,6 +166,10 @@ public final class PostgresStore: Store {
         return StoreUsage(name: postgresLocation.database + " on " + postgresLocation.host, bytes: bytes, logBytes: nil)
     }
 
+    /// Nothing to do here: PostgreSQL's autovacuum makes deleted rows' room reusable (a plain `VACUUM FULL` would
+    /// give it back to the file system, but locks each table while it runs; the README shows it for an operator).
+    package func reclaimSpace() throws -> Int64 { 0 }
+
     package func snapshot() throws -> String {
         try readPostgres { tx in try tx.snapshot() }
     }

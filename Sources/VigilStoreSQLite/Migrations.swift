@@ -10,6 +10,7 @@ enum Migrations {
         migrator.registerMigration("v3-decision-search-pieces", migrate: v3DecisionSearchPieces)
         migrator.registerMigration("v4-memory-search-rank", migrate: v4MemorySearchRank)
         migrator.registerMigration("v5-memory-audit-salience", migrate: v5MemoryAuditSalience)
+        migrator.registerMigration("v6-decision-tombstones", migrate: v6DecisionTombstones)
         return migrator
     }
 
@@ -275,5 +276,29 @@ enum Migrations {
     /// history's salience curve.
     static func v5MemoryAuditSalience(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE memory_audit ADD COLUMN salience REAL")
+    }
+
+    /// What retention leaves of a pruned decision (a receipt for it then verifies as "pruned", not "tampered"), and
+    /// the one way a trace event may be deleted: its decision has a tombstone, written first in the same transaction.
+    static func v6DecisionTombstones(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE decision_tombstones (
+                    decision_id TEXT PRIMARY KEY,
+                    agent_id    TEXT NOT NULL,
+                    intent      TEXT NOT NULL,
+                    status      TEXT NOT NULL,
+                    closed_at   TEXT,
+                    event_count INTEGER NOT NULL,
+                    head_hash   TEXT NOT NULL,
+                    pruned_at   TEXT NOT NULL,
+                    reason      TEXT NOT NULL
+                );
+                DROP TRIGGER decision_events_no_delete;
+                CREATE TRIGGER decision_events_no_delete BEFORE DELETE ON decision_events
+                WHEN NOT EXISTS (SELECT 1 FROM decision_tombstones WHERE decision_id = OLD.decision_id)
+                BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
+                CREATE INDEX memory_by_type_updated ON memory_records(type, updated_at);
+                """)
     }
 }

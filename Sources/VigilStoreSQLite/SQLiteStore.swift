@@ -44,6 +44,9 @@ public final class SQLiteStore: Store {
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.label = "vigil"
         configuration.prepareDatabase { db in
+            // Takes effect only on a file that has no tables yet: a new store gives deleted rows' room back to the
+            // file system by incremental vacuum (retention); an older one keeps its mode until `compact()`.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             if !db.configuration.readonly { try checkpointer.install(on: db) }
         }

@@ -155,12 +155,20 @@ struct DecisionsCommand: ParsableCommand {
                 let runtime = try common.open()
                 guard let id else { return try verifyAll(runtime) }
                 let chain = try runtime.decisions.verifyChain(decisionID: id)
-                let value: JSONValue = [
+                var value: JSONObject = [
                     "decision_id": .string(id), "intact": .bool(chain.isIntact), "event_count": .int(Int64(chain.eventCount)),
                     "head_hash": .string(chain.headHash), "broken_at_seq": JSONValue(chain.brokenAtSeq),
                 ]
-                common.emit(value) {
-                    chain.isIntact
+                if let pruned = chain.pruned {
+                    value["pruned_at"] = .string(pruned.prunedAt)
+                    value["pruned_reason"] = .string(pruned.reason)
+                }
+                common.emit(.object(value)) {
+                    if let pruned = chain.pruned {
+                        return "pruned by retention on \(pruned.prunedAt) (\(pruned.reason)): its trace is gone, not altered; "
+                            + "it had \(chain.eventCount) events, head \(chain.headHash)"
+                    }
+                    return chain.isIntact
                         ? "intact: \(chain.eventCount) events, head \(chain.headHash)"
                         : "BROKEN at seq \(chain.brokenAtSeq!): the stored trace was altered"
                 }
@@ -239,6 +247,17 @@ struct ReceiptsCommand: ParsableCommand {
                     let runtime = try common.open()
                     let chain = try runtime.decisions.verifyReceipt(receipt)
                     let decisionID = receipt["receipt_data"]?["decision_id"]?.stringValue ?? "?"
+                    if let pruned = chain.pruned {
+                        // Not tampered: the signature holds and the trace left by retention, which kept its head.
+                        common.emit([
+                            "valid": true, "decision_id": .string(decisionID), "chain_checked": false,
+                            "trace_pruned_at": .string(pruned.prunedAt), "trace_pruned_reason": .string(pruned.reason),
+                            "event_count": .int(Int64(pruned.eventCount)),
+                        ]) {
+                            "signature valid; trace pruned by retention on \(pruned.prunedAt.prefix(10)) (\(pruned.reason))"
+                        }
+                        return
+                    }
                     common.emit([
                         "valid": true, "decision_id": .string(decisionID), "chain_checked": true,
                         "event_count": .int(Int64(chain.eventCount)),

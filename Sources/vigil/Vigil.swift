@@ -30,7 +30,7 @@ struct Vigil: AsyncParsableCommand {
         subcommands: [
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, PoliciesCommand.self,
             MemoryCommand.self, GateCommand.self,
-            ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self,
+            ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self, RetentionCommand.self,
             PathsCommand.self, DashboardCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self

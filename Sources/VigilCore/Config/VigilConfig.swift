@@ -75,6 +75,7 @@ public struct VigilConfig: Sendable, Equatable {
     public var store = StoreSettings()
     public var tracemem = TraceMemSettings()
     public var approvals = ApprovalSettings()
+    public var retention = RetentionSettings()
     public var memory = MemorySettings()
     public var intentMap = IntentMap()
     public var tables: [String: TableDefinition] = [:]
@@ -121,6 +122,7 @@ public struct VigilConfig: Sendable, Equatable {
         allowRemote = try root.table("server").bool("allow_remote") ?? false
         allowReveal = try root.table("dashboard").bool("allow_reveal") ?? true
         metricsTokenFile = try root.table("metrics").string("token_file")
+        retention = try RetentionSettings(root.table("retention"))
 
         let storeTable = try root.table("store")
         store.url = try storeTable.string("url")

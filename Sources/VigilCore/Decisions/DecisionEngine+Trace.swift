@@ -8,6 +8,9 @@ public struct ChainVerification: Sendable, Equatable {
     public var headHash: String
     /// The first `seq` whose hash or link does not verify, or `nil` when the chain is intact.
     public var brokenAtSeq: Int?
+    /// Set when retention deleted the decision: its trace is gone, not altered. ``eventCount`` and ``headHash`` are then
+    /// the tombstone's, as they were when it was pruned.
+    public var pruned: DecisionTombstone?
     public var isIntact: Bool { brokenAtSeq == nil }
 }
 
@@ -96,7 +99,12 @@ extension DecisionEngine {
     /// ``verifyChain(decisionID:)`` on any store, without an engine (and so without registering a signing key there).
     package static func verifyChain(decisionID: String, in store: any Store) throws -> ChainVerification {
         try store.read { tx in
-            guard let decision = try tx.decision(decisionID) else { throw DecisionError.decisionNotFound(decisionID) }
+            guard let decision = try tx.decision(decisionID) else {
+                guard let tombstone = try tx.decisionTombstone(decisionID) else { throw DecisionError.decisionNotFound(decisionID) }
+                return ChainVerification(
+                    decisionID: decisionID, eventCount: tombstone.eventCount, headHash: tombstone.headHash, brokenAtSeq: nil,
+                    pruned: tombstone)
+            }
             let events = try tx.events(of: decisionID)
             var previous = genesisPrevHash
             for (index, event) in events.enumerated() {
@@ -155,6 +163,13 @@ extension DecisionEngine {
             throw ReceiptVerification.Failure.decisionMissing(signed.decisionID)
         }
         if let seq = chain.brokenAtSeq { throw ReceiptVerification.Failure.chainBroken(seq: seq) }
+        if chain.pruned != nil {
+            // Retention kept the head the chain had: a final receipt must name it; an earlier one cannot be checked.
+            if signed.isFinal, signed.chainHeadHash != chain.headHash {
+                throw ReceiptVerification.Failure.chainMismatch(expected: signed.chainHeadHash, actual: chain.headHash)
+            }
+            return chain
+        }
         // An open decision's receipt covers a prefix of the chain; a closed one covers all of it.
         let head: String
         if signed.isFinal || signed.eventCount == chain.eventCount {

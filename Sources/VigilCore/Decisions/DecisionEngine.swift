@@ -10,7 +10,7 @@ public final class DecisionEngine: Sendable {
     package let store: any Store
     public let config: VigilConfig
     public let signer: ReceiptSigner
-    let clock: any WallClock
+    package let clock: any WallClock
     let sanitizer = Sanitizer()
     let logger: Logger
     let notifier: any ApprovalNotifier

@@ -35,6 +35,11 @@ package protocol Store: AnyObject, Sendable {
     /// How much room the store takes now (best effort: zero when it cannot tell).
     func usage() -> StoreUsage
 
+    /// Gives the room deleted rows took back to the file system where the store can do so without holding writers
+    /// off for long (SQLite: an incremental vacuum; PostgreSQL: nothing, autovacuum reuses it). Returns the bytes
+    /// given back.
+    func reclaimSpace() throws -> Int64
+
     /// A textual dump of every vigil table but derived search indexes, rows sorted, for tests that prove a refused
     /// call changed nothing.
     func snapshot() throws -> String

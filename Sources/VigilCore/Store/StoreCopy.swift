@@ -15,6 +15,8 @@ package enum CopyTable: String, CaseIterable, Sendable {
     case principals, productGrants = "product_grants", apiKeys = "api_keys", receiptKeys = "receipt_keys"
     case decisions, decisionEvents = "decision_events", readEvidence = "read_evidence", writeBuffer = "write_buffer"
     case writeIdempotency = "write_idempotency", approvals, receipts
+    /// What retention left of pruned decisions.
+    case decisionTombstones = "decision_tombstones"
     /// A decision's searchable words, as `(decision_id, text)` in the order they were added.
     case decisionSearchText = "decision_search_text"
     case memoryRecords = "memory_records", memoryRelations = "memory_relations", memoryAudit = "memory_audit"
@@ -52,6 +54,9 @@ package enum CopyTable: String, CaseIterable, Sendable {
                      "approval_route_id") + [("require_rationale", .integer)]
                 + t("requested_at", "expires_at", "resolved_at", "resolved_by", "rationale")
         case .receipts: return t("decision_id", "receipt")
+        case .decisionTombstones:
+            return t("decision_id", "agent_id", "intent", "status", "closed_at") + [("event_count", .integer)]
+                + t("head_hash", "pruned_at", "reason")
         case .decisionSearchText: return t("decision_id", "text")
         case .memoryRecords:
             return t("id", "type") + [("sensitivity", .integer), ("confidence", .real), ("base", .real)]
@@ -82,7 +87,7 @@ package enum CopyTable: String, CaseIterable, Sendable {
         case .principals: return ["principal_id"]
         case .productGrants: return ["principal_id", "product_id"]
         case .apiKeys, .receiptKeys: return ["key_id"]
-        case .decisions, .receipts: return ["decision_id"]
+        case .decisions, .receipts, .decisionTombstones: return ["decision_id"]
         case .decisionEvents: return ["decision_id", "seq"]
         case .readEvidence, .writeBuffer: return ["event_id"]
         case .writeIdempotency: return ["agent_id", "decision_id", "idempotency_key"]

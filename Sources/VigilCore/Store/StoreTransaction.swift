@@ -166,6 +166,25 @@ package protocol StoreTransaction {
     /// their text exactly as the full-text index holds it.
     func indexedRecords(_ rowIDs: [Int64]?, _ body: (Int64, IndexedRecord?) throws -> Void) throws
 
+    // MARK: Retention
+
+    /// Closed (committed or aborted) decisions closed before `cutoff`, oldest first, at most `limit`.
+    func closedDecisions(before cutoff: String, limit: Int) throws -> [String]
+    /// How many closed decisions were closed before `cutoff`, and their trace events and approvals.
+    func closedDecisionCounts(before cutoff: String) throws -> (decisions: Int, events: Int, approvals: Int)
+    /// Deletes a decision and everything of its — trace events, read evidence, write buffer and idempotency records,
+    /// approvals, receipt, search words and document, memory links — after writing its tombstone (which is what lets
+    /// the events go: they are append-only otherwise).
+    func pruneDecision(_ id: String, at: String, reason: String) throws
+    /// How many approvals a decision has had.
+    func approvalCount(decisionID: String) throws -> Int
+    /// The tombstone retention or erasure left of a decision, if any.
+    func decisionTombstone(_ id: String) throws -> DecisionTombstone?
+    /// Unpinned records of `type` last changed before `cutoff`, oldest change first, at most `limit`.
+    func memoryRetentionCandidates(type: MemoryType, changedBefore cutoff: Nanoseconds, limit: Int) throws -> [MemoryCandidate]
+    /// Unpinned `auto_prune` records after `rowID`, in row order, at most `limit`: the salience floor's scan.
+    func autoPruneCandidates(after rowID: Int64, limit: Int) throws -> [MemoryCandidate]
+
     // MARK: The dashboard's read model
 
     /// Up to `limit` decisions, newest first, strictly older than `cursor` (when given); `text` is a case-insensitive
