@@ -170,6 +170,10 @@ public final class PostgresStore: Store {
     /// give it back to the file system, but locks each table while it runs; the README shows it for an operator).
     package func reclaimSpace() throws -> Int64 { 0 }
 
+    /// An ordinary write: PostgreSQL keeps deleted tuples on disk until (auto)vacuum reclaims them, which is what the
+    /// README tells an operator who must be sure.
+    package func erasing<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try write(body) }
+
     package func snapshot() throws -> String {
         try readPostgres { tx in try tx.snapshot() }
     }

@@ -82,3 +82,15 @@ extension PostgresTransaction {
         ).map(Self.makeCandidate)
     }
 }
+
+extension PostgresTransaction {
+    func memoryCandidate(id: String) throws -> MemoryCandidate? {
+        try query("SELECT \(Self.candidateColumns) FROM memory_records WHERE id = $1", [id]).first(Self.makeCandidate)
+    }
+
+    func memoryIDs(derivedFrom id: String) throws -> [String] {
+        try query(
+            "SELECT DISTINCT record_id FROM memory_relations WHERE target_id = $1 AND predicate = 'derived_from' ORDER BY record_id", [id]
+        ).map { $0.string(0) }
+    }
+}

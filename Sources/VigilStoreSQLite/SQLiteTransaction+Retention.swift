@@ -139,3 +139,41 @@ extension SQLiteStore {
         try pool.read { db in (try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0, try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0) }
     }
 }
+
+extension SQLiteTransaction {
+    package func memoryCandidate(id: String) throws -> MemoryCandidate? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.candidateColumns) FROM memory_records WHERE id = ?", arguments: [id]).map(makeCandidate)
+    }
+
+    package func memoryIDs(derivedFrom id: String) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT DISTINCT record_id FROM memory_relations WHERE target_id = ? AND predicate = 'derived_from' ORDER BY record_id",
+            arguments: [id])
+    }
+}
+
+extension SQLiteStore {
+    package func erasing<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA secure_delete = ON")
+                defer { try? db.execute(sql: "PRAGMA secure_delete = OFF") }
+                var value: T?
+                try db.inTransaction {
+                    value = try body(SQLiteTransaction(db: db))
+                    // Deleted rows' words stay in FTS5's segments until they are merged.
+                    try db.execute(sql: "INSERT INTO memory_search (memory_search) VALUES ('optimize')")
+                    try db.execute(sql: "INSERT INTO decision_search (decision_search) VALUES ('optimize')")
+                    return .commit
+                }
+                if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 { try db.execute(sql: "PRAGMA incremental_vacuum") }
+                // The log still holds the pages as they were before: copy back and empty it (best effort while
+                // readers hold old snapshots; the next checkpoint finishes the job).
+                _ = try? db.checkpoint(.truncate)
+                return value!
+            }
+        } catch let error as DatabaseError {
+            throw StoreError.from(error, path: path)
+        }
+    }
+}

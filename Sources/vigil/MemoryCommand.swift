@@ -13,7 +13,7 @@ struct MemoryCommand: ParsableCommand {
               vigil memory show 3f2c…          # payload, relations, audit log, linked decisions
               vigil memory reinforce 3f2c… --rationale "was useful"
             """,
-        subcommands: [Search.self, Show.self, Ingest.self, Reinforce.self, Penalize.self, Retract.self, Contest.self,
+        subcommands: [Search.self, Show.self, Ingest.self, Reinforce.self, Penalize.self, Retract.self, Erase.self, Contest.self,
                       Supersede.self, Fork.self, Merge.self, Metrics.self, Sweep.self, Consolidate.self])
 
     /// The operator acting on memory: `--operator`, else config `operator`, else $USER.
@@ -228,6 +228,36 @@ struct MemoryCommand: ParsableCommand {
             try MemoryCommand.curate(common, who) { runtime, actor in
                 try runtime.memory.retract(id: id, by: actor)
                 return try runtime.memory.record(id)!
+            }
+        }
+    }
+
+    struct Erase: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase a memory and every memory derived from it, leaving only a tombstone (who, when, why).",
+            discussion: """
+                For a request to forget (a person's right to erasure): the payload, its search entry, relations, \
+                audit log and decision links go, and so do the records consolidation or a merge derived from it. On \
+                SQLite the deleted bytes are overwritten and the search index and log purged, so the text is nowhere \
+                in the file afterwards. Unlike `retract`, this cannot be undone.
+
+                Example:
+                  vigil memory erase 2f0c…-… --rationale "customer request #4411" --operator alice
+                """)
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The record id.") var id: String
+        @Option(name: .customLong("operator"), help: ArgumentHelp("Who erases (kept in the tombstone).", valueName: "name"))
+        var operatorName: String?
+        @Option(help: ArgumentHelp("Why (required; kept in the tombstone).", valueName: "text")) var rationale: String
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let actor = RevisionActor(actor: try resolveOperator(operatorName, config: runtime.config), rationale: rationale)
+                let erased = try runtime.memory.erase(id: id, by: actor)
+                common.emit(["erased": .array(erased.map { .string($0) }), "by": .string(actor.actor), "rationale": .string(rationale)]) {
+                    "erased \(erased.count) record\(erased.count == 1 ? "" : "s") (\(erased.joined(separator: ", "))); tombstones keep who, when and why"
+                }
             }
         }
     }

@@ -49,6 +49,26 @@ struct MemoryCLITests {
         #expect(try await vigil(["memory", "ingest", "bogus"]).status == 64)
     }
 
+    @Test("erase removes a memory for good, says what it erased, and needs a rationale")
+    func erase() async throws {
+        let home = try TemporaryDirectory()
+        let db = home.file("vigil.db")
+        let ingested = try await VigilProcess.run(
+            ["memory", "ingest", "event", "--source", "cli", "--kind", "user_message", "--ref", "m1", "--summary", "call me at 555-0100",
+             "--json", "--db", db], home: home.path)
+        let id = try #require(try JSONParser.parse(ingested.stdout)["id"]?.stringValue, "\(ingested.stderr)")
+        let noReason = try await VigilProcess.run(["memory", "erase", id, "--db", db], home: home.path)
+        #expect(noReason.status == 64 && noReason.stderr.contains("--rationale"), "\(noReason.stderr)")
+        let erased = try await VigilProcess.run(
+            ["memory", "erase", id, "--rationale", "customer request #4411", "--operator", "alice", "--db", db], home: home.path)
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(erased.stdout.contains("erased 1 record (\(id))"), "\(erased.stdout)")
+        let show = try await VigilProcess.run(["memory", "show", id, "--db", db], home: home.path)
+        #expect(show.status != 0)
+        let again = try await VigilProcess.run(["memory", "erase", id, "--rationale", "again", "--db", db], home: home.path)
+        #expect(again.status == 1 && again.stderr.contains("not found"), "\(again.stderr)")
+    }
+
     @Test("a decision's trace lists the memories it produced and read")
     func linkedMemories() async throws {
         let f = try DecisionFixture(now: Date())

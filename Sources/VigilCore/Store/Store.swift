@@ -35,6 +35,12 @@ package protocol Store: AnyObject, Sendable {
     /// How much room the store takes now (best effort: zero when it cannot tell).
     func usage() -> StoreUsage
 
+    /// Runs `body` as one write whose deletions leave no readable copy behind: on SQLite with `secure_delete` on (the
+    /// bytes of deleted rows are overwritten), then the full-text indexes merged (so deleted words leave their
+    /// segments), the free pages cut and the write-ahead log checkpointed and truncated. On PostgreSQL an ordinary
+    /// write: deleted tuples remain on disk until (auto)vacuum reclaims them.
+    func erasing<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+
     /// Gives the room deleted rows took back to the file system where the store can do so without holding writers
     /// off for long (SQLite: an incremental vacuum; PostgreSQL: nothing, autovacuum reuses it). Returns the bytes
     /// given back.

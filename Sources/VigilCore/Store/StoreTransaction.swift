@@ -182,6 +182,10 @@ package protocol StoreTransaction {
     func decisionTombstone(_ id: String) throws -> DecisionTombstone?
     /// Unpinned records of `type` last changed before `cutoff`, oldest change first, at most `limit`.
     func memoryRetentionCandidates(type: MemoryType, changedBefore cutoff: Nanoseconds, limit: Int) throws -> [MemoryCandidate]
+    /// The record's ranking fields by id (erasure deletes through ``pruneMemoryRecord(_:at:reason:)``).
+    func memoryCandidate(id: String) throws -> MemoryCandidate?
+    /// Ids of records with a `derived_from` relation to `id` (consolidation's and merges' outputs).
+    func memoryIDs(derivedFrom id: String) throws -> [String]
     /// Unpinned `auto_prune` records after `rowID`, in row order, at most `limit`: the salience floor's scan.
     func autoPruneCandidates(after rowID: Int64, limit: Int) throws -> [MemoryCandidate]
 
