@@ -14,7 +14,7 @@ enum PostgresMigrations {
         ("v1-decisions", v1Decisions),
         ("v2-memory", v2Memory),
         ("v5-memory-audit-salience", "ALTER TABLE memory_audit ADD COLUMN salience DOUBLE PRECISION"),
-        ("v6-decision-tombstones", v6DecisionTombstones),
+        ("v6-retention-redaction", v6RetentionRedaction),
     ]
 
     /// The advisory lock that serializes migrations when several servers start at once.
@@ -27,8 +27,9 @@ enum PostgresMigrations {
     private static let text = "TEXT COLLATE \"C\""
 
     /// What retention leaves of a pruned decision, and the one way a trace event may be deleted: its decision has a
-    /// tombstone, written first in the same transaction (as on SQLite).
-    static let v6DecisionTombstones = """
+    /// tombstone, written first in the same transaction; redactions, and the one way an event may change: its body
+    /// only, with a redaction recorded first (as on SQLite).
+    static let v6RetentionRedaction = """
         CREATE TABLE decision_tombstones (
             decision_id \(text) PRIMARY KEY,
             agent_id    \(text) NOT NULL,
@@ -47,9 +48,33 @@ enum PostgresMigrations {
             END IF;
             RETURN OLD;
         END $$;
+        CREATE TABLE decision_redactions (
+            decision_id     \(text) NOT NULL,
+            seq             BIGINT NOT NULL,
+            path            \(text) NOT NULL,
+            original_sha256 \(text) NOT NULL,
+            event_hash      \(text) NOT NULL,
+            redacted_by     \(text) NOT NULL,
+            redacted_at     \(text) NOT NULL,
+            rationale       \(text) NOT NULL,
+            redacted_body_sha256 \(text) NOT NULL,
+            key_id          \(text) NOT NULL,
+            signature       \(text) NOT NULL,
+            PRIMARY KEY (decision_id, seq, path)
+        );
+        CREATE FUNCTION vigil_events_update_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.decision_id IS DISTINCT FROM OLD.decision_id OR NEW.seq IS DISTINCT FROM OLD.seq
+                OR NEW.event_id IS DISTINCT FROM OLD.event_id OR NEW.prev_hash IS DISTINCT FROM OLD.prev_hash
+                OR NEW.hash IS DISTINCT FROM OLD.hash OR NEW.type IS DISTINCT FROM OLD.type
+                OR NOT EXISTS (SELECT 1 FROM decision_redactions r WHERE r.decision_id = OLD.decision_id AND r.seq = OLD.seq) THEN
+                RAISE EXCEPTION 'decision events are append-only';
+            END IF;
+            RETURN NEW;
+        END $$;
         DROP TRIGGER decision_events_no_update ON decision_events;
         CREATE TRIGGER decision_events_no_update BEFORE UPDATE ON decision_events
-            FOR EACH ROW EXECUTE FUNCTION vigil_append_only('decision events are append-only');
+            FOR EACH ROW EXECUTE FUNCTION vigil_events_update_guard();
         CREATE TRIGGER decision_events_no_delete BEFORE DELETE ON decision_events
             FOR EACH ROW EXECUTE FUNCTION vigil_events_delete_guard();
         CREATE INDEX memory_by_type_updated ON memory_records(type, updated_at);

@@ -44,6 +44,7 @@ extension PostgresTransaction {
         _ = try execute("DELETE FROM approvals WHERE decision_id = $1", [id])
         _ = try execute("DELETE FROM receipts WHERE decision_id = $1", [id])
         _ = try execute("DELETE FROM memory_decision_links WHERE decision_id = $1", [id])
+        _ = try execute("DELETE FROM decision_redactions WHERE decision_id = $1", [id])
         _ = try execute("DELETE FROM decisions WHERE decision_id = $1", [id])
     }
 
@@ -92,5 +93,49 @@ extension PostgresTransaction {
         try query(
             "SELECT DISTINCT record_id FROM memory_relations WHERE target_id = $1 AND predicate = 'derived_from' ORDER BY record_id", [id]
         ).map { $0.string(0) }
+    }
+}
+
+extension PostgresTransaction {
+    func redactEvent(_ r: DecisionRedaction, body: String) throws {
+        _ = try execute(
+            """
+            INSERT INTO decision_redactions (decision_id, seq, path, original_sha256, event_hash, redacted_by, redacted_at, rationale,
+                redacted_body_sha256, key_id, signature)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """, [r.decisionID, r.seq, r.path, r.originalSHA256, r.eventHash, r.redactedBy, r.redactedAt, r.rationale,
+                  r.redactedBodySHA256, r.keyID, r.signature])
+        _ = try execute("UPDATE decision_events SET body = $1 WHERE decision_id = $2 AND seq = $3", [body, r.decisionID, r.seq])
+    }
+
+    func redactions(of decisionID: String) throws -> [DecisionRedaction] {
+        try query(
+            """
+            SELECT decision_id, seq, path, original_sha256, event_hash, redacted_by, redacted_at, rationale,
+                redacted_body_sha256, key_id, signature
+            FROM decision_redactions WHERE decision_id = $1 ORDER BY seq, redacted_at, path
+            """, [decisionID]
+        ).map { r in
+            DecisionRedaction(
+                decisionID: r.string(0), seq: r.int(1), path: r.string(2), originalSHA256: r.string(3), eventHash: r.string(4),
+                redactedBy: r.string(5), redactedAt: r.string(6), rationale: r.string(7), redactedBodySHA256: r.string(8),
+                keyID: r.string(9), signature: r.string(10))
+        }
+    }
+
+    func replaceSearchText(_ decisionID: String, _ text: String) throws {
+        _ = try execute(
+            "DELETE FROM decision_search_text WHERE decision_rowid = (SELECT row_id FROM decisions WHERE decision_id = $1)", [decisionID])
+        try appendSearchText(decisionID, text)
+    }
+
+    func eventCopies(eventID: String) throws -> (evidence: String?, writeRows: String?) {
+        (try query("SELECT evidence FROM read_evidence WHERE event_id = $1", [eventID]).first { $0.string(0) },
+         try query("SELECT rows FROM write_buffer WHERE event_id = $1", [eventID]).first { $0.string(0) })
+    }
+
+    func updateEventCopies(eventID: String, evidence: String?, writeRows: String?) throws {
+        if let evidence { _ = try execute("UPDATE read_evidence SET evidence = $1 WHERE event_id = $2", [evidence, eventID]) }
+        if let writeRows { _ = try execute("UPDATE write_buffer SET rows = $1 WHERE event_id = $2", [writeRows, eventID]) }
     }
 }

@@ -10,7 +10,7 @@ enum Migrations {
         migrator.registerMigration("v3-decision-search-pieces", migrate: v3DecisionSearchPieces)
         migrator.registerMigration("v4-memory-search-rank", migrate: v4MemorySearchRank)
         migrator.registerMigration("v5-memory-audit-salience", migrate: v5MemoryAuditSalience)
-        migrator.registerMigration("v6-decision-tombstones", migrate: v6DecisionTombstones)
+        migrator.registerMigration("v6-retention-redaction", migrate: v6RetentionRedaction)
         return migrator
     }
 
@@ -280,7 +280,9 @@ enum Migrations {
 
     /// What retention leaves of a pruned decision (a receipt for it then verifies as "pruned", not "tampered"), and
     /// the one way a trace event may be deleted: its decision has a tombstone, written first in the same transaction.
-    static func v6DecisionTombstones(_ db: Database) throws {
+    /// Redactions: the record of each value taken out of an event, and the one way an event may change — its body
+    /// only, with a redaction recorded for it first; the chain fields and the recorded hash never change.
+    static func v6RetentionRedaction(_ db: Database) throws {
         try db.execute(
             sql: """
                 CREATE TABLE decision_tombstones (
@@ -299,6 +301,26 @@ enum Migrations {
                 WHEN NOT EXISTS (SELECT 1 FROM decision_tombstones WHERE decision_id = OLD.decision_id)
                 BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
                 CREATE INDEX memory_by_type_updated ON memory_records(type, updated_at);
+                CREATE TABLE decision_redactions (
+                    decision_id     TEXT NOT NULL,
+                    seq             INTEGER NOT NULL,
+                    path            TEXT NOT NULL,
+                    original_sha256 TEXT NOT NULL,
+                    event_hash      TEXT NOT NULL,
+                    redacted_by     TEXT NOT NULL,
+                    redacted_at     TEXT NOT NULL,
+                    rationale       TEXT NOT NULL,
+                    redacted_body_sha256 TEXT NOT NULL,
+                    key_id          TEXT NOT NULL,
+                    signature       TEXT NOT NULL,
+                    PRIMARY KEY (decision_id, seq, path)
+                ) WITHOUT ROWID;
+                DROP TRIGGER decision_events_no_update;
+                CREATE TRIGGER decision_events_no_update BEFORE UPDATE ON decision_events
+                WHEN NEW.decision_id IS NOT OLD.decision_id OR NEW.seq IS NOT OLD.seq OR NEW.event_id IS NOT OLD.event_id
+                    OR NEW.prev_hash IS NOT OLD.prev_hash OR NEW.hash IS NOT OLD.hash OR NEW.type IS NOT OLD.type
+                    OR NOT EXISTS (SELECT 1 FROM decision_redactions r WHERE r.decision_id = OLD.decision_id AND r.seq = OLD.seq)
+                BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
                 """)
     }
 }

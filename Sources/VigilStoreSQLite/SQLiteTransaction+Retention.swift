@@ -47,6 +47,7 @@ extension SQLiteTransaction {
         try db.execute(sql: "DELETE FROM approvals WHERE decision_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM receipts WHERE decision_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM memory_decision_links WHERE decision_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM decision_redactions WHERE decision_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM decisions WHERE decision_id = ?", arguments: [id])
     }
 
@@ -175,5 +176,54 @@ extension SQLiteStore {
         } catch let error as DatabaseError {
             throw StoreError.from(error, path: path)
         }
+    }
+}
+
+extension SQLiteTransaction {
+    package func redactEvent(_ r: DecisionRedaction, body: String) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO decision_redactions
+                    (decision_id, seq, path, original_sha256, event_hash, redacted_by, redacted_at, rationale,
+                     redacted_body_sha256, key_id, signature)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [r.decisionID, r.seq, r.path, r.originalSHA256, r.eventHash, r.redactedBy, r.redactedAt, r.rationale,
+                        r.redactedBodySHA256, r.keyID, r.signature])
+        try db.execute(
+            sql: "UPDATE decision_events SET body = ? WHERE decision_id = ? AND seq = ?", arguments: [body, r.decisionID, r.seq])
+    }
+
+    package func redactions(of decisionID: String) throws -> [DecisionRedaction] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT decision_id, seq, path, original_sha256, event_hash, redacted_by, redacted_at, rationale,
+                    redacted_body_sha256, key_id, signature
+                FROM decision_redactions WHERE decision_id = ? ORDER BY seq, redacted_at, path
+                """,
+            arguments: [decisionID]
+        ).map { r in
+            DecisionRedaction(
+                decisionID: r[0], seq: r[1], path: r[2], originalSHA256: r[3], eventHash: r[4], redactedBy: r[5], redactedAt: r[6],
+                rationale: r[7], redactedBodySHA256: r[8], keyID: r[9], signature: r[10])
+        }
+    }
+
+    package func replaceSearchText(_ decisionID: String, _ text: String) throws {
+        try db.execute(
+            sql: "DELETE FROM decision_search_text WHERE decision_rowid = (SELECT rowid FROM decisions WHERE decision_id = ?)",
+            arguments: [decisionID])
+        try appendSearchText(decisionID, text)
+    }
+
+    package func eventCopies(eventID: String) throws -> (evidence: String?, writeRows: String?) {
+        (try String.fetchOne(db, sql: "SELECT evidence FROM read_evidence WHERE event_id = ?", arguments: [eventID]),
+         try String.fetchOne(db, sql: "SELECT rows FROM write_buffer WHERE event_id = ?", arguments: [eventID]))
+    }
+
+    package func updateEventCopies(eventID: String, evidence: String?, writeRows: String?) throws {
+        if let evidence { try db.execute(sql: "UPDATE read_evidence SET evidence = ? WHERE event_id = ?", arguments: [evidence, eventID]) }
+        if let writeRows { try db.execute(sql: "UPDATE write_buffer SET rows = ? WHERE event_id = ?", arguments: [writeRows, eventID]) }
     }
 }

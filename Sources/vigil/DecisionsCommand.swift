@@ -6,7 +6,7 @@ struct DecisionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decisions",
         abstract: "Inspect agents' decisions: list, show, trace, receipt and chain verification.",
-        subcommands: [List.self, Show.self, Trace.self, Receipt.self, Verify.self])
+        subcommands: [List.self, Show.self, Trace.self, Receipt.self, Verify.self, Redact.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -163,14 +163,17 @@ struct DecisionsCommand: ParsableCommand {
                     value["pruned_at"] = .string(pruned.prunedAt)
                     value["pruned_reason"] = .string(pruned.reason)
                 }
+                if !chain.redactions.isEmpty { value["redactions"] = .array(chain.redactions.map(\.json)) }
                 common.emit(.object(value)) {
                     if let pruned = chain.pruned {
                         return "pruned by retention on \(pruned.prunedAt) (\(pruned.reason)): its trace is gone, not altered; "
                             + "it had \(chain.eventCount) events, head \(chain.headHash)"
                     }
-                    return chain.isIntact
-                        ? "intact: \(chain.eventCount) events, head \(chain.headHash)"
-                        : "BROKEN at seq \(chain.brokenAtSeq!): the stored trace was altered"
+                    guard chain.isIntact else { return "BROKEN at seq \(chain.brokenAtSeq!): the stored trace was altered" }
+                    return (["intact: \(chain.eventCount) events, head \(chain.headHash)"]
+                        + chain.redactions.map { r in
+                            "  event \(r.seq): \(r.path) redacted by \(r.redactedBy) at \(r.redactedAt) (\(r.rationale)); the rest of it verifies"
+                        }).joined(separator: "\n")
                 }
                 if !chain.isIntact { throw ExitCode(1) }
             }
@@ -191,6 +194,42 @@ struct DecisionsCommand: ParsableCommand {
                     + broken.map { "  \($0.decisionID) at seq \($0.brokenAtSeq ?? 0)" }).joined(separator: "\n")
             }
             if !broken.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+extension DecisionsCommand {
+    struct Redact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take one value out of one trace event, leaving a marker that says who, when and why.",
+            discussion: """
+                For a value that must not stay (a customer's email in a note, a secret an agent pasted): the value at \
+                PATH in event SEQ is replaced by a marker, and its copies go too (the event's read evidence and \
+                buffered write rows, the decision's search words); on SQLite the old bytes are overwritten. The event \
+                keeps the hash it was appended with, so receipts still verify and `vigil decisions verify` reports the \
+                event as redacted (by whom, when) and the rest of the chain as intact. Chain fields (seq, prev_hash, \
+                event_id, …) cannot be redacted. Find SEQ and the path with `vigil decisions trace ID --json`.
+
+                Example:
+                  vigil decisions redact TMEM_01J… --event 3 --path '$.context.customer.email' --rationale "GDPR request #4411"
+                """)
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The decision id.") var id: String
+        @Option(help: ArgumentHelp("The event's seq (1 is the first).", valueName: "seq")) var event: Int
+        @Option(help: ArgumentHelp("Where the value is in the event: $.key.key[index]…", valueName: "jsonpath")) var path: String
+        @Option(help: ArgumentHelp("Why (required; kept with the redaction).", valueName: "text")) var rationale: String
+        @Option(name: .customLong("operator"), help: ArgumentHelp("Who redacts. Default: the configured operator.", valueName: "name"))
+        var operatorName: String?
+
+        func run() throws {
+            try runReporting {
+                let runtime = try common.open()
+                let who = try resolveOperator(operatorName, config: runtime.config)
+                let redaction = try runtime.decisions.redact(decisionID: id, seq: event, path: path, rationale: rationale, by: who)
+                common.emit(redaction.json) {
+                    "redacted \(redaction.path) in event \(redaction.seq) of \(id) (by \(who)); the chain still verifies"
+                }
+            }
         }
     }
 }
@@ -281,10 +320,13 @@ struct ReceiptsCommand: ParsableCommand {
                     "final": .bool(signed.isFinal), "chain_checked": .bool(trace != nil),
                 ]
                 if let trace {
-                    let chain = try ReceiptVerification.verifyTrace(try readJSON(trace, what: "trace"), against: signed)
+                    let chain = try ReceiptVerification.verifyTrace(try readJSON(trace, what: "trace"), against: signed, redactionKey: key)
                     result["event_count"] = .int(Int64(chain.eventCount))
+                    if !chain.redactions.isEmpty { result["redactions"] = .array(chain.redactions.map(\.json)) }
                     common.emit(.object(result)) {
-                        "valid: signature and exported trace of \(signed.decisionID) verify (\(signed.eventCount) events signed, head \(signed.chainHeadHash.prefix(12))…)"
+                        (["valid: signature and exported trace of \(signed.decisionID) verify (\(signed.eventCount) events signed, head \(signed.chainHeadHash.prefix(12))…)"]
+                            + chain.redactions.map { "  event \($0.seq): \($0.path) redacted by \($0.redactedBy) at \($0.redactedAt); not rehashable, linked by its recorded hash" })
+                            .joined(separator: "\n")
                     }
                 } else {
                     common.emit(.object(result)) {

@@ -11,6 +11,9 @@ public struct ChainVerification: Sendable, Equatable {
     /// Set when retention deleted the decision: its trace is gone, not altered. ``eventCount`` and ``headHash`` are then
     /// the tombstone's, as they were when it was pruned.
     public var pruned: DecisionTombstone?
+    /// Values operators took out of events (`vigil decisions redact`): those events verify by the hash they were
+    /// appended with, and are reported here rather than as tampered.
+    public var redactions: [DecisionRedaction] = []
     public var isIntact: Bool { brokenAtSeq == nil }
 }
 
@@ -45,7 +48,7 @@ extension DecisionEngine {
             event["hash"] = .string(stored.hash)
             events.append(.object(event))
         }
-        return [
+        var out: JSONObject = [
             "decision_id": .string(d.decisionID), "intent": .string(d.intent), "status": .string(d.status.rawValue),
             "approval_status": .string(d.approvalStatus.rawValue),
             "automation_mode": .string(d.automationMode.rawValue), "created_at": .string(d.createdAt),
@@ -55,6 +58,10 @@ extension DecisionEngine {
                 "head_hash": .string(d.headHash), "event_count": .int(Int64(d.eventCount)),
             ],
         ]
+        // vigil's extension, present only when an operator redacted a value: which events carry a marker, and why.
+        let redactions = try tx.redactions(of: d.decisionID)
+        if !redactions.isEmpty { out["redactions"] = .array(redactions.map(\.json)) }
+        return out
     }
 
     /// `decision_receipt` (spec §7.10, §11.3): the stored final receipt of a closed decision, byte-identical on every
@@ -106,12 +113,19 @@ extension DecisionEngine {
                     pruned: tombstone)
             }
             let events = try tx.events(of: decisionID)
+            let redactions = try tx.redactions(of: decisionID)
+            let redactedSeqs = Dictionary(grouping: redactions, by: \.seq)
             var previous = genesisPrevHash
             for (index, event) in events.enumerated() {
                 let expectedSeq = index + 1
                 let body = try? JSONParser.parse(event.body)
+                // A redacted event's body differs from what was hashed only where a recorded redaction put its marker.
+                let bodyHash = Encoding.sha256Hex(event.body)
+                let hashed = bodyHash == event.hash
+                    || (redactedSeqs[expectedSeq].map { $0.allSatisfy { $0.eventHash == event.hash } && $0.last?.redactedBodySHA256 == bodyHash }
+                        ?? false)
                 let intact =
-                    event.seq == expectedSeq && Encoding.sha256Hex(event.body) == event.hash
+                    event.seq == expectedSeq && hashed
                     && event.prevHash == previous && body?["prev_hash"]?.stringValue == previous
                     && body?["seq"]?.integerValue == Int64(expectedSeq)
                     && body?["decision_id"]?.stringValue == decisionID
@@ -126,7 +140,8 @@ extension DecisionEngine {
                     decisionID: decisionID, eventCount: events.count, headHash: previous,
                     brokenAtSeq: min(events.count, decision.eventCount) + 1)
             }
-            return ChainVerification(decisionID: decisionID, eventCount: events.count, headHash: previous, brokenAtSeq: nil)
+            return ChainVerification(
+                decisionID: decisionID, eventCount: events.count, headHash: previous, brokenAtSeq: nil, redactions: redactions)
         }
     }
 

@@ -117,10 +117,25 @@ public enum ReceiptVerification {
         return signed
     }
 
+    /// Whether `redaction` carries a valid signature by `publicKey` over its statement.
+    public static func verifyRedaction(_ redaction: DecisionRedaction, publicKey: ReceiptPublicKey) -> Bool {
+        guard redaction.keyID == publicKey.keyID, redaction.signature.hasPrefix("sig_"),
+            let bytes = Encoding.fromBase64URL(String(redaction.signature.dropFirst(4))),
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey.raw)
+        else { return false }
+        return key.isValidSignature(bytes, for: redaction.statement.canonicalBytes)
+    }
+
     /// Checks a trace exported with `vigil decisions trace ID --json` (or returned by `decision_trace`) against a
     /// receipt: every event hashes to its `hash` and links to the one before, and the event the receipt counts up to
     /// has the signed head (the last one, for a closed decision).
-    public static func verifyTrace(_ trace: JSONValue, against signed: Signed) throws(Failure) -> ChainVerification {
+    ///
+    /// An event an operator redacted cannot be rehashed; it passes only with a redaction in the trace's `redactions`
+    /// that names its recorded hash and the hash of its body as it now is, signed by `redactionKey` (the server's
+    /// published receipt key). Without that key such an event is reported as broken.
+    public static func verifyTrace(
+        _ trace: JSONValue, against signed: Signed, redactionKey: ReceiptPublicKey? = nil
+    ) throws(Failure) -> ChainVerification {
         guard let decisionID = trace["decision_id"]?.stringValue, let events = trace["events"]?.arrayValue else {
             throw .malformed("the trace file has no decision_id or events (export it with vigil decisions trace ID --json)")
         }
@@ -129,6 +144,7 @@ public enum ReceiptVerification {
         }
         var previous = genesisPrevHash
         var hashes: [String] = []
+        var redacted: [DecisionRedaction] = []
         for (index, event) in events.enumerated() {
             let seq = index + 1
             guard var body = event.objectValue, event["seq"]?.integerValue == Int64(seq) else {
@@ -136,9 +152,20 @@ public enum ReceiptVerification {
                     "the trace lacks event seq \(seq) (filtered or cut); export it whole with vigil decisions trace ID --json")
             }
             let hash = body.removeValue(forKey: "hash")?.stringValue ?? ""
-            guard body["decision_id"]?.stringValue == decisionID, body["prev_hash"]?.stringValue == previous,
-                Encoding.sha256Hex(JSONValue.object(body).canonicalText) == hash
-            else { throw .chainBroken(seq: seq) }
+            guard body["decision_id"]?.stringValue == decisionID, body["prev_hash"]?.stringValue == previous else {
+                throw .chainBroken(seq: seq)
+            }
+            let bodyHash = Encoding.sha256Hex(JSONValue.object(body).canonicalText)
+            if bodyHash != hash {
+                // A value an operator redacted: the event cannot be rehashed, so a signed redaction must vouch for the
+                // body as it is. Reported, never passed silently; any other difference is tampering.
+                let listed = (trace["redactions"]?.arrayValue ?? []).compactMap(DecisionRedaction.init(json:))
+                guard let redaction = listed.last(where: { $0.seq == seq && $0.decisionID == decisionID }),
+                    redaction.eventHash == hash, redaction.redactedBodySHA256 == bodyHash,
+                    let redactionKey, verifyRedaction(redaction, publicKey: redactionKey)
+                else { throw .chainBroken(seq: seq) }
+                redacted += listed.filter { $0.seq == seq }
+            }
             hashes.append(hash)
             previous = hash
         }
@@ -150,7 +177,7 @@ public enum ReceiptVerification {
         }
         let head = hashes[signed.eventCount - 1]
         guard head == signed.chainHeadHash else { throw .chainMismatch(expected: signed.chainHeadHash, actual: head) }
-        return ChainVerification(decisionID: decisionID, eventCount: hashes.count, headHash: previous, brokenAtSeq: nil)
+        return ChainVerification(decisionID: decisionID, eventCount: hashes.count, headHash: previous, brokenAtSeq: nil, redactions: redacted)
     }
 }
 

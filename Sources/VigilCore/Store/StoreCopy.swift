@@ -17,6 +17,8 @@ package enum CopyTable: String, CaseIterable, Sendable {
     case writeIdempotency = "write_idempotency", approvals, receipts
     /// What retention left of pruned decisions.
     case decisionTombstones = "decision_tombstones"
+    /// Values taken out of trace events.
+    case decisionRedactions = "decision_redactions"
     /// A decision's searchable words, as `(decision_id, text)` in the order they were added.
     case decisionSearchText = "decision_search_text"
     case memoryRecords = "memory_records", memoryRelations = "memory_relations", memoryAudit = "memory_audit"
@@ -57,6 +59,10 @@ package enum CopyTable: String, CaseIterable, Sendable {
         case .decisionTombstones:
             return t("decision_id", "agent_id", "intent", "status", "closed_at") + [("event_count", .integer)]
                 + t("head_hash", "pruned_at", "reason")
+        case .decisionRedactions:
+            return [("decision_id", .text), ("seq", .integer)]
+                + t("path", "original_sha256", "event_hash", "redacted_by", "redacted_at", "rationale", "redacted_body_sha256",
+                    "key_id", "signature")
         case .decisionSearchText: return t("decision_id", "text")
         case .memoryRecords:
             return t("id", "type") + [("sensitivity", .integer), ("confidence", .real), ("base", .real)]
@@ -89,6 +95,7 @@ package enum CopyTable: String, CaseIterable, Sendable {
         case .apiKeys, .receiptKeys: return ["key_id"]
         case .decisions, .receipts, .decisionTombstones: return ["decision_id"]
         case .decisionEvents: return ["decision_id", "seq"]
+        case .decisionRedactions: return ["decision_id", "seq", "path"]
         case .readEvidence, .writeBuffer: return ["event_id"]
         case .writeIdempotency: return ["agent_id", "decision_id", "idempotency_key"]
         case .approvals: return ["approval_id"]

@@ -182,6 +182,18 @@ package protocol StoreTransaction {
     func decisionTombstone(_ id: String) throws -> DecisionTombstone?
     /// Unpinned records of `type` last changed before `cutoff`, oldest change first, at most `limit`.
     func memoryRetentionCandidates(type: MemoryType, changedBefore cutoff: Nanoseconds, limit: Int) throws -> [MemoryCandidate]
+    // MARK: Redaction
+
+    /// Records `redaction` and replaces the event's body (its hash and chain fields stay as appended).
+    func redactEvent(_ redaction: DecisionRedaction, body: String) throws
+    /// A decision's redactions, by seq then path.
+    func redactions(of decisionID: String) throws -> [DecisionRedaction]
+    /// Replaces a decision's searchable words with `text` (its document is rebuilt before the next search).
+    func replaceSearchText(_ decisionID: String, _ text: String) throws
+    /// The copies an event's data has beside its body: the read evidence and the buffered write rows (JSON texts).
+    func eventCopies(eventID: String) throws -> (evidence: String?, writeRows: String?)
+    func updateEventCopies(eventID: String, evidence: String?, writeRows: String?) throws
+
     /// The record's ranking fields by id (erasure deletes through ``pruneMemoryRecord(_:at:reason:)``).
     func memoryCandidate(id: String) throws -> MemoryCandidate?
     /// Ids of records with a `derived_from` relation to `id` (consolidation's and merges' outputs).
