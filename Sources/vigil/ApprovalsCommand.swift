@@ -11,8 +11,8 @@ struct ApprovalsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List approval requests, oldest first (pending by default).")
         @OptionGroup var common: CommonOptions
-        @Option(help: ArgumentHelp("pending, approved, rejected or expired (repeatable).", valueName: "status"))
-        var status: [String] = []
+        @Option(help: ArgumentHelp("Only this status (repeatable).", valueName: "status"))
+        var status: [RequestStatus] = []
         @Option(help: ArgumentHelp("Only this agent id.", valueName: "agent-id")) var agent: String?
         @Option(help: "At most this many (1–500).") var limit = 50
 
@@ -20,7 +20,7 @@ struct ApprovalsCommand: ParsableCommand {
             try runReporting {
                 let runtime = try common.open()
                 var arguments: JSONObject = ["limit": .int(Int64(limit))]
-                if !status.isEmpty { arguments["status"] = JSONValue(status) }
+                if !status.isEmpty { arguments["status"] = JSONValue(status.map(\.rawValue)) }
                 if let agent { arguments["agent"] = .string(agent) }
                 let result = try runtime.decisions.listApprovals(arguments)
                 common.emit(.object(result)) {
@@ -77,4 +77,10 @@ struct ApprovalsCommand: ParsableCommand {
         @OptionGroup var resolution: Resolution
         func run() throws { try ApprovalsCommand.resolve("reject", resolution, common) }
     }
+}
+
+/// What an approval request can be, as `approvals list --status` takes it (a decision's approval status also has
+/// `none`, which no request has).
+enum RequestStatus: String, CaseIterable, ExpressibleByArgument {
+    case pending, approved, rejected, expired
 }

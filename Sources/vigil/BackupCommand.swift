@@ -90,10 +90,10 @@ private func sqliteDatabase(_ common: CommonOptions, doing what: String, mustExi
     case .postgres:
         throw CLIError(
             "\(choice.location) is a PostgreSQL store: use PostgreSQL's own tools to \(what) "
-                + "(pg_dump -Fc / pg_restore; see \"Backup and restore\" in the README)", exitCode: 2)
+                + "(pg_dump -Fc / pg_restore; see \"Backup and restore\" in the README)", .unusable)
     case .sqlite(let path):
         if mustExist, !FileManager.default.fileExists(atPath: path) {
-            throw CLIError("no store at \(path): pass --db PATH (or set VIGIL_DB) to name the store to back up", exitCode: 3)
+            throw CLIError("no store at \(path): pass --db PATH (or set VIGIL_DB) to name the store to back up", .database)
         }
         return path
     }

@@ -51,7 +51,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 print(json ? report.json.prettyText : report.text)
             } catch {
-                throw failure("\(error)", 1)
+                throw failure("\(error)", .refused)
             }
         }
     }
@@ -149,9 +149,9 @@ struct BenchCommand: AsyncParsableCommand {
                     print(json ? report.json.prettyText : report.text)
                 }
             } catch let error as StoreError {
-                throw failure(error.description, CLIError.exitCode(error))
+                throw failure(error.description, CLIError.status(error))
             } catch {
-                throw failure("\(error)", 1)
+                throw failure("\(error)", .refused)
             }
         }
     }

@@ -13,8 +13,8 @@ struct DecisionsCommand: ParsableCommand {
             abstract: "List decisions of every agent, newest first.",
             discussion: "Example: vigil decisions list --status needs_approval --intent-prefix billing.")
         @OptionGroup var common: CommonOptions
-        @Option(help: ArgumentHelp("Only this status (repeatable): open, needs_approval, approved, rejected, committed, aborted.", valueName: "status"))
-        var status: [String] = []
+        @Option(help: ArgumentHelp("Only this status (repeatable).", valueName: "status"))
+        var status: [DecisionStatus] = []
         @Option(help: ArgumentHelp("Only this agent id.", valueName: "agent-id")) var agent: String?
         @Option(help: ArgumentHelp("Only intents starting with this (case-sensitive).", valueName: "prefix")) var intentPrefix: String?
         @Option(help: ArgumentHelp("Full-text search; every word must match.", valueName: "words")) var text: String?
@@ -25,7 +25,7 @@ struct DecisionsCommand: ParsableCommand {
             try runReporting {
                 let runtime = try common.open()
                 var arguments: JSONObject = ["limit": .int(Int64(limit)), "offset": .int(Int64(offset))]
-                if !status.isEmpty { arguments["status"] = JSONValue(status) }
+                if !status.isEmpty { arguments["status"] = JSONValue(status.map(\.rawValue)) }
                 if let agent { arguments["agent"] = .string(agent) }
                 if let intentPrefix { arguments["intent_prefix"] = .string(intentPrefix) }
                 if let text { arguments["text"] = .string(text) }
@@ -175,7 +175,7 @@ struct DecisionsCommand: ParsableCommand {
                             "  event \(r.seq): \(r.path) redacted by \(r.redactedBy) at \(r.redactedAt) (\(r.rationale)); the rest of it verifies"
                         }).joined(separator: "\n")
                 }
-                if !chain.isIntact { throw ExitCode(1) }
+                if !chain.isIntact { throw ExitCode(ExitStatus.refused) }
             }
         }
 
@@ -193,7 +193,7 @@ struct DecisionsCommand: ParsableCommand {
                 ([broken.isEmpty ? "all \(verified) chains intact" : "\(verified) chains intact, \(broken.count) BROKEN (stored traces altered):"]
                     + broken.map { "  \($0.decisionID) at seq \($0.brokenAtSeq ?? 0)" }).joined(separator: "\n")
             }
-            if !broken.isEmpty { throw ExitCode(1) }
+            if !broken.isEmpty { throw ExitCode(ExitStatus.refused) }
         }
     }
 }
@@ -385,3 +385,5 @@ func readJSON(_ path: String, what: String) throws -> JSONValue {
         throw CLIError("the \(what) file \(path) is not JSON: \(error)")
     }
 }
+
+extension DecisionStatus: ExpressibleByArgument {}

@@ -39,17 +39,12 @@ struct DemoCommand: AsyncParsableCommand {
     var rate = 3.0
     @Option(help: ArgumentHelp("End the demo on its own after this many seconds.", valueName: "seconds"))
     var duration: Double?
-    @Option(name: .customLong("operator"), help: ArgumentHelp("Who approves and rejects. Default: $USER.", valueName: "name"))
-    var operatorName: String?
-    @Option(help: ArgumentHelp("Colour theme: default, light, high-contrast, monochrome.", valueName: "name"))
-    var theme: String?
-    @Option(help: ArgumentHelp("auto (NO_COLOR and the terminal decide), never, 16 or 256.", valueName: "mode"))
-    var color = "auto"
-    @Option(help: ArgumentHelp("Where the MCP endpoint listens (loopback).", valueName: "host:port"))
-    var mcp = ListenAddress(host: "127.0.0.1", port: 7420)
-    @Option(help: ArgumentHelp("Where the gRPC endpoint listens (loopback).", valueName: "host:port"))
-    var grpc = ListenAddress(host: "127.0.0.1", port: 9090)
+    @OptionGroup var console: ConsoleOptions
     @Flag(help: "Run the agents without the dashboard, printing progress every 5 s.") var headless = false
+
+    /// The demo's endpoints: the flags, else 7420 and 9090 (a taken one is replaced by any free port).
+    var mcp: ListenAddress { console.mcp ?? ListenAddress(host: "127.0.0.1", port: 7420) }
+    var grpc: ListenAddress { console.grpc ?? ListenAddress(host: "127.0.0.1", port: 9090) }
 
     func validate() throws {
         guard (1...64).contains(agents) else { throw ValidationError("--agents must be between 1 and 64") }
@@ -66,13 +61,13 @@ struct DemoCommand: AsyncParsableCommand {
         if !headless {
             do {
                 try DashboardLooks.requireTerminal()
-                looks = try DashboardLooks.resolve(theme: theme, color: color, keymap: nil, defaultKeys: false)
+                looks = try DashboardLooks.resolve(theme: console.theme, color: console.color, keymap: nil, defaultKeys: false)
             } catch {
-                throw failure(error.message + (error.code == 64 ? " (or run `vigil demo --headless`)" : ""), error.code)
+                throw failure(error.message + (error.status == .usage ? " (or run `vigil demo --headless`)" : ""), error.status)
             }
         }
         let operatorName: String
-        do { operatorName = try resolveOperator(self.operatorName, config: VigilConfig()) } catch { throw failure("\(error)", 64) }
+        do { operatorName = try resolveOperator(console.operatorName, config: VigilConfig()) } catch { throw failure("\(error)", .usage) }
 
         // The store: the one named, or a temporary one removed at the end.
         let temporaryDirectory: String?
@@ -101,7 +96,7 @@ struct DemoCommand: AsyncParsableCommand {
             cast = try DemoAgent.register(count: agents, principals: runtime.principals)
         } catch {
             let cliError = CLIError(error)
-            throw failure("\(cliError.description) (pass --db PATH or --store URL to use another store)", cliError.exitCode == 1 ? 3 : cliError.exitCode)
+            throw failure("\(cliError.description) (pass --db PATH or --store URL to use another store)", cliError.status == .refused ? .database : cliError.status)
         }
 
         progress("starting the endpoints on loopback")
@@ -111,7 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
         let endpoints = await VigilHost(runtime: runtime, settings: settings).start()
         defer { endpoints.stop() }
         guard let mcpURL = endpoints.mcpURL, let grpcHost = endpoints.grpcHost, let grpcPort = endpoints.grpcPort else {
-            throw failure("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", 2)
+            throw failure("the demo could not start its endpoints: \(endpoints.status.joined(separator: "; "))", .unusable)
         }
 
         let activity = DemoActivity()
@@ -134,7 +129,7 @@ struct DemoCommand: AsyncParsableCommand {
                 try await dashboard.run(options: options, theme: looks.theme, keymap: looks.keymap, forceMono: looks.forceMono)
             } catch let error as TerminalError {
                 agentsTask.cancel()
-                throw failure(error.description, 64)
+                throw failure(error.description, .usage)
             }
         } else {
             say("demo: \(cast.count) agents · MCP \(mcpURL) · gRPC \(grpcHost):\(grpcPort) · store \(shownPath)")

@@ -49,10 +49,10 @@ struct MemoryCommand: ParsableCommand {
             abstract: "Retrieve memories ranked for a task, as an agent would (trust, filters, decay, relevance).")
         @OptionGroup var common: CommonOptions
         @Argument(help: "The task descriptor; empty ranks by salience alone.") var text = ""
-        @Option(help: ArgumentHelp("Only these types (repeatable): episodic, working, semantic, competence, plan_graph.", valueName: "type"))
-        var type: [String] = []
+        @Option(help: ArgumentHelp("Only these types (repeatable).", valueName: "type"))
+        var type: [MemoryType] = []
         @Option(help: ArgumentHelp("The caller's maximum sensitivity: records one level above come back redacted.", valueName: "level"))
-        var maxSensitivity = "hyper"
+        var maxSensitivity: Sensitivity = .hyper
         @Option(help: ArgumentHelp("Only in these scopes (repeatable).", valueName: "scope")) var scope: [String] = []
         @Option(help: "Drop records whose decayed salience is below this.") var minSalience = 0.0
         @Option(help: "At most this many (0 = all).") var limit: Int32 = 20
@@ -63,8 +63,8 @@ struct MemoryCommand: ParsableCommand {
                 let runtime = try common.open()
                 var request = RetrieveRequest()
                 request.taskDescriptor = text
-                request.trust = TrustContextRequest(maxSensitivity: maxSensitivity, scopes: scope)
-                request.memoryTypes = type
+                request.trust = TrustContextRequest(maxSensitivity: maxSensitivity.rawValue, scopes: scope)
+                request.memoryTypes = type.map(\.rawValue)
                 request.minSalience = minSalience
                 request.limit = limit
                 request.includeInactive = includeInactive
@@ -135,7 +135,10 @@ struct MemoryCommand: ParsableCommand {
                 Common: [--tag T]… [--scope S] [--sensitivity public|low|medium|high|hyper] [--timestamp RFC3339]
                 """)
         @OptionGroup var common: CommonOptions
-        @Argument(help: "event, tool, observation, outcome or working.") var kind: String
+        /// What kind of memory an ingest makes, one per Membrane ingest call.
+        enum Kind: String, CaseIterable, ExpressibleByArgument { case event, tool, observation, outcome, working }
+
+        @Argument(help: "What to ingest.") var kind: Kind
         @Option var source = "vigil-cli"
         @Option(name: .customLong("kind"), help: "Event kind.") var eventKind = ""
         @Option var ref = ""
@@ -156,7 +159,7 @@ struct MemoryCommand: ParsableCommand {
         @Option var constraints = ""
         @Option(name: .customLong("tag")) var tags: [String] = []
         @Option var scope = ""
-        @Option var sensitivity = ""
+        @Option(help: "Default: [memory] default_sensitivity.") var sensitivity: Sensitivity?
         @Option var timestamp = ""
 
         func run() throws {
@@ -165,33 +168,31 @@ struct MemoryCommand: ParsableCommand {
                 let engine = runtime.memory
                 let record: MemoryRecord
                 switch kind {
-                case "event":
+                case .event:
                     var r = IngestEventRequest()
                     (r.source, r.eventKind, r.ref, r.summary, r.timestamp) = (source, eventKind, ref, summary, timestamp)
-                    (r.tags, r.scope, r.sensitivity) = (tags, scope, sensitivity)
+                    (r.tags, r.scope, r.sensitivity) = (tags, scope, sensitivity?.rawValue ?? "")
                     record = try engine.ingestEvent(r)
-                case "tool":
+                case .tool:
                     var r = IngestToolOutputRequest()
                     (r.source, r.toolName, r.args, r.result, r.dependsOn) = (source, tool, Array(args.utf8), Array(result.utf8), dependsOn)
-                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity)
+                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity?.rawValue ?? "")
                     record = try engine.ingestToolOutput(r)
-                case "observation":
+                case .observation:
                     var r = IngestObservationRequest()
                     (r.source, r.subject, r.predicate, r.object) = (source, subject, predicate, Array(object.utf8))
-                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity)
+                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity?.rawValue ?? "")
                     record = try engine.ingestObservation(r)
-                case "outcome":
+                case .outcome:
                     var r = IngestOutcomeRequest()
                     (r.source, r.targetRecordID, r.outcomeStatus, r.timestamp) = (source, target, status, timestamp)
                     record = try engine.ingestOutcome(r)
-                case "working":
+                case .working:
                     var r = IngestWorkingStateRequest()
                     (r.source, r.threadID, r.state, r.contextSummary) = (source, thread, state, summary)
                     (r.nextActions, r.openQuestions, r.activeConstraints) = (nextActions, questions, Array(constraints.utf8))
-                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity)
+                    (r.timestamp, r.tags, r.scope, r.sensitivity) = (timestamp, tags, scope, sensitivity?.rawValue ?? "")
                     record = try engine.ingestWorkingState(r)
-                default:
-                    throw CLIError("unknown kind '\(kind)': expected event, tool, observation, outcome or working", exitCode: 64)
                 }
                 MemoryCommand.emitRecord(record, runtime, common)
             }
@@ -374,3 +375,7 @@ struct MemoryCommand: ParsableCommand {
         }
     }
 }
+
+/// Memory types and sensitivity levels are choices `--help` lists and the parser checks.
+extension MemoryType: ExpressibleByArgument {}
+extension Sensitivity: ExpressibleByArgument {}

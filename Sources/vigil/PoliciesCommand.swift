@@ -70,16 +70,16 @@ struct PoliciesCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 guard FileManager.default.fileExists(atPath: newConfig) else {
-                    throw CLIError("\(newConfig) does not exist (--config names the rules to replay under)", exitCode: 4)
+                    throw CLIError("\(newConfig) does not exist (--config names the rules to replay under)", .configuration)
                 }
                 let rules: VigilConfig
                 do {
                     rules = try VigilConfig.load(path: newConfig)
                 } catch {
-                    throw CLIError(CLIError(error).description, exitCode: 4)
+                    throw CLIError(CLIError(error).description, .configuration)
                 }
                 if let policy, rules.policy(policy) == nil {
-                    throw CLIError("\(newConfig) has no policy '\(policy)' (it has: \(rules.policies.map(\.policyID).joined(separator: ", ")))", exitCode: 1)
+                    throw CLIError("\(newConfig) has no policy '\(policy)' (it has: \(rules.policies.map(\.policyID).joined(separator: ", ")))", .refused)
                 }
                 let runtime = try VigilRuntime.open(paths: VigilPaths.resolve(database: db, store: store))
                 let interactive = isatty(STDERR_FILENO) == 1

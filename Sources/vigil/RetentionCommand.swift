@@ -65,7 +65,7 @@ struct RetentionCommand: ParsableCommand {
                 bar.finish()
                 if compact {
                     guard let sqlite = runtime.store as? SQLiteStore else {
-                        throw CLIError("--compact is for a SQLite store; on PostgreSQL run VACUUM FULL (see the README)", exitCode: 2)
+                        throw CLIError("--compact is for a SQLite store; on PostgreSQL run VACUUM FULL (see the README)", .unusable)
                     }
                     report.bytesReclaimed += try sqlite.compact()
                 }

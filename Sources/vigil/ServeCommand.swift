@@ -36,13 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
             runtime = try VigilRuntime.open(paths: common.paths, use: .longLived)
         } catch {
             let cliError = CLIError(error)
-            throw failure(cliError.description, cliError.exitCode)
+            throw failure(cliError.description, cliError.status)
         }
         var settings = HostSettings(config: runtime.config)
         if let mcp { settings.mcp = mcp }
         if let grpc { settings.grpc = grpc }
         if let encryption = ProcessInfo.processInfo.environment["MEMBRANE_ENCRYPTION_KEY"], !encryption.isEmpty {
-            try fail("MEMBRANE_ENCRYPTION_KEY is set, but vigil does not encrypt at rest and will not store memories unencrypted; unset it", 2)
+            try fail("MEMBRANE_ENCRYPTION_KEY is set, but vigil does not encrypt at rest and will not store memories unencrypted; unset it", .unusable)
         }
         do {
             let flagsGiven = tlsCert != nil || tlsKey != nil
@@ -53,24 +53,24 @@ struct ServeCommand: AsyncParsableCommand {
                 certificate: flagsGiven ? tlsCert : runtime.config.memory.tlsCertFile,
                 key: flagsGiven ? tlsKey : runtime.config.memory.tlsKeyFile, endpoint: flagsGiven ? nil : "membrane")
         } catch {
-            try fail(error.description, 4)
+            try fail(error.description, .configuration)
         }
         do {
             try settings.loadMetricsToken(file: runtime.config.metricsTokenFile)
         } catch {
-            try fail(error.description, 4)
+            try fail(error.description, .configuration)
         }
         let remoteAllowed = allowRemote || runtime.config.allowRemote
         for (name, listen, tls) in [("MCP", settings.mcp, settings.mcpTLS), ("gRPC", settings.grpc, settings.grpcTLS)] where !listen.isLoopback {
             if !remoteAllowed {
-                try fail("\(listen) (\(name)) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there", 2)
+                try fail("\(listen) (\(name)) is not a loopback address; pass --allow-remote (or set server.allow_remote) to listen there", .unusable)
             }
             if tls == nil {
                 FileHandle.standardError.write(Data("warning: serving plaintext on \(listen) (\(name)); keys cross the network unencrypted. Pass --tls-cert and --tls-key\n".utf8))
             }
         }
         if !settings.grpc.isLoopback, (settings.membraneKey ?? "").isEmpty, !settings.requireAuth {
-            try fail("the gRPC endpoint on \(settings.grpc) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", 2)
+            try fail("the gRPC endpoint on \(settings.grpc) needs authentication: set MEMBRANE_API_KEY or membrane.require_auth", .unusable)
         }
         var logger = Logger(label: "vigil.mcp")
         logger.logLevel = verbose ? .debug : .info
@@ -90,13 +90,13 @@ struct ServeCommand: AsyncParsableCommand {
             if error.portTaken {
                 try fail(
                     "cannot listen: a port is taken (MCP \(settings.mcp), gRPC \(settings.grpc)). Is another vigil running? "
-                        + "Stop it, or pick free ports with --mcp / --grpc HOST:PORT", 2)
+                        + "Stop it, or pick free ports with --mcp / --grpc HOST:PORT", .unusable)
             }
-            try fail("cannot serve (\(error)). Pick other addresses with --mcp / --grpc HOST:PORT", 2)
+            try fail("cannot serve (\(error)). Pick other addresses with --mcp / --grpc HOST:PORT", .unusable)
         }
     }
 
-    private func fail(_ message: String, _ code: Int32) throws -> Never {
-        throw failure(message, code)
+    private func fail(_ message: String, _ status: ExitStatus) throws -> Never {
+        throw failure(message, status)
     }
 }

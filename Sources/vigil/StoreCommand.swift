@@ -39,7 +39,7 @@ struct StoreCommand: ParsableCommand {
         func run() throws {
             try runReporting {
                 if case .sqlite(let path) = try Stores.choice(location: from), !FileManager.default.fileExists(atPath: path) {
-                    throw CLIError("no store at \(path): --from names the store to copy, which must exist", exitCode: 3)
+                    throw CLIError("no store at \(path): --from names the store to copy, which must exist", .database)
                 }
                 let paths = VigilPaths.resolve(config: config)
                 let configuration = try VigilConfig.load(path: paths.config)
@@ -62,7 +62,7 @@ struct StoreCommand: ParsableCommand {
                     print("  chains verified: \(report.chains.verified), broken: \(report.chains.broken)")
                 }
                 guard report.isComplete else {
-                    throw CLIError("the copy is incomplete: the counts or chains above differ; the target is not a faithful copy", exitCode: 1)
+                    throw CLIError("the copy is incomplete: the counts or chains above differ; the target is not a faithful copy", .refused)
                 }
             }
         }

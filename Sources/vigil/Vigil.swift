@@ -75,47 +75,47 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
-/// A failure shown as one line on stderr with a non-zero exit code.
+/// A failure shown as one line on stderr with its ``ExitStatus``: the one type every command's errors become.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
-    let exitCode: Int32
+    let status: ExitStatus
 
     init(_ error: any Error) {
         switch error {
         case let e as CLIError: self = e
-        case let e as DecisionError: description = e.data; exitCode = 1
-        case let e as StoreError: description = e.description; exitCode = Self.exitCode(e)
-        case let e as ConfigError: description = e.description; exitCode = 4
-        case let e as PrincipalError: description = e.description; exitCode = 1
-        case let e as ReceiptVerification.Failure: description = e.description; exitCode = 1
-        case let e as ReceiptKeyError: description = e.description; exitCode = 3
-        case let e as BackupError: description = e.description; exitCode = Self.exitCode(e)
-        default: description = "\(error)"; exitCode = 1
+        case let e as DecisionError: (description, status) = (e.data, .refused)
+        case let e as StoreError: (description, status) = (e.description, Self.status(e))
+        case let e as ConfigError: (description, status) = (e.description, .configuration)
+        case let e as PrincipalError: (description, status) = (e.description, .refused)
+        case let e as ReceiptVerification.Failure: (description, status) = (e.description, .refused)
+        case let e as ReceiptKeyError: (description, status) = (e.description, .database)
+        case let e as BackupError: (description, status) = (e.description, Self.status(e))
+        default: (description, status) = ("\(error)", .refused)
         }
     }
 
-    /// A store failure's exit code: each reason a store cannot be opened has its own, so scripts can tell them apart.
-    static func exitCode(_ error: StoreError) -> Int32 {
+    /// A store failure's status: each reason a store cannot be opened has its own, so scripts can tell them apart.
+    static func status(_ error: StoreError) -> ExitStatus {
         switch error {
-        case .invalidLocation: return 2
-        case .unreachable, .connectionLost: return 5
-        case .authenticationFailed: return 6
-        case .newerSchema: return 7
-        case .cannotOpen, .busy, .corrupt, .sqlite, .postgres: return 3
+        case .invalidLocation: return .unusable
+        case .unreachable, .connectionLost: return .postgresUnreachable
+        case .authenticationFailed: return .postgresCredentials
+        case .newerSchema: return .newerSchema
+        case .cannotOpen, .busy, .corrupt, .sqlite, .postgres: return .database
         }
     }
 
-    /// A backup or restore refused: 3 when the file is not a sound store, as for a store that cannot be opened.
-    static func exitCode(_ error: BackupError) -> Int32 {
+    /// A backup or restore refused: `database` when the file is not a sound store, as for a store that cannot be opened.
+    static func status(_ error: BackupError) -> ExitStatus {
         switch error {
-        case .notAStore, .damaged: return 3
-        case .destinationExists, .sameFile, .destinationHoldsData: return 1
+        case .notAStore, .damaged: return .database
+        case .destinationExists, .sameFile, .destinationHoldsData: return .refused
         }
     }
 
-    init(_ message: String, exitCode: Int32 = 1) {
+    init(_ message: String, _ status: ExitStatus = .refused) {
         description = message
-        self.exitCode = exitCode
+        self.status = status
     }
 }
 
@@ -129,14 +129,14 @@ func runReporting(_ body: () throws -> Void) throws {
         throw error
     } catch {
         let cliError = CLIError(error)
-        throw failure(cliError.description, cliError.exitCode)
+        throw failure(cliError.description, cliError.status)
     }
 }
 
 /// Prints the one-line `error: …` on stderr and returns the exit code for the command to throw.
-func failure(_ message: String, _ code: Int32) -> ExitCode {
+func failure(_ message: String, _ status: ExitStatus) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    return ExitCode(code)
+    return ExitCode(status)
 }
 
 /// The local operator identity: `--operator`, else config `operator`, else the login name.
