@@ -46,6 +46,52 @@ extension PostgresTransaction {
         }
     }
 
+    func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]] {
+        guard !keys.isEmpty else { return [] }
+        let marks = (1...keys.count).map { "$\($0)" }.joined(separator: ", ")
+        let sql = table == .decisionSearchText
+            ? """
+                SELECT d.decision_id, t.text FROM decision_search_text t JOIN decisions d ON d.row_id = t.decision_rowid
+                WHERE d.decision_id IN (\(marks)) ORDER BY d.decision_id, t.piece_id
+                """
+            : """
+                SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) WHERE \(column) IN (\(marks))
+                ORDER BY \(column), \(table.orderBy.joined(separator: ", "))
+                """
+        return try query(sql, keys, prepare: false).map { Self.storedValues($0, table) }
+    }
+
+    func copiedRows(
+        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
+    ) throws -> [[StoredValue]] {
+        var conditions: [String] = []
+        var parameters: [any PostgresBindable] = []
+        if let key { parameters.append(key); conditions.append("\(keyColumn) > $\(parameters.count)") }
+        if let since {
+            switch since.value {
+            case .integer(let i): parameters.append(i)
+            case .real(let d): parameters.append(d)
+            case .text(let t): parameters.append(t)
+            case .null: parameters.append("")
+            }
+            conditions.append("\(since.column) >= $\(parameters.count)")
+        }
+        let sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY \(keyColumn) LIMIT \(limit)"
+        return try query(sql, parameters).map { Self.storedValues($0, table) }
+    }
+
+    static func storedValues(_ row: PostgresRow, _ table: CopyTable) -> [StoredValue] {
+        table.columns.enumerated().map { index, column -> StoredValue in
+            guard let text = row[index] else { return .null }
+            switch column.kind {
+            case .text: return .text(text)
+            case .integer: return Int64(text).map { .integer($0) } ?? .text(text)
+            case .real: return Double(text).map { .real($0) } ?? .text(text)
+            }
+        }
+    }
+
     func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
         let columns = table.columns.map(\.name)
         let sql: String

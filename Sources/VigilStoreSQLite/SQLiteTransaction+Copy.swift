@@ -39,6 +39,53 @@ extension SQLiteTransaction {
         }
     }
 
+    package func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]] {
+        guard !keys.isEmpty else { return [] }
+        let marks = keys.map { _ in "?" }.joined(separator: ", ")
+        let sql = table == .decisionSearchText
+            ? """
+                SELECT d.decision_id, t.text FROM decision_search_text t JOIN decisions d ON d.rowid = t.decision_rowid
+                WHERE d.decision_id IN (\(marks)) ORDER BY d.decision_id, t.rowid
+                """
+            : """
+                SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) WHERE \(column) IN (\(marks))
+                ORDER BY \(column), \(table.orderBy.joined(separator: ", "))
+                """
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(keys)).map { Self.storedValues($0, count: table.columns.count) }
+    }
+
+    package func copiedRows(
+        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
+    ) throws -> [[StoredValue]] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let key { conditions.append("\(keyColumn) > ?"); arguments.append(key) }
+        if let since {
+            conditions.append("\(since.column) >= ?")
+            switch since.value {
+            case .integer(let i): arguments.append(i)
+            case .real(let d): arguments.append(d)
+            case .text(let t): arguments.append(t)
+            case .null: arguments.append(nil)
+            }
+        }
+        let sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY \(keyColumn) LIMIT \(limit)"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { Self.storedValues($0, count: table.columns.count) }
+    }
+
+    static func storedValues(_ row: Row, count: Int) -> [StoredValue] {
+        (0..<count).map { index in
+            switch (row[index] as DatabaseValue).storage {
+            case .null: return .null
+            case .int64(let i): return .integer(i)
+            case .double(let d): return .real(d)
+            case .string(let text): return .text(text)
+            case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+
     package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
         let columns = table.columns.map(\.name)
         let sql: String

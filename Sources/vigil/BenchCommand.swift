@@ -6,7 +6,7 @@ import VigilCore
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Measure vigil's engines on a temporary store and print the figures.",
-        subcommands: [Decisions.self, Memory.self, Serve.self, TUI.self, Replay.self, Gate.self])
+        subcommands: [Decisions.self, Memory.self, Serve.self, TUI.self, Replay.self, Gate.self, Transfer.self])
 
     struct Decisions: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,6 +32,30 @@ struct BenchCommand: AsyncParsableCommand {
         func run() throws {
             try runCountingBench(json: json, counting: "evaluations stored", text: \.text, json: \.json) { progress in
                 try ReplayBench.run(evaluations: evaluations, progress: progress)
+            }
+        }
+    }
+
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time `vigil import` and `vigil export` on N records (half decisions with traces, half memories).",
+            discussion: """
+                Each runs as its own process, timed with its peak RSS, beside parsing the same lines in the same run. \
+                Targets at 1,000,000 records: export ≥ 50,000 records/s, import ≥ 20,000 records/s with RSS ≤ 150 MB. \
+                Needs room for the file twice (about 2 GB at 1M) in $TMPDIR.
+                """)
+        @Option(help: "How many records.") var records = 100_000
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard records >= 2 else { throw ValidationError("--records must be at least 2") }
+            do {
+                let report = try TransferBench.run(records: records, vigilBinary: Bundle.main.executablePath ?? CommandLine.arguments[0]) {
+                    FileHandle.standardError.write(Data("  \($0)\n".utf8))
+                }
+                print(json ? report.json.prettyText : report.text)
+            } catch {
+                throw failure("\(error)", .refused)
             }
         }
     }

@@ -31,6 +31,7 @@ struct Vigil: AsyncParsableCommand {
             AgentsCommand.self, DecisionsCommand.self, ApprovalsCommand.self, ReceiptsCommand.self, PoliciesCommand.self,
             MemoryCommand.self, GateCommand.self,
             ServeCommand.self, DemoCommand.self, BenchCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self, RetentionCommand.self,
+            ExportCommand.self, ImportCommand.self,
             PathsCommand.self, DashboardCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self
@@ -90,6 +91,7 @@ struct CLIError: Error, CustomStringConvertible {
         case let e as ReceiptVerification.Failure: (description, status) = (e.description, .refused)
         case let e as ReceiptKeyError: (description, status) = (e.description, .database)
         case let e as BackupError: (description, status) = (e.description, Self.status(e))
+        case let e as ImportError: (description, status) = (e.description, .refused)
         default: (description, status) = ("\(error)", .refused)
         }
     }

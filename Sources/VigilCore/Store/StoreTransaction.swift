@@ -235,6 +235,14 @@ package protocol StoreTransaction {
     /// Whether the store holds no principal, decision, memory record or receipt key.
     func holdsNoData() throws -> Bool
     func rowCount(_ table: CopyTable) throws -> Int
+    /// Rows of `table` whose `column` is one of `keys`, in the table's order (``CopyTable/orderBy``; the search
+    /// pieces of ``CopyTable/decisionSearchText`` in the order they were added): a page's children for export.
+    func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]]
+    /// Up to `limit` rows of `table` after `key` in `keyColumn` order, with `sinceColumn >= since` when given: the
+    /// export's pages of decisions, memory records or approvals.
+    func copiedRows(
+        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
+    ) throws -> [[StoredValue]]
     /// Every row of `table`, its ``CopyTable/columns`` in order, in ``CopyTable/orderBy`` order.
     func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws
     /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document.

@@ -1,0 +1,263 @@
+import Foundation
+
+/// What `vigil export` writes: `decisions` (with their traces, approvals, receipts and evidence, then the receipt
+/// signing keys that verify them), `approvals` alone, `memories` (with audit logs, relations and links), or `all`.
+public enum ExportKind: String, CaseIterable, Sendable {
+    case decisions, approvals, memories, all
+}
+
+/// Why an import file was refused. Nothing of the file was loaded.
+public enum ImportError: Error, Equatable, CustomStringConvertible {
+    case malformed(line: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let line, let reason): return "line \(line): \(reason); nothing was imported"
+        }
+    }
+}
+
+/// vigil's export format, version 1: JSON Lines, one object a line, each JCS (sorted keys, no spaces), so exporting
+/// the same store twice gives the same bytes. Every line has `"v": 1` and a `"kind"`:
+///
+/// - `decision`: `decision` (the row), `events` (the trace, each body the exact hashed text), `approvals`, `receipt`
+///   (or null), `read_evidence`, `write_buffer`, `write_idempotency`, `search_text` (its searchable words),
+///   `redactions`.
+/// - `receipt_key` (after the decisions): `key` — the public half (`key_id`, `public_key`, `created_at`) of a key
+///   that signed an exported receipt.
+/// - `approval` (only with `--kind approvals`): `approval`.
+/// - `memory`: `record` (every column, payload as stored), `audit`, `relations`, `links` (to decisions),
+///   `consolidation` (the stages that processed it).
+///
+/// A row is an object of its columns: text, integer, real or null, named as in the store.
+package enum StoreTransfer {
+    public static let version = 1
+    static let pageSize = 500
+
+    /// A line kind's child tables, the field each goes in, and the column that names the parent.
+    static let decisionChildren: [(field: String, table: CopyTable)] = [
+        ("events", .decisionEvents), ("approvals", .approvals), ("receipt", .receipts), ("read_evidence", .readEvidence),
+        ("write_buffer", .writeBuffer), ("write_idempotency", .writeIdempotency), ("search_text", .decisionSearchText),
+        ("redactions", .decisionRedactions),
+    ]
+    static let memoryChildren: [(field: String, table: CopyTable)] = [
+        ("audit", .memoryAudit), ("relations", .memoryRelations), ("links", .memoryDecisionLinks),
+        ("consolidation", .memoryConsolidationLog),
+    ]
+
+    /// How many of each kind an export wrote or an import loaded (and, for an import, found already there).
+    package struct Counts: Sendable, Equatable {
+        package var receiptKeys = 0, decisions = 0, approvals = 0, memories = 0
+        package var skipped = 0
+        package var total: Int { receiptKeys + decisions + approvals + memories }
+
+        package init() {}
+
+        package var json: JSONValue {
+            ["receipt_keys": .int(Int64(receiptKeys)), "decisions": .int(Int64(decisions)), "approvals": .int(Int64(approvals)),
+             "memories": .int(Int64(memories)), "already_present": .int(Int64(skipped))]
+        }
+    }
+
+    // MARK: Export
+
+    /// Writes every line through `emit` (without its newline); `progress` gets the lines written so far.
+    package static func export(
+        from store: any Store, kind: ExportKind, since: Date?, emit: (String) throws -> Void, progress: (Int) -> Void = { _ in }
+    ) throws -> Counts {
+        var counts = Counts()
+        let sinceText = since.map { StoredValue.text(Timestamp.format($0)) }
+        if kind == .decisions || kind == .all {
+            var signingKeys = Set<String>()
+            try pages(store, .decisions, key: "decision_id", since: sinceText.map { ("created_at", $0) }, children: decisionChildren) { row, children in
+                var fields: JSONObject = ["decision": object(.decisions, row)]
+                for (field, table) in decisionChildren {
+                    let rows = children[table.name, default: []].map { object(table, $0) }
+                    fields[field] = table == .receipts ? (rows.first ?? .null) : .array(rows)
+                }
+                if let receipt = fields["receipt"]?["receipt"]?.stringValue, let keyID = (try? JSONParser.parse(receipt))?["key_id"]?.stringValue {
+                    signingKeys.insert(keyID)
+                }
+                try emit(line("decision", fields))
+                counts.decisions += 1
+                progress(counts.total)
+            }
+            // After the decisions, the public keys their receipts name: what a receipt needs to verify in the store
+            // it is imported into (and only those, so an export of an import is the same bytes).
+            let keys = try store.read { tx in try tx.copiedRows(.receiptKeys, keyColumn: "key_id", after: nil, since: nil, limit: 100_000) }
+            for row in keys where signingKeys.contains(row[0].text ?? "") {
+                try emit(line("receipt_key", ["key": object(.receiptKeys, row)]))
+                counts.receiptKeys += 1
+            }
+        }
+        if kind == .approvals {
+            try pages(store, .approvals, key: "approval_id", since: sinceText.map { ("requested_at", $0) }, children: []) { row, _ in
+                try emit(line("approval", ["approval": object(.approvals, row)]))
+                counts.approvals += 1
+                progress(counts.total)
+            }
+        }
+        if kind == .memories || kind == .all {
+            let sinceNanos = since.map { StoredValue.integer(MemoryTime.nanoseconds($0)) }
+            try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
+                var fields: JSONObject = ["record": object(.memoryRecords, row)]
+                for (field, table) in memoryChildren { fields[field] = .array(children[table.name, default: []].map { object(table, $0) }) }
+                try emit(line("memory", fields))
+                counts.memories += 1
+                progress(counts.total)
+            }
+        }
+        return counts
+    }
+
+    /// Reads `table` page by page in `key` order, with each page's children in one query per child table.
+    static func pages(
+        _ store: any Store, _ table: CopyTable, key: String, since: (String, StoredValue)?,
+        children: [(field: String, table: CopyTable)], _ body: ([StoredValue], [String: [[StoredValue]]]) throws -> Void
+    ) throws {
+        let keyIndex = table.columns.firstIndex { $0.name == key }!
+        var after: String?
+        while true {
+            let (rows, childRows): ([[StoredValue]], [String: [String: [[StoredValue]]]]) = try store.read { tx in
+                let rows = try tx.copiedRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
+                let keys = rows.compactMap { $0[keyIndex].text }
+                var grouped: [String: [String: [[StoredValue]]]] = [:]
+                for (_, child) in children {
+                    let parent = child.columns.firstIndex { $0.name == (table == .memoryRecords ? "record_id" : "decision_id") } ?? 0
+                    for row in try tx.copiedRows(child, whereColumn: child == .decisionSearchText ? "decision_id" : child.columns[parent].name, in: keys) {
+                        grouped[row[parent].text ?? "", default: [:]][child.name, default: []].append(row)
+                    }
+                }
+                return (rows, grouped)
+            }
+            for row in rows { try body(row, childRows[row[keyIndex].text ?? ""] ?? [:]) }
+            guard rows.count == pageSize, let last = rows.last?[keyIndex].text else { return }
+            after = last
+        }
+    }
+
+    static func line(_ kind: String, _ fields: JSONObject) -> String {
+        var object = fields
+        object["v"] = .int(Int64(version))
+        object["kind"] = .string(kind)
+        return JSONValue.object(object).canonicalText
+    }
+
+    static func object(_ table: CopyTable, _ row: [StoredValue]) -> JSONValue {
+        var object: JSONObject = [:]
+        for (column, value) in zip(table.columns, row) {
+            switch value {
+            case .null: object[column.name] = .null
+            case .integer(let i): object[column.name] = .int(i)
+            case .real(let d): object[column.name] = .double(d)
+            case .text(let t): object[column.name] = .string(t)
+            }
+        }
+        return .object(object)
+    }
+
+    // MARK: Import
+
+    /// One line, read and checked: the rows it inserts, table by table, under the id that tells whether it is there.
+    package struct ParsedLine: Sendable {
+        package enum Kind: Sendable { case receiptKey, decision, approval, memory }
+        package var kind: Kind
+        package var id: String
+        package var rows: [(table: CopyTable, rows: [[StoredValue]])]
+    }
+
+    /// Reads and checks one line (`number` counts from 1) without touching any store.
+    package static func parse(_ text: String, number: Int) throws(ImportError) -> ParsedLine {
+        func fail(_ reason: String) -> ImportError { .malformed(line: number, reason: reason) }
+        let value: JSONValue
+        do { value = try JSONParser.parse(text) } catch { throw fail("not JSON (\(error.description))") }
+        guard case .object(let object) = value else { throw fail("not a JSON object") }
+        guard let v = object["v"]?.integerValue else { throw fail("no \"v\" (the format version)") }
+        guard v == Int64(version) else { throw fail("format version \(v) is not one this vigil reads (it reads \(version))") }
+        func rows(_ field: String, _ table: CopyTable, single: Bool = false) throws(ImportError) -> [[StoredValue]] {
+            let items: [JSONValue]
+            switch object[field] {
+            case .array(let list)? where !single: items = list
+            case .object? where single: items = [object[field]!]
+            case .null? where single: items = []
+            default: throw fail("\"\(field)\" is missing or not \(single ? "an object" : "a list")")
+            }
+            return try items.enumerated().map { (index, item) throws(ImportError) -> [StoredValue] in
+                let place = single ? field : "\(field)[\(index)]"
+                guard case .object(let columns) = item else { throw fail("\(place) is not an object") }
+                return try table.columns.map { (column) throws(ImportError) -> StoredValue in
+                    switch (columns[column.name], column.kind) {
+                    case (nil, _): throw fail("\(place) has no \"\(column.name)\"")
+                    case (.null?, _): return .null
+                    case (.string(let s)?, .text): return .text(s)
+                    case (.int(let i)?, .integer): return .integer(i)
+                    case (let number?, .real) where number.numberValue != nil: return .real(number.numberValue!)
+                    default: throw fail("\(place).\(column.name) must be \(column.kind == .text ? "a string" : "a number")")
+                    }
+                }
+            }
+        }
+        func id(_ row: [StoredValue]?, _ what: String) throws(ImportError) -> String {
+            guard let text = row?.first?.text, !text.isEmpty else { throw fail("\(what) has no id") }
+            return text
+        }
+        switch object["kind"]?.stringValue {
+        case "receipt_key":
+            let key = try rows("key", .receiptKeys, single: true)
+            return ParsedLine(kind: .receiptKey, id: try id(key.first, "key"), rows: [(.receiptKeys, key)])
+        case "decision":
+            let decision = try rows("decision", .decisions, single: true)
+            var all: [(CopyTable, [[StoredValue]])] = [(.decisions, decision)]
+            for (field, table) in decisionChildren { all.append((table, try rows(field, table, single: table == .receipts))) }
+            return ParsedLine(kind: .decision, id: try id(decision.first, "decision"), rows: all)
+        case "approval":
+            let approval = try rows("approval", .approvals, single: true)
+            return ParsedLine(kind: .approval, id: try id(approval.first, "approval"), rows: [(.approvals, approval)])
+        case "memory":
+            let record = try rows("record", .memoryRecords, single: true)
+            var all: [(CopyTable, [[StoredValue]])] = [(.memoryRecords, record)]
+            for (field, table) in memoryChildren { all.append((table, try rows(field, table))) }
+            return ParsedLine(kind: .memory, id: try id(record.first, "record"), rows: all)
+        case let other?:
+            throw fail("unknown kind \"\(other)\" (expected receipt_key, decision, approval or memory)")
+        case nil:
+            throw fail("no \"kind\"")
+        }
+    }
+
+    /// Loads checked lines in one transaction; a line whose id the store already has is skipped (so importing twice
+    /// adds nothing), as is an approval whose decision the store does not have.
+    package static func load(_ lines: [ParsedLine], into store: any Store) throws -> Counts {
+        try store.write { tx in
+            var counts = Counts()
+            for line in lines {
+                let present: Bool
+                switch line.kind {
+                case .receiptKey: present = try tx.receiptPublicKey(keyID: line.id) != nil
+                case .decision: present = try tx.decision(line.id) != nil
+                case .approval:
+                    let decisionID = line.rows.first?.rows.first?[1].text ?? ""
+                    present = try tx.approval(line.id) != nil || tx.decision(decisionID) == nil
+                case .memory: present = try tx.memoryCandidate(id: line.id) != nil
+                }
+                if present { counts.skipped += 1; continue }
+                for (table, rows) in line.rows where !rows.isEmpty { try tx.insertCopiedRows(table, rows) }
+                switch line.kind {
+                case .receiptKey: counts.receiptKeys += 1
+                case .decision: counts.decisions += 1
+                case .approval: counts.approvals += 1
+                case .memory: counts.memories += 1
+                }
+            }
+            try tx.finishCopy()
+            return counts
+        }
+    }
+}
+
+extension StoredValue {
+    var text: String? {
+        if case .text(let t) = self { return t }
+        return nil
+    }
+}

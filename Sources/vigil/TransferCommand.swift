@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+/// `vigil export`: the store as JSON Lines.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write decisions, approvals or memories as JSON Lines (one object a line, schema v1).",
+        discussion: """
+            Each line is JCS (sorted keys) with "v": 1 and a "kind": receipt_key (the public keys that verify the \\
+            receipts), decision (the row with its whole trace, approvals, receipt, evidence, write buffer and search \\
+            words), approval (with --kind approvals), memory (the record with its audit log, relations, decision \\
+            links and consolidation stages). Rows carry every column under its store name. The README documents the \\
+            format. Exporting the same store twice gives the same bytes; `vigil import` loads it into any store.
+
+            Examples:
+              vigil export > vigil.jsonl
+              vigil export --kind memories --since 30d --output memories.jsonl
+              vigil export --store postgres://vigil@db/vigil | vigil import - --db copy.db
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "What to write.") var kind: ExportKind = .all
+    @Option(help: ArgumentHelp("Only what was created since then: 7d, 24h, a date (2026-12-01) or an RFC 3339 time.", valueName: "when"))
+    var since: SinceArgument?
+    @Option(help: ArgumentHelp("Write here instead of standard output (replaced if it exists).", valueName: "file")) var output: String?
+
+    func run() throws {
+        try runReporting {
+            let runtime = try common.open()
+            let writer = try LineWriter(path: output)
+            let bar = ProgressLine()
+            let counts = try StoreTransfer.export(
+                from: runtime.store, kind: kind, since: since.flatMap { Timestamp.parse($0.timestamp) },
+                emit: writer.write, progress: { bar.show("lines", $0, $0) })
+            try writer.finish()
+            bar.finish()
+            // The lines go to stdout; the summary to stderr (or stdout with --output), so a pipe carries only data.
+            let summary = "exported \(counts.decisions) decisions, \(counts.approvals) approvals, \(counts.memories) memories, "
+                + "\(counts.receiptKeys) receipt keys"
+            if output != nil {
+                common.emit(counts.json) { summary }
+            } else if isatty(STDERR_FILENO) == 1 {
+                FileHandle.standardError.write(Data((summary + "\n").utf8))
+            }
+        }
+    }
+}
+
+/// `vigil import FILE`: loads an export into any store.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load a `vigil export` file into this store; importing twice adds nothing.",
+        discussion: """
+            The whole file is read and checked first: a line that is not a valid v1 object is refused with its line \\
+            number, and nothing of the file is loaded. Then it loads in transactions of 500 lines. A decision, \\
+            memory, approval or receipt key the store already has is left as it is (so a second import adds \\
+            nothing); an approval whose decision is not in the store is skipped. Decisions keep their hash chains \\
+            byte for byte: `vigil decisions verify --all` checks them afterwards.
+
+            Examples:
+              vigil import vigil.jsonl --db fresh.db
+              vigil export --db old.db | vigil import - --store postgres://vigil@db/vigil
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The export file ('-' for standard input).", valueName: "file")) var file: String
+
+    func run() throws {
+        try runReporting {
+            // Standard input can be read once: it is kept in a temporary file for the check and the load.
+            var path = file
+            var temporary: String?
+            if file == "-" {
+                let copy = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-import-\(UUID().uuidString).jsonl").path
+                FileManager.default.createFile(atPath: copy, contents: nil, attributes: [.posixPermissions: 0o600])
+                let out = try FileHandle(forWritingTo: URL(fileURLWithPath: copy))
+                while let chunk = try FileHandle.standardInput.read(upToCount: 1 << 20), !chunk.isEmpty { out.write(chunk) }
+                try out.close()
+                (path, temporary) = (copy, copy)
+            }
+            defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+            guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("cannot read \(file)", .usage) }
+
+            let bar = ProgressLine()
+            var lines = 0
+            try LineReader.forEach(path: path) { number, text in
+                _ = try StoreTransfer.parse(text, number: number)
+                lines = number
+                if number % 10_000 == 0 { bar.show("checked", number, number) }
+            }
+            let runtime = try common.open()
+            var counts = StoreTransfer.Counts()
+            var batch: [StoreTransfer.ParsedLine] = []
+            func flush() throws {
+                let loaded = try StoreTransfer.load(batch, into: runtime.store)
+                counts.receiptKeys += loaded.receiptKeys
+                counts.decisions += loaded.decisions
+                counts.approvals += loaded.approvals
+                counts.memories += loaded.memories
+                counts.skipped += loaded.skipped
+                batch.removeAll(keepingCapacity: true)
+            }
+            try LineReader.forEach(path: path) { number, text in
+                batch.append(try StoreTransfer.parse(text, number: number))
+                if batch.count == 500 {
+                    try flush()
+                    bar.show("loaded", number, lines)
+                }
+            }
+            if !batch.isEmpty { try flush() }
+            bar.finish()
+            common.emit(counts.json) {
+                "imported \(counts.decisions) decisions, \(counts.approvals) approvals, \(counts.memories) memories, "
+                    + "\(counts.receiptKeys) receipt keys; \(counts.skipped) already present"
+            }
+        }
+    }
+}
+
+extension ExportKind: ExpressibleByArgument {}
+
+/// Lines out, buffered: a file (replaced) or standard output.
+final class LineWriter {
+    private let handle: FileHandle
+    private var buffer = Data()
+
+    init(path: String?) throws {
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot write \(path)", .usage) }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        } else {
+            handle = FileHandle.standardOutput
+        }
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    func write(_ line: String) throws {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws {
+        try handle.write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func finish() throws {
+        try flush()
+        if handle !== FileHandle.standardOutput { try handle.close() }
+    }
+}
+
+/// Reads a file line by line in 1 MiB chunks, numbering lines from 1; blank lines are skipped.
+enum LineReader {
+    static func forEach(path: String, _ body: (Int, String) throws -> Void) throws {
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var pending = Data()
+        var number = 0
+        func emit(_ bytes: Data) throws {
+            number += 1
+            guard !bytes.isEmpty else { return }
+            guard let text = String(data: bytes, encoding: .utf8) else {
+                throw ImportError.malformed(line: number, reason: "not UTF-8")
+            }
+            try body(number, text)
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                try emit(pending[start..<newline])
+                start = pending.index(after: newline)
+            }
+            pending = Data(pending[start...])
+        }
+        if !pending.isEmpty { try emit(pending) }
+    }
+}
