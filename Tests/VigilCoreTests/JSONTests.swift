@@ -32,6 +32,10 @@ struct JSONTests {
         #expect(try JSONParser.parse("-999999999999999999") == .int(-999_999_999_999_999_999))
         #expect(try JSONParser.parse("9223372036854775807") == .int(Int64.max))
         #expect(try JSONParser.parse("[-0,0,7]") == .array([.int(0), .int(0), .int(7)]))
+        // Integers print as ECMAScript prints the double they are: exact digits up to 2^53, rounded beyond.
+        for value: Int64 in [0, -42, 1 << 53, -(1 << 53), (1 << 53) + 1, 1_796_620_900_137_235_001, Int64.min, Int64.max] {
+            #expect(JSONValue.int(value).canonicalText == JCS.formatNumber(Double(value)), "\(value)")
+        }
         guard case .double(let big) = try JSONParser.parse("9223372036854775808") else { Issue.record("not a double"); return }
         #expect(big == 9_223_372_036_854_775_808.0)
     }

@@ -132,61 +132,56 @@ public struct JSONParser {
                 return text
             }
             // Escapes, control characters, invalid UTF-8 or no closing quote: the general path decodes or says what is wrong.
-            var scalars = String.UnicodeScalarView()
-            var runStart = index
-            func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) throws(JSONParseError) {
-                guard end > runStart else { return }
-                let slice = UnsafeBufferPointer(rebasing: bytes[runStart..<end])
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw JSONParseError(message: "invalid UTF-8 in string", offset: runStart)
-                }
-                scalars.append(contentsOf: text.unicodeScalars)
-            }
+            // Bytes accumulate as they are (escapes decoded to UTF-8) and are validated once at the end.
+            let stringStart = index - 1
+            var out: [UInt8] = []
+            out.reserveCapacity(max(16, end - index + 16))
+            func append(_ scalar: Unicode.Scalar) { out.append(contentsOf: UTF8.encode(scalar)!) }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    try flushRun(index, into: &scalars)
                     index += 1
-                    return String(scalars)
+                    guard let text = String(validating: out, as: UTF8.self) else {
+                        throw JSONParseError(message: "invalid UTF-8 in string", offset: stringStart)
+                    }
+                    return text
                 }
                 if byte < 0x20 { throw error("unescaped control character in string") }
-                if byte == UInt8(ascii: "\\") {
-                    try flushRun(index, into: &scalars)
+                guard byte == UInt8(ascii: "\\") else {
+                    out.append(byte)
                     index += 1
-                    guard index < bytes.count else { throw error("unexpected end of input") }
-                    let escape = bytes[index]
-                    index += 1
-                    switch escape {
-                    case UInt8(ascii: "\""): scalars.append("\"")
-                    case UInt8(ascii: "\\"): scalars.append("\\")
-                    case UInt8(ascii: "/"): scalars.append("/")
-                    case UInt8(ascii: "b"): scalars.append("\u{08}")
-                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                    case UInt8(ascii: "n"): scalars.append("\n")
-                    case UInt8(ascii: "r"): scalars.append("\r")
-                    case UInt8(ascii: "t"): scalars.append("\t")
-                    case UInt8(ascii: "u"):
-                        let high = try parseHex4()
-                        if (0xD800...0xDBFF).contains(high) {
-                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                                bytes[index + 1] == UInt8(ascii: "u")
-                            else { throw error("lone surrogate in string") }
-                            index += 2
-                            let low = try parseHex4()
-                            guard (0xDC00...0xDFFF).contains(low) else { throw error("lone surrogate in string") }
-                            let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                            scalars.append(Unicode.Scalar(value)!)
-                        } else if (0xDC00...0xDFFF).contains(high) {
-                            throw error("lone surrogate in string")
-                        } else {
-                            scalars.append(Unicode.Scalar(high)!)
-                        }
-                    default: throw error("invalid escape in string")
-                    }
-                    runStart = index
                     continue
                 }
                 index += 1
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    let high = try parseHex4()
+                    if (0xD800...0xDBFF).contains(high) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw error("lone surrogate in string") }
+                        index += 2
+                        let low = try parseHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("lone surrogate in string") }
+                        append(Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))!)
+                    } else if (0xDC00...0xDFFF).contains(high) {
+                        throw error("lone surrogate in string")
+                    } else {
+                        append(Unicode.Scalar(high)!)
+                    }
+                default: throw error("invalid escape in string")
+                }
             }
             throw error("unterminated string")
         }
