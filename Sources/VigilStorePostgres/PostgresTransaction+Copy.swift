@@ -29,18 +29,8 @@ extension PostgresTransaction {
         let name = "vigil_copy_\(table.name)"
         try execute("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", prepare: false)
         defer { _ = try? execute("CLOSE \(name)", prepare: false) }
-        let kinds = table.columns.map(\.kind)
         while true {
-            let rows = try query("FETCH 2000 FROM \(name)", prepare: false).map { row in
-                kinds.enumerated().map { index, kind -> StoredValue in
-                    guard let text = row[index] else { return .null }
-                    switch kind {
-                    case .text: return .text(text)
-                    case .integer: return Int64(text).map { .integer($0) } ?? .text(text)
-                    case .real: return Double(text).map { .real($0) } ?? .text(text)
-                    }
-                }
-            }
+            let rows = try query("FETCH 2000 FROM \(name)", prepare: false).map { Self.storedValues($0, table) }
             for row in rows { try body(row) }
             if rows.count < 2000 { return }
         }

@@ -26,17 +26,7 @@ extension SQLiteTransaction {
             sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
         let cursor = try Row.fetchCursor(db, sql: sql)
-        while let row = try cursor.next() {
-            try body(table.columns.indices.map { index in
-                switch (row[index] as DatabaseValue).storage {
-                case .null: return .null
-                case .int64(let i): return .integer(i)
-                case .double(let d): return .real(d)
-                case .string(let text): return .text(text)
-                case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
-                }
-            })
-        }
+        while let row = try cursor.next() { try body(Self.storedValues(row, count: table.columns.count)) }
     }
 
     package func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]] {
