@@ -63,7 +63,7 @@ public enum TransferBench {
         progress("parsing them (the baseline)")
         let parseStart = DispatchTime.now()
         var parsed = 0
-        try forEachLine(input) { line in
+        try LineReader.forEach(path: input) { _, line in
             _ = try JSONParser.parse(line)
             parsed += 1
         }
@@ -81,7 +81,8 @@ public enum TransferBench {
         progress("vigil export")
         let exported = try measured(vigilBinary, ["export", "--db", db, "--output", output], environment: environment, log: directory.path + "/export.log")
         let identical = FileManager.default.contentsEqual(atPath: input, andPath: output)
-        if !identical, ProcessInfo.processInfo.environment["VIGIL_BENCH_KEEP"] != nil {
+        // VIGIL_BENCH_KEEP=1 keeps the files (in $TMPDIR/vigil-transferbench-kept) to profile or compare them.
+        if ProcessInfo.processInfo.environment["VIGIL_BENCH_KEEP"] != nil {
             let kept = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-transferbench-kept").path
             try? FileManager.default.removeItem(atPath: kept)
             try? FileManager.default.copyItem(atPath: directory.path, toPath: kept)
@@ -155,21 +156,6 @@ public enum TransferBench {
         operation = "insert"
         allowed_purposes = ["order_support"]
         """
-
-    static func forEachLine(_ path: String, _ body: (String) throws -> Void) throws {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        var pending = Data()
-        while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try body(String(decoding: pending[start..<newline], as: UTF8.self))
-                start = pending.index(after: newline)
-            }
-            pending = Data(pending[start...])
-        }
-    }
 
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9

@@ -153,31 +153,3 @@ final class LineWriter {
         if handle !== FileHandle.standardOutput { try handle.close() }
     }
 }
-
-/// Reads a file line by line in 1 MiB chunks, numbering lines from 1; blank lines are skipped.
-enum LineReader {
-    static func forEach(path: String, _ body: (Int, String) throws -> Void) throws {
-        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        var pending = Data()
-        var number = 0
-        func emit(_ bytes: Data) throws {
-            number += 1
-            guard !bytes.isEmpty else { return }
-            guard let text = String(data: bytes, encoding: .utf8) else {
-                throw ImportError.malformed(line: number, reason: "not UTF-8")
-            }
-            try body(number, text)
-        }
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try emit(pending[start..<newline])
-                start = pending.index(after: newline)
-            }
-            pending = Data(pending[start...])
-        }
-        if !pending.isEmpty { try emit(pending) }
-    }
-}

@@ -70,12 +70,14 @@ package enum StoreTransfer {
         if kind == .decisions || kind == .all {
             var signingKeys = Set<String>()
             try pages(store, .decisions, key: "decision_id", since: sinceText.map { ("created_at", $0) }, children: decisionChildren) { row, children in
-                var fields: JSONObject = ["decision": object(.decisions, row)]
+                var fields: [(String, Field)] = [("decision", .row(.decisions, row))]
                 for (field, table) in decisionChildren {
-                    let rows = children[table.name, default: []].map { object(table, $0) }
-                    fields[field] = table == .receipts ? (rows.first ?? .null) : .array(rows)
+                    let rows = children[table.name, default: []]
+                    fields.append((field, table == .receipts ? (rows.first.map { .row(table, $0) } ?? .null) : .rows(table, rows)))
                 }
-                if let receipt = fields["receipt"]?["receipt"]?.stringValue, let keyID = (try? JSONParser.parse(receipt))?["key_id"]?.stringValue {
+                if let receipt = children[CopyTable.receipts.name]?.first?[1].text,
+                    let keyID = (try? JSONParser.parse(receipt))?["key_id"]?.stringValue
+                {
                     signingKeys.insert(keyID)
                 }
                 try emit(line("decision", fields))
@@ -86,13 +88,13 @@ package enum StoreTransfer {
             // it is imported into (and only those, so an export of an import is the same bytes).
             let keys = try store.read { tx in try tx.copiedRows(.receiptKeys, keyColumn: "key_id", after: nil, since: nil, limit: 100_000) }
             for row in keys where signingKeys.contains(row[0].text ?? "") {
-                try emit(line("receipt_key", ["key": object(.receiptKeys, row)]))
+                try emit(line("receipt_key", [("key", .row(.receiptKeys, row))]))
                 counts.receiptKeys += 1
             }
         }
         if kind == .approvals {
             try pages(store, .approvals, key: "approval_id", since: sinceText.map { ("requested_at", $0) }, children: []) { row, _ in
-                try emit(line("approval", ["approval": object(.approvals, row)]))
+                try emit(line("approval", [("approval", .row(.approvals, row))]))
                 counts.approvals += 1
                 progress(counts.total)
             }
@@ -100,8 +102,8 @@ package enum StoreTransfer {
         if kind == .memories || kind == .all {
             let sinceNanos = since.map { StoredValue.integer(MemoryTime.nanoseconds($0)) }
             try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
-                var fields: JSONObject = ["record": object(.memoryRecords, row)]
-                for (field, table) in memoryChildren { fields[field] = .array(children[table.name, default: []].map { object(table, $0) }) }
+                var fields: [(String, Field)] = [("record", .row(.memoryRecords, row))]
+                for (field, table) in memoryChildren { fields.append((field, .rows(table, children[table.name, default: []]))) }
                 try emit(line("memory", fields))
                 counts.memories += 1
                 progress(counts.total)
@@ -136,24 +138,60 @@ package enum StoreTransfer {
         }
     }
 
-    static func line(_ kind: String, _ fields: JSONObject) -> String {
-        var object = fields
-        object["v"] = .int(Int64(version))
-        object["kind"] = .string(kind)
-        return JSONValue.object(object).canonicalText
+    /// A value of a line's field: a row, a list of rows, or null.
+    enum Field {
+        case row(CopyTable, [StoredValue])
+        case rows(CopyTable, [[StoredValue]])
+        case null
     }
 
-    static func object(_ table: CopyTable, _ row: [StoredValue]) -> JSONValue {
-        var object: JSONObject = [:]
-        for (column, value) in zip(table.columns, row) {
-            switch value {
-            case .null: object[column.name] = .null
-            case .integer(let i): object[column.name] = .int(i)
-            case .real(let d): object[column.name] = .double(d)
-            case .text(let t): object[column.name] = .string(t)
+    /// Each table's column positions in JCS key order (the names are ASCII, so byte order is UTF-16 order).
+    static let sortedColumns: [CopyTable: [(name: String, index: Int)]] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
+        (table, table.columns.enumerated().map { (name: $0.element.name, index: $0.offset) }.sorted { $0.name < $1.name })
+    })
+
+    /// The line's JCS text, written straight from the rows (no intermediate JSON values): keys sorted, no spaces.
+    static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        let all = (fields + [("kind", .null), ("v", .null)]).sorted { $0.0 < $1.0 }
+        out.append(UInt8(ascii: "{"))
+        for (position, (key, field)) in all.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            JCS.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            switch (key, field) {
+            case ("kind", _): JCS.writeString(kind, into: &out)
+            case ("v", _): JCS.write(.int(Int64(version)), into: &out)
+            case (_, .row(let table, let row)): writeRow(table, row, into: &out)
+            case (_, .rows(let table, let rows)):
+                out.append(UInt8(ascii: "["))
+                for (n, row) in rows.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    writeRow(table, row, into: &out)
+                }
+                out.append(UInt8(ascii: "]"))
+            case (_, .null): out.append(contentsOf: "null".utf8)
             }
         }
-        return .object(object)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writeRow(_ table: CopyTable, _ row: [StoredValue], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (position, column) in sortedColumns[table]!.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            JCS.writeString(column.name, into: &out)
+            out.append(UInt8(ascii: ":"))
+            switch row[column.index] {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .integer(let i): JCS.write(.int(i), into: &out)
+            case .real(let d): JCS.write(.double(d), into: &out)
+            case .text(let t): JCS.writeString(t, into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     // MARK: Import
