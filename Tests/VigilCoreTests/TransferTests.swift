@@ -8,7 +8,7 @@ import VigilTestSupport
 struct TransferTests {
     /// A store with every kind of row an export carries.
     func source() throws -> DecisionFixture {
-        let f = try DecisionFixture(store: .sqlite)
+        let f = try DecisionFixture(store: .sqlite, now: Date(timeIntervalSince1970: 1_767_780_000.123457))
         for i in 0..<4 {
             let id = try f.open()
             try f.call("decision_add_context", ["decision_id": .string(id), "context": ["customer": ["contact": .string("c\(i)@example.org")]]])
@@ -51,12 +51,22 @@ struct TransferTests {
         let lines = try Self.export(f)
         #expect(lines.filter { $0.contains(#""kind":"decision""#) }.count == 5)
         #expect(lines.filter { $0.contains(#""kind":"memory""#) }.count == 1)
-        #expect(lines.allSatisfy { $0 == (try? JSONParser.parse($0).canonicalText) }, "every line is JCS")
+        // Sorted keys, no spaces: JCS but for integers, which keep every digit.
+        #expect(lines.allSatisfy { line in (try? JSONParser.parse(line)).map { StoreTransfer.sortedText($0) == line } ?? false })
+        let memoryLine = try #require(lines.first { $0.contains(#""kind":"memory""#) })
+        let createdAt = try #require(try JSONParser.parse(memoryLine)["record"]?["created_at"]?.integerValue)
+        // Integers past 2^53 keep every digit (JCS alone would print the nearest double).
+        let exact = StoreTransfer.line("tombstone", [("row", .row(.memoryTombstones, [.text("m"), .text("episodic"), .integer(1_796_620_900_137_235_123), .text("r")]))])
+        let reread = try JSONParser.parse(exact)
+        #expect(exact.contains("1796620900137235123") && reread["row"]?["pruned_at"]?.integerValue == 1_796_620_900_137_235_123)
 
         let target = try DecisionFixture(store: store)
         let loaded = try Self.load(lines, into: target)
         #expect(loaded.decisions == 5 && loaded.memories == 1 && loaded.receiptKeys == 1, "\(loaded)")
         #expect(try Self.export(target) == lines)
+        let recordID = try #require(try JSONParser.parse(memoryLine)["record"]?["id"]?.stringValue)
+        let record = try #require(try MemoryEngine(store: target.store).record(recordID))
+        #expect(record.createdAt == createdAt, "a nanosecond time arrives exactly")
         let (verified, broken) = try DecisionEngine.verifyAllChains(in: target.store)
         #expect(verified == 5 && broken.isEmpty)
         let committed = try f.store.read { tx in try tx.closedDecisions(before: "9999", limit: 10) }.first!

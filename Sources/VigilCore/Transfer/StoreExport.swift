@@ -17,8 +17,9 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// vigil's export format, version 1: JSON Lines, one object a line, each JCS (sorted keys, no spaces), so exporting
-/// the same store twice gives the same bytes. Every line has `"v": 1` and a `"kind"`:
+/// vigil's export format, version 1: JSON Lines, one object a line, each JCS (sorted keys, no spaces) except that
+/// integers keep every digit (nanosecond times pass 2^53, where JCS would round them to a double), so exporting the
+/// same store twice gives the same bytes and importing loses nothing. Every line has `"v": 1` and a `"kind"`:
 ///
 /// - `decision`: `decision` (the row), `events` (the trace, each body the exact hashed text), `approvals`, `receipt`
 ///   (or null), `read_evidence`, `write_buffer`, `write_idempotency`, `search_text` (its searchable words),
@@ -139,7 +140,7 @@ package enum StoreTransfer {
     }
 
     /// A value of a line's field: a row, a list of rows, or null.
-    enum Field {
+    package enum Field {
         case row(CopyTable, [StoredValue])
         case rows(CopyTable, [[StoredValue]])
         case null
@@ -150,8 +151,9 @@ package enum StoreTransfer {
         (table, table.columns.enumerated().map { (name: $0.element.name, index: $0.offset) }.sorted { $0.name < $1.name })
     })
 
-    /// The line's JCS text, written straight from the rows (no intermediate JSON values): keys sorted, no spaces.
-    static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
+    /// The line's text, written straight from the rows (no intermediate JSON values): JCS, keys sorted, no spaces,
+    /// integers exact.
+    package static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         let all = (fields + [("kind", .null), ("v", .null)]).sorted { $0.0 < $1.0 }
@@ -178,6 +180,35 @@ package enum StoreTransfer {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `value` as an export line writes it: JCS with integers exact (for checking a line).
+    package static func sortedText(_ value: JSONValue) -> String {
+        var out: [UInt8] = []
+        func write(_ value: JSONValue) {
+            switch value {
+            case .int(let i): out.append(contentsOf: String(i).utf8)
+            case .array(let items):
+                out.append(UInt8(ascii: "["))
+                for (n, item) in items.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    write(item)
+                }
+                out.append(UInt8(ascii: "]"))
+            case .object(let object):
+                out.append(UInt8(ascii: "{"))
+                for (n, key) in JCS.sortedKeys(object).enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    JCS.writeString(key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(object[key]!)
+                }
+                out.append(UInt8(ascii: "}"))
+            default: JCS.write(value, into: &out)
+            }
+        }
+        write(value)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func writeRow(_ table: CopyTable, _ row: [StoredValue], into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         for (position, column) in sortedColumns[table]!.enumerated() {
@@ -186,7 +217,8 @@ package enum StoreTransfer {
             out.append(UInt8(ascii: ":"))
             switch row[column.index] {
             case .null: out.append(contentsOf: "null".utf8)
-            case .integer(let i): JCS.write(.int(i), into: &out)
+            // Every digit: nanosecond times pass 2^53, where JCS would print the nearest double instead.
+            case .integer(let i): out.append(contentsOf: String(i).utf8)
             case .real(let d): JCS.write(.double(d), into: &out)
             case .text(let t): JCS.writeString(t, into: &out)
             }
