@@ -5,7 +5,7 @@ import VigilCore
 struct DecisionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decisions",
-        abstract: "Inspect agents' decisions: list, show, trace, receipt and chain verification.",
+        abstract: "Inspect agents' decisions: list, show, trace, receipt, chain verification and redaction.",
         subcommands: [List.self, Show.self, Trace.self, Receipt.self, Verify.self, Redact.self])
 
     struct List: ParsableCommand {
