@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "VigilCore",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: upcoming

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Metrics
 import Prometheus
 import Synchronization
 import VigilCore
@@ -38,7 +39,7 @@ public final class HostMetrics: Sendable {
     public func recordMCPCall(tool: String, outcome: String, duration: Duration) {
         Counter(label: "vigil_mcp_calls_total", dimensions: [("tool", tool), ("outcome", outcome)], factory: factory).increment()
         Timer(label: "vigil_mcp_call_duration_seconds", dimensions: [("tool", tool)], factory: factory)
-            .recordNanoseconds(Self.nanoseconds(duration))
+            .record(duration: duration)
     }
 
     /// An MCP request refused before any call ran (401, 413, 415, 429, 503…).
@@ -50,7 +51,7 @@ public final class HostMetrics: Sendable {
     public func recordGRPCCall(rpc: String, code: String, duration: Duration) {
         Counter(label: "vigil_grpc_calls_total", dimensions: [("rpc", rpc), ("code", code)], factory: factory).increment()
         Timer(label: "vigil_grpc_call_duration_seconds", dimensions: [("rpc", rpc)], factory: factory)
-            .recordNanoseconds(Self.nanoseconds(duration))
+            .record(duration: duration)
     }
 
     /// One run of a sweeper task (`approvals` or `memory`), and what it removed under retention.
@@ -110,10 +111,5 @@ public final class HostMetrics: Sendable {
             newest = resolvedAt
         }
         if let newest { resolvedWatermark.withLock { $0 = max($0, newest) } }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -95,12 +95,7 @@ struct ImportCommand: ParsableCommand {
             var counts = StoreTransfer.Counts()
             var batch: [StoreTransfer.ParsedLine] = []
             func flush() throws {
-                let loaded = try StoreTransfer.load(batch, into: runtime.store)
-                counts.receiptKeys += loaded.receiptKeys
-                counts.decisions += loaded.decisions
-                counts.approvals += loaded.approvals
-                counts.memories += loaded.memories
-                counts.skipped += loaded.skipped
+                counts += try StoreTransfer.load(batch, into: runtime.store)
                 batch.removeAll(keepingCapacity: true)
             }
             try LineReader.forEach(path: path) { number, text in

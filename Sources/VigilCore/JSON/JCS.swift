@@ -23,21 +23,27 @@ extension JSONValue {
 
 /// The JCS writer and ECMAScript number formatting.
 public enum JCS {
-    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+    /// - Parameter exactIntegers: print every integer with all its digits, where JCS prints those past 2^53 as the
+    ///   nearest double does (vigil's export, whose nanosecond times need every digit; never what is hashed).
+    static func write(_ value: JSONValue, into out: inout [UInt8], exactIntegers: Bool = false) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .int(let i):
             // Integers a double holds exactly print as their digits, which is what ECMAScript's formatting gives them;
             // larger ones go through the double, as JCS requires (what a JavaScript verifier would print).
-            if i.magnitude <= 1 << 53 { out.append(contentsOf: String(i).utf8) } else { out.append(contentsOf: formatNumber(Double(i)).utf8) }
+            if exactIntegers || i.magnitude <= 1 << 53 {
+                out.append(contentsOf: String(i).utf8)
+            } else {
+                out.append(contentsOf: formatNumber(Double(i)).utf8)
+            }
         case .double(let d): out.append(contentsOf: formatNumber(d).utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
             for (i, element) in a.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, into: &out)
+                write(element, into: &out, exactIntegers: exactIntegers)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
@@ -46,7 +52,7 @@ public enum JCS {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(o[key]!, into: &out)
+                write(o[key]!, into: &out, exactIntegers: exactIntegers)
             }
             out.append(UInt8(ascii: "}"))
         }

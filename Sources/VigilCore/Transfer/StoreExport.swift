@@ -54,6 +54,14 @@ package enum StoreTransfer {
 
         package init() {}
 
+        package static func += (total: inout Counts, more: Counts) {
+            total.receiptKeys += more.receiptKeys
+            total.decisions += more.decisions
+            total.approvals += more.approvals
+            total.memories += more.memories
+            total.skipped += more.skipped
+        }
+
         package var json: JSONValue {
             ["receipt_keys": .int(Int64(receiptKeys)), "decisions": .int(Int64(decisions)), "approvals": .int(Int64(approvals)),
              "memories": .int(Int64(memories)), "already_present": .int(Int64(skipped))]
@@ -183,29 +191,7 @@ package enum StoreTransfer {
     /// `value` as an export line writes it: JCS with integers exact (for checking a line).
     package static func sortedText(_ value: JSONValue) -> String {
         var out: [UInt8] = []
-        func write(_ value: JSONValue) {
-            switch value {
-            case .int(let i): out.append(contentsOf: String(i).utf8)
-            case .array(let items):
-                out.append(UInt8(ascii: "["))
-                for (n, item) in items.enumerated() {
-                    if n > 0 { out.append(UInt8(ascii: ",")) }
-                    write(item)
-                }
-                out.append(UInt8(ascii: "]"))
-            case .object(let object):
-                out.append(UInt8(ascii: "{"))
-                for (n, key) in JCS.sortedKeys(object).enumerated() {
-                    if n > 0 { out.append(UInt8(ascii: ",")) }
-                    JCS.writeString(key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(object[key]!)
-                }
-                out.append(UInt8(ascii: "}"))
-            default: JCS.write(value, into: &out)
-            }
-        }
-        write(value)
+        JCS.write(value, into: &out, exactIntegers: true)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -218,7 +204,7 @@ package enum StoreTransfer {
             switch row[column.index] {
             case .null: out.append(contentsOf: "null".utf8)
             // Every digit: nanosecond times pass 2^53, where JCS would print the nearest double instead.
-            case .integer(let i): out.append(contentsOf: String(i).utf8)
+            case .integer(let i): JCS.write(.int(i), into: &out, exactIntegers: true)
             case .real(let d): JCS.write(.double(d), into: &out)
             case .text(let t): JCS.writeString(t, into: &out)
             }

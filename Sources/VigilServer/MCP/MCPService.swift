@@ -252,12 +252,7 @@ public final class MCPService: Sendable {
     /// key or of the configured scrape token (fail closed: 401 otherwise).
     private func scrape(_ request: MCPHTTPRequest, _ metrics: MetricsEndpoint) -> MCPHTTPResponse {
         if !metrics.open {
-            let presented = request.header("authorization").flatMap { header -> String? in
-                let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-                guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-                return parts[1].trimmingCharacters(in: .whitespaces)
-            }
-            guard let presented, !presented.isEmpty, metrics.admits(presented, principals: principals) else {
+            guard let presented = presentedKey(request, schemes: ["bearer"]), metrics.admits(presented, principals: principals) else {
                 return MCPHTTPResponse(
                     status: 401, headers: [("WWW-Authenticate", "Bearer"), ("Content-Type", "text/plain; charset=utf-8")],
                     body: Array("metrics beyond loopback need an operator key or the [metrics] token_file token as a bearer token\n".utf8))
@@ -285,12 +280,17 @@ public final class MCPService: Sendable {
         case storeUnavailable(StoreError)
     }
 
-    private func authenticate(_ request: MCPHTTPRequest) -> Result<(Principal, PrincipalKind, String), AuthenticationFailure> {
-        guard let header = request.header("authorization") else { return .failure(.unauthorized) }
+    /// The key in `Authorization: SCHEME KEY` when the scheme is one of `schemes` (lowercase); `nil` for none or empty.
+    private func presentedKey(_ request: MCPHTTPRequest, schemes: Set<String>) -> String? {
+        guard let header = request.header("authorization") else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, ["agent", "bearer"].contains(parts[0].lowercased()) else { return .failure(.unauthorized) }
+        guard parts.count == 2, schemes.contains(parts[0].lowercased()) else { return nil }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
-        guard !key.isEmpty else { return .failure(.unauthorized) }
+        return key.isEmpty ? nil : key
+    }
+
+    private func authenticate(_ request: MCPHTTPRequest) -> Result<(Principal, PrincipalKind, String), AuthenticationFailure> {
+        guard let key = presentedKey(request, schemes: ["agent", "bearer"]) else { return .failure(.unauthorized) }
         let hash = Encoding.sha256Hex(key)
         do {
             guard let found = try principals.authenticate(keyHash: hash) else { return .failure(.unauthorized) }

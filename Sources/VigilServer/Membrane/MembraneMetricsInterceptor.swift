@@ -10,7 +10,7 @@ struct MembraneMetricsInterceptor: ServerInterceptor {
         request: StreamingServerRequest<Input>, context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        guard context.descriptor.service.fullyQualifiedService == "membrane.v1.MembraneService" else {
+        guard context.isMembraneCall else {
             return try await next(request, context)
         }
         let rpc = context.descriptor.method

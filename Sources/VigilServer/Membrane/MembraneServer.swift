@@ -55,3 +55,8 @@ public enum MembraneServer {
         }
     }
 }
+
+extension ServerContext {
+    /// Whether the call is one of Membrane's RPCs (the interceptors leave health checks alone).
+    var isMembraneCall: Bool { descriptor.service.fullyQualifiedService == "membrane.v1.MembraneService" }
+}
