@@ -159,7 +159,7 @@ struct TLSServeTests {
         #expect(client.text.contains("OK"), "\(client.text)")
 
         // The Swift SDK's Membrane client: TLS verified against the CA file; with only the system's roots, refused.
-        let memory = try MembraneClient(address: address, tls: true, tlsCACert: certificates.ca, apiKey: key, timeout: 10)
+        let memory = try MembraneClient(address: address, tls: true, tlsCACert: certificates.ca, apiKey: key, timeout: 30)
         #expect(try await memory.getMetrics()["total_records"] != nil)
         await memory.close()
         let untrusted = try MembraneClient(address: address, tls: true, apiKey: key, timeout: 5)

@@ -79,7 +79,7 @@ struct MetricsTests {
 
         // gRPC: two events remembered, one refused.
         let address = try #require(grpcLine.split(separator: " ").last.map(String.init))
-        let memory = try MembraneClient(address: address, apiKey: "K", timeout: 10)
+        let memory = try MembraneClient(address: address, apiKey: "K", timeout: 30)
         _ = try await memory.ingestEvent(eventKind: "user_message", ref: "m1", summary: "first")
         _ = try await memory.ingestEvent(eventKind: "user_message", ref: "m2", summary: "second")
         await #expect(throws: (any Error).self) { _ = try await memory.ingestEvent(eventKind: "", ref: "", summary: "") }

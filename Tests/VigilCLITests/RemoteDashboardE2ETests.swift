@@ -41,7 +41,7 @@ struct RemoteDashboardE2ETests {
         #expect(refused.stderr.contains("the remote refused the key: Permission denied: operator role required"), "\(refused.stderr)")
 
         // The agent asks.
-        let agent = try TraceMemClient(apiKey: agentKey, mcpURL: url, timeout: 10)
+        let agent = try TraceMemClient(apiKey: agentKey, mcpURL: url, timeout: 30)
         let decision = try await agent.createDecision(intent: "billing.discount.grant", automationMode: "autonomous")
         _ = try await decision.evaluate(policy: "discount_cap_v1", inputs: ["record": ["discount_pct": 15]])
         let approval = try await decision.requestApproval(message: "15% for a loyal customer")

@@ -133,7 +133,7 @@ struct ReplicaE2ETests {
             for (i, key) in keys.enumerated() {
                 group.addTask {
                     var acks: [(String, String)] = []
-                    var client = try TraceMemClient(apiKey: key, mcpURL: i % 2 == 0 ? urlA : urlB, timeout: 10)
+                    var client = try TraceMemClient(apiKey: key, mcpURL: i % 2 == 0 ? urlA : urlB, timeout: 30)
                     var decision = try await client.createDecision(intent: "load.context.add", automationMode: "autonomous")
                     var afterKill = 0
                     let deadline = Date().addingTimeInterval(60)
@@ -148,7 +148,7 @@ struct ReplicaE2ETests {
                             // A is gone: move to B, as a load balancer would. The call that failed may or may not have
                             // landed; only acknowledged ones count.
                             #expect(killed.isSet, "a call failed before the kill: \(error)")
-                            client = try TraceMemClient(apiKey: key, mcpURL: urlB, timeout: 10)
+                            client = try TraceMemClient(apiKey: key, mcpURL: urlB, timeout: 30)
                             decision = try await client.createDecision(intent: "load.context.add", automationMode: "autonomous")
                         }
                     }

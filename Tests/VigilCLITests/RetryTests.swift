@@ -45,7 +45,7 @@ struct RetryTests {
         }
         #expect(refused > 0, "the burst goes over the limit")
 
-        let client = try TraceMemClient(apiKey: key, mcpURL: url, timeout: 10)
+        let client = try TraceMemClient(apiKey: key, mcpURL: url, timeout: 30)
         let failures = await withTaskGroup(of: String?.self) { group in
             for _ in 0..<6 {
                 group.addTask {

@@ -59,7 +59,7 @@ struct SDKBehaviourTests {
         func traceMem(key: String? = nil) throws -> TraceMemClient {
             switch backend {
             case .embedded, .embeddedPostgres: try TraceMemClient(apiKey: key ?? self.key, backend: .embedded(path: db, config: config))
-            case .remote: try TraceMemClient(apiKey: key ?? self.key, mcpURL: mcpURL, timeout: 10)
+            case .remote: try TraceMemClient(apiKey: key ?? self.key, mcpURL: mcpURL, timeout: 30)
             }
         }
 

@@ -17,7 +17,7 @@ struct RemoteClientTests {
     func mcpClient() async throws {
         let server = try await MCPTestServer()
         let url = "http://127.0.0.1:\(server.port)/mcp"
-        let client = MCPClient(url: url, apiKey: server.fixture.keyA, timeout: 10)
+        let client = MCPClient(url: url, apiKey: server.fixture.keyA, timeout: 30)
         let hello = try await client.initialize()
         #expect(hello["serverInfo"]?["name"]?.stringValue == "vigil")
         #expect(try await client.toolNames().count == 15)
@@ -33,7 +33,7 @@ struct RemoteClientTests {
             _ = try await client.callTool("decision_get", ["decision_id": "TMEM_NOPE"])
         }
         // Another agent's decision is as unknown as a missing one.
-        let other = MCPClient(url: url, apiKey: server.fixture.keyB, timeout: 10)
+        let other = MCPClient(url: url, apiKey: server.fixture.keyB, timeout: 30)
         do {
             _ = try await other.callTool("decision_get", ["decision_id": .string(id)])
             Issue.record("agent B read agent A's decision")
@@ -41,7 +41,7 @@ struct RemoteClientTests {
             #expect(error.data == "Decision '\(id)' not found")
         }
         // A wrong key: HTTP 401, data Unauthorized.
-        let stranger = MCPClient(url: url, apiKey: "vgl_wrong", timeout: 10)
+        let stranger = MCPClient(url: url, apiKey: "vgl_wrong", timeout: 30)
         do {
             _ = try await stranger.callTool("decision_get", ["decision_id": .string(id)])
             Issue.record("a wrong key was accepted")
@@ -69,7 +69,7 @@ struct RemoteClientTests {
     @Test("MembraneConnection: ingest and retrieve with the Bearer key; a wrong key is UNAUTHENTICATED")
     func membraneConnection() async throws {
         let server = try await MembraneTestServer()
-        let connection = try MembraneConnection(host: "127.0.0.1", port: server.port, apiKey: "K", timeout: 10)
+        let connection = try MembraneConnection(host: "127.0.0.1", port: server.port, apiKey: "K", timeout: 30)
         var ingest = Membrane_V1_IngestEventRequest()
         ingest.source = "swift"
         ingest.eventKind = "user_message"
@@ -87,7 +87,7 @@ struct RemoteClientTests {
         #expect(try found.map { try MembraneConnection.json($0)["id"] } == [record["id"]])
         await connection.close()
 
-        let wrong = try MembraneConnection(host: "127.0.0.1", port: server.port, apiKey: "not-it", timeout: 10)
+        let wrong = try MembraneConnection(host: "127.0.0.1", port: server.port, apiKey: "not-it", timeout: 30)
         do {
             _ = try await wrong.call { try await $0.ingestEvent(ingest, metadata: $1, options: $2) }
             Issue.record("a wrong key was accepted")
