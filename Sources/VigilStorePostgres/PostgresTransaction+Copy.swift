@@ -86,7 +86,12 @@ extension PostgresTransaction {
         let columns = table.columns.map(\.name)
         let sql: String
         if table == .decisionSearchText {
-            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $2 FROM decisions WHERE decision_id = $1"
+            // The decision's search document is rebuilt from its copied words.
+            sql = """
+                WITH d AS (SELECT row_id FROM decisions WHERE decision_id = $1),
+                     t AS (INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $2 FROM d)
+                INSERT INTO decision_search_stale (decision_rowid) SELECT row_id FROM d ON CONFLICT DO NOTHING
+                """
         } else {
             sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(Self.placeholders(columns.count)))"
                 + (table == .memoryRecords ? " RETURNING row_id" : "")
@@ -105,18 +110,13 @@ extension PostgresTransaction {
                 continue
             }
             let rowID = try query(sql, parameters).first { $0.int64(0) } ?? 0
-            if let record = try memoryRecord(rowID: rowID) {
-                try writeMemoryDocument(
-                    rowID: rowID, summary: record.summaryText, body: MemoryText.body(payload: record.payload, tags: record.tags))
-            }
+            let document = MemoryText.document(copiedRow: row)
+            try writeMemoryDocument(rowID: rowID, summary: document.summary, body: document.body)
         }
     }
 
-    func finishCopy() throws {
-        try execute("""
-            INSERT INTO decision_search_stale (decision_rowid) SELECT DISTINCT decision_rowid FROM decision_search_text
-            ON CONFLICT DO NOTHING
-            """)
+    func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool {
+        try query("SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE \(table.columns[0].name) = $1)", [id]).first { $0.bool(0) } ?? false
     }
 
     func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {

@@ -95,17 +95,25 @@ extension SQLiteTransaction {
                 }
             }
             try statement.execute(arguments: StatementArguments(values))
-            if table == .memoryRecords, let record = try memoryRecord(rowID: db.lastInsertedRowID) {
+            switch table {
+            case .memoryRecords:
+                let document = MemoryText.document(copiedRow: row)
                 try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")
-                    .execute(arguments: [db.lastInsertedRowID, record.summaryText, MemoryText.body(payload: record.payload, tags: record.tags)])
+                    .execute(arguments: [db.lastInsertedRowID, document.summary, document.body])
+            case .decisionSearchText:
+                // The decision's search document is rebuilt from its copied words.
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT rowid FROM decisions WHERE decision_id = ?
+                    """).execute(arguments: [values[0]])
+            default: break
             }
         }
     }
 
-    package func finishCopy() throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT DISTINCT decision_rowid FROM decision_search_text
-            """)
+    package func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE \(table.columns[0].name) = ?)"),
+            arguments: [id]) ?? false
     }
 
     package func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {

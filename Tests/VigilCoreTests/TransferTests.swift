@@ -91,6 +91,56 @@ struct TransferTests {
         #expect(lines.isEmpty)
     }
 
+    @Test("the fast reader of export lines reads exactly what the general parser reads, and leaves it anything else")
+    func fastReader() throws {
+        func read(_ line: String) -> String {
+            var line = line
+            return line.withUTF8 { ExportLineDecoder.decode($0) }.map(Self.describe) ?? "nil"
+        }
+        func general(_ line: String) -> String {
+            do { return Self.describe(try StoreTransfer.parseGenerally(line, number: 1)) } catch { return "\(error)" }
+        }
+        let lines = try Self.export(try source())
+        for line in lines {
+            #expect(read(line) != "nil", "vigil's own line takes the fast way: \(line.prefix(80))")
+            #expect(read(line) == general(line))
+        }
+        // Strings with every kind of escape, and characters beyond ASCII, arrive intact.
+        let memoryLine = try #require(lines.first { $0.contains(#""kind":"memory""#) })
+        let parsed = try StoreTransfer.parseGenerally(memoryLine, number: 1)
+        var record = parsed.rows[0].rows[0]
+        let scope = try #require(CopyTable.memoryRecords.columns.firstIndex { $0.name == "scope" })
+        record[scope] = .text("tab\t quote\" back\\ nul\u{0} bell\u{7} é 𝄞 \u{2028} end")
+        let fields: [(String, StoreTransfer.Field)] = [("record", .row(.memoryRecords, record))]
+            + zip(StoreTransfer.memoryChildren, parsed.rows.dropFirst()).map { ($0.field, .rows($0.table, $1.rows)) }
+        let escaped = StoreTransfer.line("memory", fields)
+        var escapedLine = escaped
+        let decoded = try #require(escapedLine.withUTF8 { ExportLineDecoder.decode($0) })
+        #expect(escaped.contains(#"\u0000"#) && decoded.rows[0].rows[0][scope] == record[scope])
+        #expect(read(escaped) == general(escaped))
+        // What vigil does not write is the general parser's to read or refuse, with the same outcome.
+        let others = [
+            memoryLine.replacingOccurrences(of: ",", with: ", "),
+            memoryLine.replacingOccurrences(of: #"{"audit""#, with: #"{"zzz":1,"audit""#),
+            memoryLine.replacingOccurrences(of: #""v":1"#, with: #""v":1,"v":1"#),
+            memoryLine.replacingOccurrences(of: #""confidence":"#, with: #""confidence":"0.5","x":"#),
+            memoryLine.replacingOccurrences(of: #""live":1"#, with: #""live":1.5"#),
+            memoryLine.replacingOccurrences(of: #""live":1"#, with: #""live":true"#),
+            memoryLine.replacingOccurrences(of: #""kind":"memory""#, with: #""kind":"decision""#),
+            String(memoryLine.dropLast()),
+        ]
+        for other in others {
+            #expect(read(other) == "nil" || read(other) == general(other), "\(other.prefix(120))")
+            let outcome: String
+            do { outcome = Self.describe(try StoreTransfer.parse(other, number: 1)) } catch { outcome = "\(error)" }
+            #expect(outcome == general(other))
+        }
+    }
+
+    static func describe(_ line: StoreTransfer.ParsedLine) -> String {
+        "\(line.kind) \(line.id) " + line.rows.map { "\($0.table.name)=\($0.rows)" }.joined(separator: " ")
+    }
+
     @Test("a line that cannot be read is refused with its number and what is wrong", arguments: [
         ("not json", "line 3: not JSON"),
         (#"[1,2]"#, "line 3: not a JSON object"),

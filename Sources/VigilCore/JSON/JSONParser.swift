@@ -39,7 +39,8 @@ public struct JSONParser {
         return value
     }
 
-    private struct Cursor {
+    /// The parser's position in its bytes; the export's line decoder reads with it too.
+    struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 

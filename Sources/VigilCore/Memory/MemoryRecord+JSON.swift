@@ -72,6 +72,24 @@ extension MemoryRecord {
 
 /// The text of a record as the search index sees it (spec §8.4).
 package enum MemoryText {
+    /// The search document (summary, body) of a memory record's row as a copy carries it
+    /// (``CopyTable/memoryRecords``): what the record read back from the store would give, without reading it back.
+    package static func document(copiedRow row: [StoredValue]) -> (summary: String, body: String) {
+        func text(_ index: Int) -> String {
+            if case .text(let t) = row[index] { return t }
+            return ""
+        }
+        let type = MemoryType(rawValue: text(recordColumns.type)) ?? .episodic
+        let tags = ((try? JSONParser.parse(text(recordColumns.tags)))?.arrayValue ?? []).compactMap(\.stringValue)
+        let payload = (try? JSONParser.parse(text(recordColumns.payload)))?.objectValue ?? [:]
+        return (summary(type: type, payload: payload), body(payload: payload, tags: tags))
+    }
+
+    private static let recordColumns: (type: Int, tags: Int, payload: Int) = {
+        let names = CopyTable.memoryRecords.columns.map(\.name)
+        return (names.firstIndex(of: "type")!, names.firstIndex(of: "tags")!, names.firstIndex(of: "payload")!)
+    }()
+
     package static func summary(type: MemoryType, payload: JSONObject) -> String {
         switch type {
         case .episodic:

@@ -17,7 +17,7 @@ public enum SearchTokenizer {
 
     /// Calls `body` with each token of `text`: a fast path over bytes for ASCII text, ``tokens(_:)`` otherwise.
     static func forEachToken(_ text: String, _ body: (String) -> Void) {
-        var utf8 = text.utf8
+        let utf8 = text.utf8
         let handled: Bool? = utf8.withContiguousStorageIfAvailable { bytes in
             guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
             var token: [UInt8] = []

@@ -31,7 +31,12 @@ package enum CopyTable: String, CaseIterable, Sendable {
     package var name: String { rawValue }
 
     /// The columns a copy carries, in order, with their kinds.
-    package var columns: [(name: String, kind: Kind)] {
+    package var columns: [(name: String, kind: Kind)] { Self.columnsByTable[self]! }
+
+    /// Worked out once: copies and exports ask for a table's columns for every row.
+    private static let columnsByTable = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.makeColumns()) })
+
+    private func makeColumns() -> [(name: String, kind: Kind)] {
         func t(_ names: String...) -> [(String, Kind)] { names.map { ($0, .text) } }
         switch self {
         case .principals:
@@ -206,7 +211,6 @@ package enum StoreCopier {
                 }
             }
         }
-        try target.write { tx in try tx.finishCopy() }
         try target.read { to in
             for (table, (name, count)) in zip(CopyTable.allCases, sourceRows) {
                 report.rows.append((name, count, try to.rowCount(table)))

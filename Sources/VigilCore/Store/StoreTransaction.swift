@@ -245,10 +245,11 @@ package protocol StoreTransaction {
     ) throws -> [[StoredValue]]
     /// Every row of `table`, its ``CopyTable/columns`` in order, in ``CopyTable/orderBy`` order.
     func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws
-    /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document.
+    /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document, and a
+    /// decision's copied words schedule its search document to be rebuilt.
     func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws
-    /// After the last row: schedules every decision's search document to be rebuilt from its copied words.
-    func finishCopy() throws
+    /// Whether `table` has a row whose first column (its id: `decision_id`, `id`, `key_id`, `approval_id`) is `id`.
+    func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool
     func productRowCount(_ table: TableDefinition) throws -> Int
     /// A page of a data-product table's rows, every column, in primary-key order.
     func productRows(_ table: TableDefinition, offset: Int, limit: Int) throws -> [JSONObject]

@@ -36,12 +36,12 @@ package enum StoreTransfer {
     static let pageSize = 500
 
     /// A line kind's child tables, the field each goes in, and the column that names the parent.
-    static let decisionChildren: [(field: String, table: CopyTable)] = [
+    package static let decisionChildren: [(field: String, table: CopyTable)] = [
         ("events", .decisionEvents), ("approvals", .approvals), ("receipt", .receipts), ("read_evidence", .readEvidence),
         ("write_buffer", .writeBuffer), ("write_idempotency", .writeIdempotency), ("search_text", .decisionSearchText),
         ("redactions", .decisionRedactions),
     ]
-    static let memoryChildren: [(field: String, table: CopyTable)] = [
+    package static let memoryChildren: [(field: String, table: CopyTable)] = [
         ("audit", .memoryAudit), ("relations", .memoryRelations), ("links", .memoryDecisionLinks),
         ("consolidation", .memoryConsolidationLog),
     ]
@@ -224,6 +224,15 @@ package enum StoreTransfer {
 
     /// Reads and checks one line (`number` counts from 1) without touching any store.
     package static func parse(_ text: String, number: Int) throws(ImportError) -> ParsedLine {
+        var text = text
+        // Lines as vigil writes them are read straight into rows; anything else takes the general way below.
+        if let line = text.withUTF8({ ExportLineDecoder.decode($0) }) { return line }
+        return try parseGenerally(text, number: number)
+    }
+
+    /// ``parse(_:number:)`` through the general JSON parser: any key order, spacing or extra keys, and the reason a
+    /// line is refused.
+    package static func parseGenerally(_ text: String, number: Int) throws(ImportError) -> ParsedLine {
         func fail(_ reason: String) -> ImportError { .malformed(line: number, reason: reason) }
         let value: JSONValue
         do { value = try JSONParser.parse(text) } catch { throw fail("not JSON (\(error.description))") }
@@ -289,12 +298,12 @@ package enum StoreTransfer {
             for line in lines {
                 let present: Bool
                 switch line.kind {
-                case .receiptKey: present = try tx.receiptPublicKey(keyID: line.id) != nil
-                case .decision: present = try tx.decision(line.id) != nil
+                case .receiptKey: present = try tx.copiedRowExists(.receiptKeys, id: line.id)
+                case .decision: present = try tx.copiedRowExists(.decisions, id: line.id)
                 case .approval:
                     let decisionID = line.rows.first?.rows.first?[1].text ?? ""
-                    present = try tx.approval(line.id) != nil || tx.decision(decisionID) == nil
-                case .memory: present = try tx.memoryCandidate(id: line.id) != nil
+                    present = try tx.copiedRowExists(.approvals, id: line.id) || !tx.copiedRowExists(.decisions, id: decisionID)
+                case .memory: present = try tx.copiedRowExists(.memoryRecords, id: line.id)
                 }
                 if present { counts.skipped += 1; continue }
                 for (table, rows) in line.rows where !rows.isEmpty { try tx.insertCopiedRows(table, rows) }
@@ -305,7 +314,6 @@ package enum StoreTransfer {
                 case .memory: counts.memories += 1
                 }
             }
-            try tx.finishCopy()
             return counts
         }
     }
