@@ -1,3 +1,4 @@
+import CSQLite
 import GRDB
 import VigilCore
 
@@ -41,27 +42,82 @@ extension SQLiteTransaction {
                 SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) WHERE \(column) IN (\(marks))
                 ORDER BY \(column), \(table.orderBy.joined(separator: ", "))
                 """
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(keys)).map { Self.storedValues($0, count: table.columns.count) }
+        return try storedRows(db.cachedStatement(sql: sql), keys.map { .text($0) }, columns: table.columns.count)
     }
 
     package func copiedRows(
         _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
     ) throws -> [[StoredValue]] {
         var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let key { conditions.append("\(keyColumn) > ?"); arguments.append(key) }
+        var arguments: [StoredValue] = []
+        if let key { conditions.append("\(keyColumn) > ?"); arguments.append(.text(key)) }
         if let since {
             conditions.append("\(since.column) >= ?")
-            switch since.value {
-            case .integer(let i): arguments.append(i)
-            case .real(let d): arguments.append(d)
-            case .text(let t): arguments.append(t)
-            case .null: arguments.append(nil)
-            }
+            arguments.append(since.value)
         }
         let sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY \(keyColumn) LIMIT \(limit)"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { Self.storedValues($0, count: table.columns.count) }
+        return try storedRows(db.cachedStatement(sql: sql), arguments, columns: table.columns.count)
+    }
+
+    /// Runs a query read straight from SQLite's columns (no GRDB rows: an export reads millions).
+    private func storedRows(_ statement: Statement, _ arguments: [StoredValue], columns: Int) throws -> [[StoredValue]] {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        try bind(statement, arguments)
+        var rows: [[StoredValue]] = []
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return rows }
+            guard code == SQLITE_ROW else { throw stepError(code, statement) }
+            var row: [StoredValue] = []
+            row.reserveCapacity(columns)
+            for index in 0..<Int32(columns) {
+                switch sqlite3_column_type(handle, index) {
+                case SQLITE_NULL: row.append(.null)
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(handle, index)))
+                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(handle, index)))
+                default:
+                    // Text, or a blob read as text (as GRDB's rows would give it).
+                    let count = Int(sqlite3_column_bytes(handle, index))
+                    let bytes = sqlite3_column_blob(handle, index)
+                    row.append(.text(bytes.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: count).bindMemory(to: UInt8.self), as: UTF8.self) } ?? ""))
+                }
+            }
+            rows.append(row)
+        }
+    }
+
+    /// Binds `values` to the statement's parameters, in order, straight through SQLite's API.
+    private func bind(_ statement: Statement, _ values: [StoredValue]) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch value {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let i): code = sqlite3_bind_int64(handle, index, i)
+            case .real(let d): code = sqlite3_bind_double(handle, index, d)
+            case .text(let text):
+                code = text.withCString { sqlite3_bind_text(handle, index, $0, Int32(text.utf8.count), csqlite_transient()) }
+            }
+            guard code == SQLITE_OK else { throw stepError(code, statement) }
+        }
+    }
+
+    /// Runs a statement that returns no rows with `values` bound.
+    private func run(_ statement: Statement, _ values: [StoredValue]) throws {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        try bind(statement, values)
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw stepError(code, statement) }
+    }
+
+    private func stepError(_ code: Int32, _ statement: Statement) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
     }
 
     static func storedValues(_ row: Row, count: Int) -> [StoredValue] {
@@ -77,38 +133,31 @@ extension SQLiteTransaction {
     }
 
     package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
-        let columns = table.columns.map(\.name)
-        let sql: String
-        if table == .decisionSearchText {
-            sql = "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ?2 FROM decisions WHERE decision_id = ?1"
-        } else {
-            sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-        }
-        let statement = try db.cachedStatement(sql: sql)
+        let statement = try db.cachedStatement(sql: Self.insertSQL[table]!)
         for row in rows {
-            let values: [(any DatabaseValueConvertible)?] = row.map { value in
-                switch value {
-                case .null: return nil
-                case .integer(let i): return i
-                case .real(let d): return d
-                case .text(let text): return text
-                }
-            }
-            try statement.execute(arguments: StatementArguments(values))
+            try run(statement, row)
             switch table {
             case .memoryRecords:
                 let document = MemoryText.document(copiedRow: row)
-                try db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)")
-                    .execute(arguments: [db.lastInsertedRowID, document.summary, document.body])
+                try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)"),
+                        [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)])
             case .decisionSearchText:
                 // The decision's search document is rebuilt from its copied words.
-                try db.cachedStatement(sql: """
+                try run(db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT rowid FROM decisions WHERE decision_id = ?
-                    """).execute(arguments: [values[0]])
+                    """), [row[0]])
             default: break
             }
         }
     }
+
+    /// Each table's INSERT of a copied row, worked out once.
+    private static let insertSQL: [CopyTable: String] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
+        let columns = table.columns.map(\.name)
+        return (table, table == .decisionSearchText
+            ? "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ?2 FROM decisions WHERE decision_id = ?1"
+            : "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+    })
 
     package func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool {
         try Bool.fetchOne(

@@ -54,8 +54,9 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load a `vigil export` file into this store; importing twice adds nothing.",
         discussion: """
-            The whole file is read and checked first: a line that is not a valid v1 object is refused with its line \\
-            number, and nothing of the file is loaded. Then it loads in transactions of 500 lines. A decision, \\
+            The whole file is read and checked first (on every core): a line that is not a valid v1 object is \\
+            refused with its line number, and nothing of the file is loaded. Then it loads in transactions of 500 \\
+            lines, reading the next lines while the store writes. A decision, \\
             memory, approval or receipt key the store already has is left as it is (so a second import adds \\
             nothing); an approval whose decision is not in the store is skipped. Decisions keep their hash chains \\
             byte for byte: `vigil decisions verify --all` checks them afterwards.
@@ -84,29 +85,21 @@ struct ImportCommand: ParsableCommand {
             defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
             guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("cannot read \(file)", .usage) }
 
+            // The store is opened (and created) only for a file that passed the check.
+            var runtime: VigilRuntime?
             let bar = ProgressLine()
-            var lines = 0
-            try LineReader.forEach(path: path) { number, text in
-                _ = try StoreTransfer.parse(text, number: number)
-                lines = number
-                if number % 10_000 == 0 { bar.show("checked", number, number) }
-            }
-            let runtime = try common.open()
-            var counts = StoreTransfer.Counts()
-            var batch: [StoreTransfer.ParsedLine] = []
-            func flush() throws {
-                counts += try StoreTransfer.load(batch, into: runtime.store)
-                batch.removeAll(keepingCapacity: true)
-            }
-            try LineReader.forEach(path: path) { number, text in
-                batch.append(try StoreTransfer.parse(text, number: number))
-                if batch.count == 500 {
-                    try flush()
-                    bar.show("loaded", number, lines)
+            let counts = try StoreTransfer.importFile(path: path, into: {
+                let opened = try common.open()
+                runtime = opened
+                return opened.store
+            }) { step in
+                switch step {
+                case .checking(let bytes, let size): bar.show("MB checked", Int(bytes >> 20), Int(size >> 20))
+                case .loaded(let done, let total): bar.show("loaded", done, total)
                 }
             }
-            if !batch.isEmpty { try flush() }
             bar.finish()
+            withExtendedLifetime(runtime) {}
             common.emit(counts.json) {
                 "imported \(counts.decisions) decisions, \(counts.approvals) approvals, \(counts.memories) memories, "
                     + "\(counts.receiptKeys) receipt keys; \(counts.skipped) already present"

@@ -61,6 +61,30 @@ struct JSONTests {
     }
 }
 
+@Suite("Finding the end of a JSON string's plain run")
+struct JSONStringScanTests {
+    @Test("eight bytes at a time finds the same first quote, backslash or control byte as one at a time, wherever it is")
+    func agreesWithBytewise() {
+        var generator = SystemRandomNumberGenerator()
+        let special: [UInt8] = [0x00, 0x1F, 0x0A, UInt8(ascii: "\""), UInt8(ascii: "\\")]
+        // Bytes that resemble the special ones (0x20, 0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC, 0x9F) must not stop the run.
+        let plain: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0xA2, 0xDC, 0x9F, 0x7F, 0xFF, UInt8(ascii: "a")]
+        for _ in 0..<2000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            var bytes = (0..<count).map { _ in plain.randomElement(using: &generator)! }
+            if count > 0, Bool.random(using: &generator) {
+                bytes[Int.random(in: 0..<count, using: &generator)] = special.randomElement(using: &generator)!
+            }
+            let start = count > 0 ? Int.random(in: 0..<count, using: &generator) : 0
+            let expected = (bytes[start...].firstIndex { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } ?? count) - start
+            let found = bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { JSONStringScan.plainRun($0, from: start, to: count) } ?? 0
+            }
+            #expect(found == expected, "\(bytes) from \(start)")
+        }
+    }
+}
+
 @Suite("Timestamps and identifiers")
 struct TimestampTests {
     @Test("formats UTC with milliseconds and parses RFC 3339 with offsets")

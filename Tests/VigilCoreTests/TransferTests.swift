@@ -91,6 +91,37 @@ struct TransferTests {
         #expect(lines.isEmpty)
     }
 
+    @Test("a file is checked in parallel parts (a refusal names its line in the whole file, and nothing is opened), then loaded while it is read",
+          arguments: TestStore.all)
+    func importFile(store: TestStore) throws {
+        let lines = try Self.export(try source())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func file(_ lines: [String], _ name: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        // Three copies and a blank line: every line a part reads is numbered as in the whole file.
+        let bad = try file(lines + [""] + lines + ["{\"v\":1,\"kind\":\"memory\",\"record\":{}}"] + lines, "bad.jsonl")
+        var opened = false
+        for workers in [1, 2, 4] {
+            #expect(throws: ImportError.malformed(line: 2 * lines.count + 2, reason: #"record has no "id""#)) {
+                _ = try StoreTransfer.importFile(path: bad, into: { opened = true; return try DecisionFixture(store: store).store }, workers: workers)
+            }
+        }
+        #expect(!opened, "a refused file never opens the store")
+
+        let target = try DecisionFixture(store: store)
+        var steps: [StoreTransfer.ImportProgress] = []
+        let counts = try StoreTransfer.importFile(path: try file(lines + [""] + lines, "good.jsonl"), into: { target.store }, workers: 3) { steps.append($0) }
+        #expect(counts.total == lines.count && counts.skipped == lines.count, "\(counts)")
+        #expect(try Self.export(target) == lines)
+        guard case .loaded(let done, let total)? = steps.last else { Issue.record("\(steps)"); return }
+        #expect(done == 2 * lines.count + 1 && total == done)
+    }
+
     @Test("the fast reader of export lines reads exactly what the general parser reads, and leaves it anything else")
     func fastReader() throws {
         func read(_ line: String) -> String {

@@ -69,10 +69,15 @@ public enum JCS {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { bytes in
-            var runStart = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
+            guard let base = bytes.baseAddress else { return }
+            var index = 0
+            while true {
+                let run = JSONStringScan.plainRun(base, from: index, to: bytes.count)
+                out.append(contentsOf: UnsafeBufferPointer(start: base + index, count: run))
+                index += run
+                guard index < bytes.count else { return }
+                let byte = base[index]
+                index += 1
                 out.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
@@ -90,7 +95,6 @@ public enum JCS {
                     out.append(hexDigits[Int(byte & 0xF)])
                 }
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -124,8 +124,7 @@ public struct JSONParser {
         mutating func parseString() throws(JSONParseError) -> String {
             index += 1  // opening quote
             // Most strings have no escapes: find the closing quote and validate the run once.
-            var end = index
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+            let end = bytes.baseAddress.map { index + JSONStringScan.plainRun($0, from: index, to: bytes.count) } ?? index
             if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
                 let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
             {
@@ -149,8 +148,10 @@ public struct JSONParser {
                 }
                 if byte < 0x20 { throw error("unescaped control character in string") }
                 guard byte == UInt8(ascii: "\\") else {
-                    out.append(byte)
-                    index += 1
+                    // A plain run, copied at once.
+                    let run = max(1, JSONStringScan.plainRun(bytes.baseAddress!, from: index, to: bytes.count))
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + run)]))
+                    index += run
                     continue
                 }
                 index += 1

@@ -84,9 +84,7 @@ package enum StoreTransfer {
                     let rows = children[table.name, default: []]
                     fields.append((field, table == .receipts ? (rows.first.map { .row(table, $0) } ?? .null) : .rows(table, rows)))
                 }
-                if let receipt = children[CopyTable.receipts.name]?.first?[1].text,
-                    let keyID = (try? JSONParser.parse(receipt))?["key_id"]?.stringValue
-                {
+                if let receipt = children[CopyTable.receipts.name]?.first?[1].text, let keyID = receiptKeyID(receipt) {
                     signingKeys.insert(keyID)
                 }
                 try emit(line("decision", fields))
@@ -121,30 +119,49 @@ package enum StoreTransfer {
         return counts
     }
 
-    /// Reads `table` page by page in `key` order, with each page's children in one query per child table.
+    /// The key a stored receipt names: found as vigil writes it (`"key_id":"…"`, no spaces), else by parsing it.
+    static func receiptKeyID(_ receipt: String) -> String? {
+        var receipt = receipt
+        let found: String?? = receipt.withUTF8 { bytes in
+            guard let marker = bytes.firstRange(of: #""key_id":""#.utf8),
+                  let end = bytes[marker.upperBound...].firstIndex(of: UInt8(ascii: "\""))
+            else { return nil }
+            let key = bytes[marker.upperBound..<end]
+            return key.contains(UInt8(ascii: "\\")) ? nil : .some(String(decoding: UnsafeBufferPointer(rebasing: key), as: UTF8.self))
+        }
+        if let found { return found }
+        return (try? JSONParser.parse(receipt))?["key_id"]?.stringValue
+    }
+
+    /// Reads `table` page by page in `key` order, with each page's children in one query per child table. A thread of
+    /// its own reads the next page while `body` handles this one.
     static func pages(
         _ store: any Store, _ table: CopyTable, key: String, since: (String, StoredValue)?,
         children: [(field: String, table: CopyTable)], _ body: ([StoredValue], [String: [[StoredValue]]]) throws -> Void
     ) throws {
         let keyIndex = table.columns.firstIndex { $0.name == key }!
-        var after: String?
-        while true {
-            let (rows, childRows): ([[StoredValue]], [String: [String: [[StoredValue]]]]) = try store.read { tx in
-                let rows = try tx.copiedRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
-                let keys = rows.compactMap { $0[keyIndex].text }
-                var grouped: [String: [String: [[StoredValue]]]] = [:]
-                for (_, child) in children {
-                    let parent = child.columns.firstIndex { $0.name == (table == .memoryRecords ? "record_id" : "decision_id") } ?? 0
-                    for row in try tx.copiedRows(child, whereColumn: child == .decisionSearchText ? "decision_id" : child.columns[parent].name, in: keys) {
-                        grouped[row[parent].text ?? "", default: [:]][child.name, default: []].append(row)
+        typealias Page = (rows: [[StoredValue]], children: [String: [String: [[StoredValue]]]])
+        try pipelined(produce: { (hand: (Page) -> Bool) in
+            var after: String?
+            while true {
+                let page: Page = try store.read { tx in
+                    let rows = try tx.copiedRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
+                    let keys = rows.compactMap { $0[keyIndex].text }
+                    var grouped: [String: [String: [[StoredValue]]]] = [:]
+                    for (_, child) in children {
+                        let parent = child.columns.firstIndex { $0.name == (table == .memoryRecords ? "record_id" : "decision_id") } ?? 0
+                        for row in try tx.copiedRows(child, whereColumn: child == .decisionSearchText ? "decision_id" : child.columns[parent].name, in: keys) {
+                            grouped[row[parent].text ?? "", default: [:]][child.name, default: []].append(row)
+                        }
                     }
+                    return (rows, grouped)
                 }
-                return (rows, grouped)
+                guard hand(page), page.rows.count == pageSize, let last = page.rows.last?[keyIndex].text else { return }
+                after = last
             }
-            for row in rows { try body(row, childRows[row[keyIndex].text ?? ""] ?? [:]) }
-            guard rows.count == pageSize, let last = rows.last?[keyIndex].text else { return }
-            after = last
-        }
+        }, consume: { page in
+            for row in page.rows { try body(row, page.children[row[keyIndex].text ?? ""] ?? [:]) }
+        })
     }
 
     /// A value of a line's field: a row, a list of rows, or null.
@@ -227,6 +244,15 @@ package enum StoreTransfer {
         var text = text
         // Lines as vigil writes them are read straight into rows; anything else takes the general way below.
         if let line = text.withUTF8({ ExportLineDecoder.decode($0) }) { return line }
+        return try parseGenerally(text, number: number)
+    }
+
+    /// ``parse(_:number:)`` of a line's bytes, which need not be UTF-8 (a line that is not is refused).
+    package static func parse(bytes: UnsafeBufferPointer<UInt8>, number: Int) throws(ImportError) -> ParsedLine {
+        // A line the fast reader accepts is valid UTF-8: every byte outside its strings is JSON's, and each string is
+        // validated as it is read.
+        if let line = ExportLineDecoder.decode(bytes) { return line }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed(line: number, reason: "not UTF-8") }
         return try parseGenerally(text, number: number)
     }
 
