@@ -134,13 +134,13 @@ extension SQLiteTransaction {
 
     package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
         let statement = try db.cachedStatement(sql: Self.insertSQL[table]!)
+        var documents: [StoredValue] = []
         for row in rows {
             try run(statement, row)
             switch table {
             case .memoryRecords:
                 let document = MemoryText.document(copiedRow: row)
-                try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES (?, ?, ?)"),
-                        [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)])
+                documents += [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)]
             case .decisionSearchText:
                 // The decision's search document is rebuilt from its copied words.
                 try run(db.cachedStatement(sql: """
@@ -148,6 +148,14 @@ extension SQLiteTransaction {
                     """), [row[0]])
             default: break
             }
+        }
+        // The search documents in as few statements as possible: FTS5 writes out what it holds at every statement
+        // that follows one of its inserts in a transaction, so one insert per record would cost a segment each.
+        let perStatement = 3 * 300
+        for start in stride(from: 0, to: documents.count, by: perStatement) {
+            let chunk = Array(documents[start..<min(start + perStatement, documents.count)])
+            let values = Array(repeating: "(?, ?, ?)", count: chunk.count / 3).joined(separator: ", ")
+            try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES \(values)"), chunk)
         }
     }
 

@@ -316,11 +316,16 @@ package enum StoreTransfer {
         }
     }
 
-    /// Loads checked lines in one transaction; a line whose id the store already has is skipped (so importing twice
-    /// adds nothing), as is an approval whose decision the store does not have.
+    /// Loads checked lines in one transaction; a line whose id the store already has (or an earlier line of the
+    /// batch had) is skipped, so importing twice adds nothing, as is an approval whose decision is in neither.
+    ///
+    /// Rows go in table by table for the whole batch, parents first, so each table takes one run of inserts (and
+    /// SQLite's full-text index one statement for the batch's memory records).
     package static func load(_ lines: [ParsedLine], into store: any Store) throws -> Counts {
         try store.write { tx in
             var counts = Counts()
+            var taken: [ParsedLine.Kind: Set<String>] = [:]
+            var byTable: [CopyTable: [[StoredValue]]] = [:]
             for line in lines {
                 let present: Bool
                 switch line.kind {
@@ -328,11 +333,12 @@ package enum StoreTransfer {
                 case .decision: present = try tx.copiedRowExists(.decisions, id: line.id)
                 case .approval:
                     let decisionID = line.rows.first?.rows.first?[1].text ?? ""
-                    present = try tx.copiedRowExists(.approvals, id: line.id) || !tx.copiedRowExists(.decisions, id: decisionID)
+                    present = try tx.copiedRowExists(.approvals, id: line.id)
+                        || !(taken[.decision, default: []].contains(decisionID) || tx.copiedRowExists(.decisions, id: decisionID))
                 case .memory: present = try tx.copiedRowExists(.memoryRecords, id: line.id)
                 }
-                if present { counts.skipped += 1; continue }
-                for (table, rows) in line.rows where !rows.isEmpty { try tx.insertCopiedRows(table, rows) }
+                if present || !taken[line.kind, default: []].insert(line.id).inserted { counts.skipped += 1; continue }
+                for (table, rows) in line.rows where !rows.isEmpty { byTable[table, default: []].append(contentsOf: rows) }
                 switch line.kind {
                 case .receiptKey: counts.receiptKeys += 1
                 case .decision: counts.decisions += 1
@@ -340,9 +346,14 @@ package enum StoreTransfer {
                 case .memory: counts.memories += 1
                 }
             }
+            for table in loadOrder { if let rows = byTable[table] { try tx.insertCopiedRows(table, rows) } }
             return counts
         }
     }
+
+    /// Parents before the rows that name them.
+    static let loadOrder: [CopyTable] = [.receiptKeys, .decisions] + decisionChildren.map(\.table) + [.memoryRecords]
+        + memoryChildren.map(\.table)
 }
 
 extension StoredValue {
