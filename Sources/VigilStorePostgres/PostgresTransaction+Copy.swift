@@ -115,8 +115,10 @@ extension PostgresTransaction {
         }
     }
 
-    func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool {
-        try query("SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE \(table.columns[0].name) = $1)", [id]).first { $0.bool(0) } ?? false
+    func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        let column = table.columns[0].name
+        return Set(try query("SELECT \(column) FROM \(table.name) WHERE \(column) = ANY($1::text[])", [StoredJSON.array(ids)]).map { $0.string(0) })
     }
 
     func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {

@@ -107,13 +107,34 @@ extension SQLiteTransaction {
         }
     }
 
-    /// Runs a statement that returns no rows with `values` bound.
+    /// Runs a statement that returns no rows with `values` bound. Text is bound without a copy: each string's bytes
+    /// stay put in the nested calls below until the statement has run.
     private func run(_ statement: Statement, _ values: [StoredValue]) throws {
         let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        try bind(statement, values)
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw stepError(code, statement) }
+        sqlite3_reset(handle)
+        func bindFrom(_ position: Int) -> (code: Int32, binding: Bool) {
+            guard position < values.count else {
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                sqlite3_clear_bindings(handle)
+                return (code, false)
+            }
+            let index = Int32(position + 1)
+            let code: Int32
+            switch values[position] {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let i): code = sqlite3_bind_int64(handle, index, i)
+            case .real(let d): code = sqlite3_bind_double(handle, index, d)
+            case .text(let text):
+                return text.withCString { pointer in
+                    let code = sqlite3_bind_text(handle, index, pointer, Int32(text.utf8.count), nil)
+                    return code == SQLITE_OK ? bindFrom(position + 1) : (code, true)
+                }
+            }
+            return code == SQLITE_OK ? bindFrom(position + 1) : (code, true)
+        }
+        let (code, binding) = bindFrom(0)
+        guard !binding, code == SQLITE_DONE || code == SQLITE_ROW else { throw stepError(code, statement) }
     }
 
     private func stepError(_ code: Int32, _ statement: Statement) -> DatabaseError {
@@ -167,10 +188,18 @@ extension SQLiteTransaction {
             : "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
     })
 
-    package func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool {
-        try Bool.fetchOne(
-            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table.name) WHERE \(table.columns[0].name) = ?)"),
-            arguments: [id]) ?? false
+    package func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String> {
+        let column = table.columns[0].name
+        var found = Set<String>()
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk: [StoredValue] = ids[start..<min(start + 500, ids.count)].map { StoredValue.text($0) }
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let statement = try db.cachedStatement(sql: "SELECT \(column) FROM \(table.name) WHERE \(column) IN (\(marks))")
+            for row in try storedRows(statement, chunk, columns: 1) {
+                if case .text(let id) = row[0] { found.insert(id) }
+            }
+        }
+        return found
     }
 
     package func productRowCount(_ table: VigilCore.TableDefinition) throws -> Int {

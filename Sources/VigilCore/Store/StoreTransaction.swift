@@ -248,8 +248,8 @@ package protocol StoreTransaction {
     /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document, and a
     /// decision's copied words schedule its search document to be rebuilt.
     func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws
-    /// Whether `table` has a row whose first column (its id: `decision_id`, `id`, `key_id`, `approval_id`) is `id`.
-    func copiedRowExists(_ table: CopyTable, id: String) throws -> Bool
+    /// Which of `ids` `table` has in its first column (its id: `decision_id`, `id`, `key_id`, `approval_id`).
+    func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String>
     func productRowCount(_ table: TableDefinition) throws -> Int
     /// A page of a data-product table's rows, every column, in primary-key order.
     func productRows(_ table: TableDefinition, offset: Int, limit: Int) throws -> [JSONObject]

@@ -326,16 +326,21 @@ package enum StoreTransfer {
             var counts = Counts()
             var taken: [ParsedLine.Kind: Set<String>] = [:]
             var byTable: [CopyTable: [[StoredValue]]] = [:]
+            // What the store already has, a query per table for the whole batch.
+            func ids(_ kind: ParsedLine.Kind) -> [String] { lines.filter { $0.kind == kind }.map(\.id) }
+            func decisionOf(_ approval: ParsedLine) -> String { approval.rows.first?.rows.first?[1].text ?? "" }
+            let approvalLines = lines.filter { $0.kind == .approval }
+            let stored: [ParsedLine.Kind: Set<String>] = [
+                .receiptKey: try tx.copiedIDs(.receiptKeys, among: ids(.receiptKey)),
+                .decision: try tx.copiedIDs(.decisions, among: ids(.decision) + approvalLines.map(decisionOf)),
+                .approval: try tx.copiedIDs(.approvals, among: approvalLines.map(\.id)),
+                .memory: try tx.copiedIDs(.memoryRecords, among: ids(.memory)),
+            ]
             for line in lines {
-                let present: Bool
-                switch line.kind {
-                case .receiptKey: present = try tx.copiedRowExists(.receiptKeys, id: line.id)
-                case .decision: present = try tx.copiedRowExists(.decisions, id: line.id)
-                case .approval:
-                    let decisionID = line.rows.first?.rows.first?[1].text ?? ""
-                    present = try tx.copiedRowExists(.approvals, id: line.id)
-                        || !(taken[.decision, default: []].contains(decisionID) || tx.copiedRowExists(.decisions, id: decisionID))
-                case .memory: present = try tx.copiedRowExists(.memoryRecords, id: line.id)
+                var present = stored[line.kind]!.contains(line.id)
+                if line.kind == .approval {
+                    let decisionID = decisionOf(line)
+                    present = present || !(stored[.decision]!.contains(decisionID) || taken[.decision, default: []].contains(decisionID))
                 }
                 if present || !taken[line.kind, default: []].insert(line.id).inserted { counts.skipped += 1; continue }
                 for (table, rows) in line.rows where !rows.isEmpty { byTable[table, default: []].append(contentsOf: rows) }
