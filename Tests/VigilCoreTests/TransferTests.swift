@@ -168,6 +168,15 @@ struct TransferTests {
         }
     }
 
+    @Test("a receipt's key id is found as vigil writes it, and by parsing otherwise")
+    func receiptKeyID() {
+        #expect(StoreTransfer.receiptKeyID(#"{"algorithm":"Ed25519","key_id":"rk_1","sig":"x"}"#) == "rk_1")
+        #expect(StoreTransfer.receiptKeyID(#"{"key_id" : "rk_2"}"#) == "rk_2")
+        #expect(StoreTransfer.receiptKeyID(#"{"key_id":"rk_\u0033"}"#) == "rk_3")
+        #expect(StoreTransfer.receiptKeyID(#"{"algorithm":"Ed25519"}"#) == nil)
+        #expect(StoreTransfer.receiptKeyID("") == nil)
+    }
+
     static func describe(_ line: StoreTransfer.ParsedLine) -> String {
         "\(line.kind) \(line.id) " + line.rows.map { "\($0.table.name)=\($0.rows)" }.joined(separator: " ")
     }

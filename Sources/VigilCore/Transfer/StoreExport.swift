@@ -80,11 +80,11 @@ package enum StoreTransfer {
             var signingKeys = Set<String>()
             try pages(store, .decisions, key: "decision_id", since: sinceText.map { ("created_at", $0) }, children: decisionChildren) { row, children in
                 var fields: [(String, Field)] = [("decision", .row(.decisions, row))]
-                for (field, table) in decisionChildren {
-                    let rows = children[table.name, default: []]
+                for (index, (field, table)) in decisionChildren.enumerated() {
+                    let rows = children[index]
                     fields.append((field, table == .receipts ? (rows.first.map { .row(table, $0) } ?? .null) : .rows(table, rows)))
                 }
-                if let receipt = children[CopyTable.receipts.name]?.first?[1].text, let keyID = receiptKeyID(receipt) {
+                if let receipt = children[receiptsIndex].first?[1].text, let keyID = receiptKeyID(receipt) {
                     signingKeys.insert(keyID)
                 }
                 try emit(line("decision", fields))
@@ -110,7 +110,7 @@ package enum StoreTransfer {
             let sinceNanos = since.map { StoredValue.integer(MemoryTime.nanoseconds($0)) }
             try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
                 var fields: [(String, Field)] = [("record", .row(.memoryRecords, row))]
-                for (field, table) in memoryChildren { fields.append((field, .rows(table, children[table.name, default: []]))) }
+                for (index, (field, table)) in memoryChildren.enumerated() { fields.append((field, .rows(table, children[index]))) }
                 try emit(line("memory", fields))
                 counts.memories += 1
                 progress(counts.total)
@@ -120,38 +120,50 @@ package enum StoreTransfer {
     }
 
     /// The key a stored receipt names: found as vigil writes it (`"key_id":"…"`, no spaces), else by parsing it.
-    static func receiptKeyID(_ receipt: String) -> String? {
+    package static func receiptKeyID(_ receipt: String) -> String? {
         var receipt = receipt
         let found: String?? = receipt.withUTF8 { bytes in
-            guard let marker = bytes.firstRange(of: #""key_id":""#.utf8),
-                  let end = bytes[marker.upperBound...].firstIndex(of: UInt8(ascii: "\""))
-            else { return nil }
-            let key = bytes[marker.upperBound..<end]
+            let marker = Array(#""key_id":""#.utf8)
+            guard bytes.count > marker.count else { return nil }
+            var start = 0
+            for index in 0...(bytes.count - marker.count) where bytes[index] == marker[0] {
+                if (1..<marker.count).allSatisfy({ bytes[index + $0] == marker[$0] }) {
+                    start = index + marker.count
+                    break
+                }
+            }
+            guard start > 0, let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            let key = bytes[start..<end]
             return key.contains(UInt8(ascii: "\\")) ? nil : .some(String(decoding: UnsafeBufferPointer(rebasing: key), as: UTF8.self))
         }
         if let found { return found }
         return (try? JSONParser.parse(receipt))?["key_id"]?.stringValue
     }
 
-    /// Reads `table` page by page in `key` order, with each page's children in one query per child table. A thread of
-    /// its own reads the next page while `body` handles this one.
+    static let receiptsIndex = decisionChildren.firstIndex { $0.table == .receipts }!
+
+    /// Reads `table` page by page in `key` order, with each page's children in one query per child table; `body`
+    /// gets a row and its children, a list per child table in the order of `children`. A thread of its own reads
+    /// the next page while `body` handles this one.
     static func pages(
         _ store: any Store, _ table: CopyTable, key: String, since: (String, StoredValue)?,
-        children: [(field: String, table: CopyTable)], _ body: ([StoredValue], [String: [[StoredValue]]]) throws -> Void
+        children: [(field: String, table: CopyTable)], _ body: ([StoredValue], [[[StoredValue]]]) throws -> Void
     ) throws {
         let keyIndex = table.columns.firstIndex { $0.name == key }!
-        typealias Page = (rows: [[StoredValue]], children: [String: [String: [[StoredValue]]]])
+        typealias Page = (rows: [[StoredValue]], children: [String: [[[StoredValue]]]])
+        let none = [[[StoredValue]]](repeating: [], count: children.count)
         try pipelined(produce: { (hand: (Page) -> Bool) in
             var after: String?
             while true {
                 let page: Page = try store.read { tx in
                     let rows = try tx.copiedRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
                     let keys = rows.compactMap { $0[keyIndex].text }
-                    var grouped: [String: [String: [[StoredValue]]]] = [:]
-                    for (_, child) in children {
+                    var grouped: [String: [[[StoredValue]]]] = [:]
+                    grouped.reserveCapacity(keys.count)
+                    for (index, (_, child)) in children.enumerated() {
                         let parent = child.columns.firstIndex { $0.name == (table == .memoryRecords ? "record_id" : "decision_id") } ?? 0
                         for row in try tx.copiedRows(child, whereColumn: child == .decisionSearchText ? "decision_id" : child.columns[parent].name, in: keys) {
-                            grouped[row[parent].text ?? "", default: [:]][child.name, default: []].append(row)
+                            grouped[row[parent].text ?? "", default: none][index].append(row)
                         }
                     }
                     return (rows, grouped)
@@ -160,7 +172,9 @@ package enum StoreTransfer {
                 after = last
             }
         }, consume: { page in
-            for row in page.rows { try body(row, page.children[row[keyIndex].text ?? ""] ?? [:]) }
+            for row in page.rows { try body(row, page.children[row[keyIndex].text ?? ""] ?? none) }
+            // Freeing a page's rows is work too: another thread does it, not the one that writes.
+            DispatchQueue.global(qos: .utility).async { _ = page }
         })
     }
 
@@ -181,26 +195,41 @@ package enum StoreTransfer {
     package static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        let all = (fields + [("kind", .null), ("v", .null)]).sorted { $0.0 < $1.0 }
+        // The fields in key order, with "kind" and "v" merged in where they sort.
+        var order = Array(fields.indices)
+        order.sort { fields[$0].0 < fields[$1].0 }
+        var pending: [(key: String, value: [UInt8])] = [("kind", []), ("v", Array(String(version).utf8))]
+        JCS.writeString(kind, into: &pending[0].value)
         out.append(UInt8(ascii: "{"))
-        for (position, (key, field)) in all.enumerated() {
-            if position > 0 { out.append(UInt8(ascii: ",")) }
-            JCS.writeString(key, into: &out)
+        func key(_ name: String) {
+            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            JCS.writeString(name, into: &out)
             out.append(UInt8(ascii: ":"))
-            switch (key, field) {
-            case ("kind", _): JCS.writeString(kind, into: &out)
-            case ("v", _): JCS.write(.int(Int64(version)), into: &out)
-            case (_, .row(let table, let row)): writeRow(table, row, into: &out)
-            case (_, .rows(let table, let rows)):
+        }
+        func writePending(before name: String?) {
+            while let next = pending.first, name.map({ next.key < $0 }) ?? true {
+                key(next.key)
+                out.append(contentsOf: next.value)
+                pending.removeFirst()
+            }
+        }
+        for index in order {
+            let (name, field) = fields[index]
+            writePending(before: name)
+            key(name)
+            switch field {
+            case .row(let table, let row): writeRow(table, row, into: &out)
+            case .rows(let table, let rows):
                 out.append(UInt8(ascii: "["))
                 for (n, row) in rows.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
                     writeRow(table, row, into: &out)
                 }
                 out.append(UInt8(ascii: "]"))
-            case (_, .null): out.append(contentsOf: "null".utf8)
+            case .null: out.append(contentsOf: "null".utf8)
             }
         }
+        writePending(before: nil)
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
