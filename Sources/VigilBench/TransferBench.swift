@@ -111,7 +111,7 @@ public enum TransferBench {
         let record = try memory.ingestEvent(event)
         try memory.reinforce(id: record.id, by: RevisionActor(actor: "bench", rationale: "useful"))
         var lines: [String] = []
-        _ = try StoreTransfer.export(from: store, kind: .all, since: nil, emit: { lines.append($0) })
+        _ = try StoreTransfer.export(from: store, kind: .all, since: nil, emit: { lines.append(String(decoding: $0, as: UTF8.self)) })
         guard let decisionLine = lines.first(where: { $0.contains(#""kind":"decision""#) }),
             let keyLine = lines.first(where: { $0.contains(#""kind":"receipt_key""#) }),
             let memoryLine = lines.first(where: { $0.contains(#""kind":"memory""#) })

@@ -22,6 +22,8 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
     case newerSchema = 7
     /// The command line is wrong, or a terminal is needed and there is none (as ArgumentParser's own usage errors).
     case usage = 64
+    /// A file or pipe could not be written (a full disk, a reader that went away): sysexits' EX_IOERR.
+    case output = 74
 }
 
 extension ExitCode {

@@ -112,32 +112,40 @@ extension ExportKind: ExpressibleByArgument {}
 
 /// Lines out, buffered: a file (replaced) or standard output.
 final class LineWriter {
-    private let handle: FileHandle
-    private var buffer = Data()
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
 
     init(path: String?) throws {
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError("cannot write \(path)", .usage) }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", .usage) }
         } else {
-            handle = FileHandle.standardOutput
+            descriptor = STDOUT_FILENO
         }
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(1 << 20 + 1 << 16)
     }
 
-    func write(_ line: String) throws {
-        buffer.append(contentsOf: line.utf8)
+    func write(_ line: [UInt8]) throws {
+        buffer.append(contentsOf: line)
         buffer.append(0x0A)
         if buffer.count >= 1 << 20 { try flush() }
     }
 
     func flush() throws {
-        try handle.write(contentsOf: buffer)
+        try buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw CLIError("cannot write the export: \(String(cString: strerror(errno)))", .output) }
+                offset += written
+            }
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 
     func finish() throws {
         try flush()
-        if handle !== FileHandle.standardOutput { try handle.close() }
+        if descriptor != STDOUT_FILENO { close(descriptor) }
     }
 }

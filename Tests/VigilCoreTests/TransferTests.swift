@@ -35,7 +35,7 @@ struct TransferTests {
 
     static func export(_ store: DecisionFixture, kind: ExportKind = .all) throws -> [String] {
         var lines: [String] = []
-        _ = try StoreTransfer.export(from: store.store, kind: kind, since: nil, emit: { lines.append($0) })
+        _ = try StoreTransfer.export(from: store.store, kind: kind, since: nil, emit: { lines.append(String(decoding: $0, as: UTF8.self)) })
         return lines
     }
 
@@ -59,6 +59,10 @@ struct TransferTests {
         let exact = StoreTransfer.line("tombstone", [("row", .row(.memoryTombstones, [.text("m"), .text("episodic"), .integer(1_796_620_900_137_235_123), .text("r")]))])
         let reread = try JSONParser.parse(exact)
         #expect(exact.contains("1796620900137235123") && reread["row"]?["pruned_at"]?.integerValue == 1_796_620_900_137_235_123)
+        for value: Int64 in [0, -7, 10, Int64.min, Int64.max] {
+            let text = StoreTransfer.line("t", [("row", .row(.memoryTombstones, [.text("m"), .text("e"), .integer(value), .text("r")]))])
+            #expect(text.contains(#""pruned_at":\#(value),"#), "\(text)")
+        }
 
         let target = try DecisionFixture(store: store)
         let loaded = try Self.load(lines, into: target)
@@ -87,7 +91,7 @@ struct TransferTests {
         #expect(try Self.export(f, kind: .approvals).count == 2)
         #expect(try Self.export(f, kind: .decisions).count == 6)
         var lines: [String] = []
-        _ = try StoreTransfer.export(from: f.store, kind: .all, since: f.clock.now().addingTimeInterval(60), emit: { lines.append($0) })
+        _ = try StoreTransfer.export(from: f.store, kind: .all, since: f.clock.now().addingTimeInterval(60), emit: { lines.append(String(decoding: $0, as: UTF8.self)) })
         #expect(lines.isEmpty)
     }
 

@@ -33,7 +33,7 @@ public enum JCS {
             // Integers a double holds exactly print as their digits, which is what ECMAScript's formatting gives them;
             // larger ones go through the double, as JCS requires (what a JavaScript verifier would print).
             if exactIntegers || i.magnitude <= 1 << 53 {
-                out.append(contentsOf: String(i).utf8)
+                writeDigits(i, into: &out)
             } else {
                 out.append(contentsOf: formatNumber(Double(i)).utf8)
             }
@@ -55,6 +55,22 @@ public enum JCS {
                 write(o[key]!, into: &out, exactIntegers: exactIntegers)
             }
             out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// An integer's decimal digits, every one of them.
+    static func writeDigits(_ value: Int64, into out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, least significant first
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[index]) }
         }
     }
 

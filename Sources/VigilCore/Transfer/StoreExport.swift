@@ -70,9 +70,9 @@ package enum StoreTransfer {
 
     // MARK: Export
 
-    /// Writes every line through `emit` (without its newline); `progress` gets the lines written so far.
+    /// Writes every line's bytes through `emit` (without its newline); `progress` gets the lines written so far.
     package static func export(
-        from store: any Store, kind: ExportKind, since: Date?, emit: (String) throws -> Void, progress: (Int) -> Void = { _ in }
+        from store: any Store, kind: ExportKind, since: Date?, emit: ([UInt8]) throws -> Void, progress: (Int) -> Void = { _ in }
     ) throws -> Counts {
         var counts = Counts()
         let sinceText = since.map { StoredValue.text(Timestamp.format($0)) }
@@ -87,7 +87,7 @@ package enum StoreTransfer {
                 if let receipt = children[receiptsIndex].first?[1].text, let keyID = receiptKeyID(receipt) {
                     signingKeys.insert(keyID)
                 }
-                try emit(line("decision", fields))
+                try emit(lineBytes("decision", fields))
                 counts.decisions += 1
                 progress(counts.total)
             }
@@ -95,13 +95,13 @@ package enum StoreTransfer {
             // it is imported into (and only those, so an export of an import is the same bytes).
             let keys = try store.read { tx in try tx.copiedRows(.receiptKeys, keyColumn: "key_id", after: nil, since: nil, limit: 100_000) }
             for row in keys where signingKeys.contains(row[0].text ?? "") {
-                try emit(line("receipt_key", [("key", .row(.receiptKeys, row))]))
+                try emit(lineBytes("receipt_key", [("key", .row(.receiptKeys, row))]))
                 counts.receiptKeys += 1
             }
         }
         if kind == .approvals {
             try pages(store, .approvals, key: "approval_id", since: sinceText.map { ("requested_at", $0) }, children: []) { row, _ in
-                try emit(line("approval", [("approval", .row(.approvals, row))]))
+                try emit(lineBytes("approval", [("approval", .row(.approvals, row))]))
                 counts.approvals += 1
                 progress(counts.total)
             }
@@ -111,7 +111,7 @@ package enum StoreTransfer {
             try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
                 var fields: [(String, Field)] = [("record", .row(.memoryRecords, row))]
                 for (index, (field, table)) in memoryChildren.enumerated() { fields.append((field, .rows(table, children[index]))) }
-                try emit(line("memory", fields))
+                try emit(lineBytes("memory", fields))
                 counts.memories += 1
                 progress(counts.total)
             }
@@ -173,8 +173,6 @@ package enum StoreTransfer {
             }
         }, consume: { page in
             for row in page.rows { try body(row, page.children[row[keyIndex].text ?? ""] ?? none) }
-            // Freeing a page's rows is work too: another thread does it, not the one that writes.
-            DispatchQueue.global(qos: .utility).async { _ = page }
         })
     }
 
@@ -185,14 +183,25 @@ package enum StoreTransfer {
         case null
     }
 
-    /// Each table's column positions in JCS key order (the names are ASCII, so byte order is UTF-16 order).
-    static let sortedColumns: [CopyTable: [(name: String, index: Int)]] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
-        (table, table.columns.enumerated().map { (name: $0.element.name, index: $0.offset) }.sorted { $0.name < $1.name })
+    /// Each table's column positions in JCS key order (the names are ASCII, so byte order is UTF-16 order), with
+    /// each key as written: `"name":`.
+    static let sortedColumns: [CopyTable: [(name: String, index: Int, key: [UInt8])]] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
+        (table, table.columns.enumerated().map { column -> (name: String, index: Int, key: [UInt8]) in
+            var key: [UInt8] = []
+            JCS.writeString(column.element.name, into: &key)
+            key.append(UInt8(ascii: ":"))
+            return (column.element.name, column.offset, key)
+        }.sorted { $0.name < $1.name })
     })
 
     /// The line's text, written straight from the rows (no intermediate JSON values): JCS, keys sorted, no spaces,
     /// integers exact.
     package static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
+        String(decoding: lineBytes(kind, fields), as: UTF8.self)
+    }
+
+    /// ``line(_:_:)``'s bytes.
+    package static func lineBytes(_ kind: String, _ fields: [(String, Field)]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         // The fields in key order, with "kind" and "v" merged in where they sort.
@@ -231,7 +240,7 @@ package enum StoreTransfer {
         }
         writePending(before: nil)
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// `value` as an export line writes it: JCS with integers exact (for checking a line).
@@ -245,12 +254,11 @@ package enum StoreTransfer {
         out.append(UInt8(ascii: "{"))
         for (position, column) in sortedColumns[table]!.enumerated() {
             if position > 0 { out.append(UInt8(ascii: ",")) }
-            JCS.writeString(column.name, into: &out)
-            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: column.key)
             switch row[column.index] {
             case .null: out.append(contentsOf: "null".utf8)
             // Every digit: nanosecond times pass 2^53, where JCS would print the nearest double instead.
-            case .integer(let i): JCS.write(.int(i), into: &out, exactIntegers: true)
+            case .integer(let i): JCS.writeDigits(i, into: &out)
             case .real(let d): JCS.write(.double(d), into: &out)
             case .text(let t): JCS.writeString(t, into: &out)
             }

@@ -42,8 +42,6 @@ extension StoreTransfer {
         }, consume: { (batch: ([ParsedLine], Int)) in
             counts += try load(batch.0, into: store)
             loaded = batch.1
-            // Freeing a batch's thousands of strings is work too: another thread does it, not the one that writes.
-            DispatchQueue.global(qos: .utility).async { _ = batch }
             progress(.loaded(done: loaded, total: total))
         })
         return counts

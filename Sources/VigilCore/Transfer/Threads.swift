@@ -25,7 +25,18 @@ package func pipelined<Item: Sendable>(
     thread.start()
     defer { done.wait() }
     do {
-        while let item = try handoff.take() { try consume(item) }
+        // Freeing what was consumed (thousands of strings a batch) is work too: it is handed to another thread a few
+        // items at a time, once this one holds no reference to them.
+        var retired: [Item] = []
+        while let item = try handoff.take() {
+            try consume(item)
+            retired.append(item)
+            if retired.count == 4 {
+                let done = retired
+                retired = []
+                DispatchQueue.global(qos: .utility).async { withExtendedLifetime(done) {} }
+            }
+        }
     } catch {
         handoff.cancel()
         throw error
