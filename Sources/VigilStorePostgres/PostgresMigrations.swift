@@ -15,6 +15,12 @@ enum PostgresMigrations {
         ("v2-memory", v2Memory),
         ("v5-memory-audit-salience", "ALTER TABLE memory_audit ADD COLUMN salience DOUBLE PRECISION"),
         ("v6-retention-redaction", v6RetentionRedaction),
+        // The two child tables whose key did not start with their parent: an export's page of decisions or records,
+        // and retention's deletion of one, looked them up by scanning the whole table.
+        ("v7-child-lookups", """
+            CREATE INDEX write_idempotency_by_decision ON write_idempotency(decision_id);
+            CREATE INDEX memory_consolidation_by_record ON memory_consolidation_log(record_id);
+            """),
     ]
 
     /// The advisory lock that serializes migrations when several servers start at once.

@@ -154,39 +154,58 @@ extension SQLiteTransaction {
     }
 
     package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
-        let statement = try db.cachedStatement(sql: Self.insertSQL[table]!)
-        var documents: [StoredValue] = []
-        for row in rows {
-            try run(statement, row)
-            switch table {
-            case .memoryRecords:
+        switch table {
+        case .memoryRecords:
+            // One at a time, for each record's row number; then the search documents in as few statements as
+            // possible: FTS5 writes out what it holds at every statement that follows one of its inserts in a
+            // transaction, so one insert per record would cost a segment each.
+            let statement = try db.cachedStatement(sql: Self.insertSQL(table, rows: 1))
+            var documents: [StoredValue] = []
+            for row in rows {
+                try run(statement, row)
                 let document = MemoryText.document(copiedRow: row)
                 documents += [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)]
-            case .decisionSearchText:
-                // The decision's search document is rebuilt from its copied words.
-                try run(db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO decision_search_stale (decision_rowid) SELECT rowid FROM decisions WHERE decision_id = ?
-                    """), [row[0]])
-            default: break
             }
-        }
-        // The search documents in as few statements as possible: FTS5 writes out what it holds at every statement
-        // that follows one of its inserts in a transaction, so one insert per record would cost a segment each.
-        let perStatement = 3 * 300
-        for start in stride(from: 0, to: documents.count, by: perStatement) {
-            let chunk = Array(documents[start..<min(start + perStatement, documents.count)])
-            let values = Array(repeating: "(?, ?, ?)", count: chunk.count / 3).joined(separator: ", ")
-            try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES \(values)"), chunk)
+            for start in stride(from: 0, to: documents.count, by: 3 * 300) {
+                let chunk = Array(documents[start..<min(start + 3 * 300, documents.count)])
+                let values = Array(repeating: "(?, ?, ?)", count: chunk.count / 3).joined(separator: ", ")
+                try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES \(values)"), chunk)
+            }
+        case .decisionSearchText:
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ?2 FROM decisions WHERE decision_id = ?1
+                """)
+            for row in rows { try run(statement, row) }
+            // Each decision's search document is rebuilt from its copied words.
+            var seen = Set<String>()
+            let decisions: [StoredValue] = rows.compactMap { row in
+                guard case .text(let id) = row[0], seen.insert(id).inserted else { return nil }
+                return row[0]
+            }
+            for start in stride(from: 0, to: decisions.count, by: 500) {
+                let chunk = Array(decisions[start..<min(start + 500, decisions.count)])
+                try run(db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO decision_search_stale (decision_rowid)
+                    SELECT rowid FROM decisions WHERE decision_id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                    """), chunk)
+            }
+        default:
+            // Several rows a statement: a statement's own costs (its savepoint, its start and end) are shared. Up to
+            // 256 values, which ``run(_:_:)`` binds a nested call each.
+            let perStatement = max(1, min(32, 256 / table.columns.count))
+            for start in stride(from: 0, to: rows.count, by: perStatement) {
+                let chunk = rows[start..<min(start + perStatement, rows.count)]
+                try run(db.cachedStatement(sql: Self.insertSQL(table, rows: chunk.count)), chunk.flatMap { $0 })
+            }
         }
     }
 
-    /// Each table's INSERT of a copied row, worked out once.
-    private static let insertSQL: [CopyTable: String] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
+    /// The INSERT of `rows` copied rows of `table`.
+    private static func insertSQL(_ table: CopyTable, rows: Int) -> String {
         let columns = table.columns.map(\.name)
-        return (table, table == .decisionSearchText
-            ? "INSERT INTO decision_search_text (decision_rowid, text) SELECT rowid, ?2 FROM decisions WHERE decision_id = ?1"
-            : "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
-    })
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        return "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+    }
 
     package func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String> {
         let column = table.columns[0].name

@@ -18,9 +18,9 @@ struct StoreTests {
         let dir = try TemporaryDirectory()
         let store = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
         #expect(try store.journalMode() == "wal")
-        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience", "v6-retention-redaction"])
+        #expect(try store.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience", "v6-retention-redaction", "v7-child-lookups"])
         let again = try SQLiteStore(path: dir.file("nested/dir/vigil.db"))
-        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience", "v6-retention-redaction"])
+        #expect(try again.appliedMigrations() == ["v1-decisions", "v2-memory", "v3-decision-search-pieces", "v4-memory-search-rank", "v5-memory-audit-salience", "v6-retention-redaction", "v7-child-lookups"])
     }
 
     @Test("acknowledged means durable: synchronous = FULL by default, NORMAL only with [store] durability = \"fast\"; a wrong value names the key")

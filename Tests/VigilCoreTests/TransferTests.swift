@@ -71,6 +71,10 @@ struct TransferTests {
         let recordID = try #require(try JSONParser.parse(memoryLine)["record"]?["id"]?.stringValue)
         let record = try #require(try MemoryEngine(store: target.store).record(recordID))
         #expect(record.createdAt == createdAt, "a nanosecond time arrives exactly")
+        var search = RetrieveRequest()
+        search.taskDescriptor = "walrus"
+        search.trust = TrustContextRequest(maxSensitivity: "hyper")
+        #expect(try MemoryEngine(store: target.store).retrieve(search).records.map(\.record.id) == [recordID], "its search document came along")
         let (verified, broken) = try DecisionEngine.verifyAllChains(in: target.store)
         #expect(verified == 5 && broken.isEmpty)
         let committed = try f.store.read { tx in try tx.closedDecisions(before: "9999", limit: 10) }.first!
