@@ -136,6 +136,10 @@ struct TransferTests {
             var line = line
             return line.withUTF8 { ExportLineDecoder.decode($0) }.map(Self.describe) ?? "nil"
         }
+        func check(_ line: String) -> Bool {
+            var line = line
+            return line.withUTF8 { ExportLineDecoder.check($0) }
+        }
         func general(_ line: String) -> String {
             do { return Self.describe(try StoreTransfer.parseGenerally(line, number: 1)) } catch { return "\(error)" }
         }
@@ -143,6 +147,7 @@ struct TransferTests {
         for line in lines {
             #expect(read(line) != "nil", "vigil's own line takes the fast way: \(line.prefix(80))")
             #expect(read(line) == general(line))
+            #expect(check(line), "the first pass takes it too")
         }
         // Strings with every kind of escape, and characters beyond ASCII, arrive intact.
         let memoryLine = try #require(lines.first { $0.contains(#""kind":"memory""#) })
@@ -156,7 +161,7 @@ struct TransferTests {
         var escapedLine = escaped
         let decoded = try #require(escapedLine.withUTF8 { ExportLineDecoder.decode($0) })
         #expect(escaped.contains(#"\u0000"#) && decoded.rows[0].rows[0][scope] == record[scope])
-        #expect(read(escaped) == general(escaped))
+        #expect(read(escaped) == general(escaped) && check(escaped))
         // What vigil does not write is the general parser's to read or refuse, with the same outcome.
         let others = [
             memoryLine.replacingOccurrences(of: ",", with: ", "),
@@ -167,9 +172,14 @@ struct TransferTests {
             memoryLine.replacingOccurrences(of: #""live":1"#, with: #""live":true"#),
             memoryLine.replacingOccurrences(of: #""kind":"memory""#, with: #""kind":"decision""#),
             String(memoryLine.dropLast()),
+            memoryLine.replacingOccurrences(of: #""scope":""#, with: #""scope":"\ud800"#),
+            memoryLine.replacingOccurrences(of: #""scope":""#, with: #""scope":"\q"#),
+            memoryLine.replacingOccurrences(of: #""scope":""#, with: "\"scope\":\"\u{1}"),
         ]
         for other in others {
+            #expect(other != memoryLine)
             #expect(read(other) == "nil" || read(other) == general(other), "\(other.prefix(120))")
+            #expect(check(other) == (read(other) != "nil"), "the first pass agrees: \(other.prefix(120))")
             let outcome: String
             do { outcome = Self.describe(try StoreTransfer.parse(other, number: 1)) } catch { outcome = "\(error)" }
             #expect(outcome == general(other))

@@ -122,25 +122,42 @@ public struct JSONParser {
         }
 
         mutating func parseString() throws(JSONParseError) -> String {
+            try readString(keeping: true)!
+        }
+
+        /// Reads past a string, checking it as ``parseString()`` does, without making it: the caller has already
+        /// checked that the bytes are UTF-8.
+        mutating func skipString() throws(JSONParseError) {
+            _ = try readString(keeping: false)
+        }
+
+        /// The string at the cursor (`nil` when not `keeping` it).
+        private mutating func readString(keeping: Bool) throws(JSONParseError) -> String? {
             index += 1  // opening quote
             // Most strings have no escapes: find the closing quote and validate the run once.
             let end = bytes.baseAddress.map { index + JSONStringScan.plainRun($0, from: index, to: bytes.count) } ?? index
-            if end < bytes.count, bytes[end] == UInt8(ascii: "\""),
-                let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self)
-            {
-                index = end + 1
-                return text
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                if !keeping {
+                    index = end + 1
+                    return nil
+                }
+                if let text = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self) {
+                    index = end + 1
+                    return text
+                }
             }
             // Escapes, control characters, invalid UTF-8 or no closing quote: the general path decodes or says what is wrong.
             // Bytes accumulate as they are (escapes decoded to UTF-8) and are validated once at the end.
             let stringStart = index - 1
             var out: [UInt8] = []
-            out.reserveCapacity(max(16, end - index + 16))
-            func append(_ scalar: Unicode.Scalar) { out.append(contentsOf: UTF8.encode(scalar)!) }
+            if keeping { out.reserveCapacity(max(16, end - index + 16)) }
+            func append(_ scalar: Unicode.Scalar) { if keeping { out.append(contentsOf: UTF8.encode(scalar)!) } }
+            func append(byte: UInt8) { if keeping { out.append(byte) } }
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
+                    guard keeping else { return nil }
                     guard let text = String(validating: out, as: UTF8.self) else {
                         throw JSONParseError(message: "invalid UTF-8 in string", offset: stringStart)
                     }
@@ -150,7 +167,7 @@ public struct JSONParser {
                 guard byte == UInt8(ascii: "\\") else {
                     // A plain run, copied at once.
                     let run = max(1, JSONStringScan.plainRun(bytes.baseAddress!, from: index, to: bytes.count))
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + run)]))
+                    if keeping { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + run)])) }
                     index += run
                     continue
                 }
@@ -159,14 +176,14 @@ public struct JSONParser {
                 let escape = bytes[index]
                 index += 1
                 switch escape {
-                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
-                case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "\""): append(byte: UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): append(byte: UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): append(byte: UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): append(byte: 0x08)
+                case UInt8(ascii: "f"): append(byte: 0x0C)
+                case UInt8(ascii: "n"): append(byte: 0x0A)
+                case UInt8(ascii: "r"): append(byte: 0x0D)
+                case UInt8(ascii: "t"): append(byte: 0x09)
                 case UInt8(ascii: "u"):
                     let high = try parseHex4()
                     if (0xD800...0xDBFF).contains(high) {

@@ -27,13 +27,28 @@ package enum ExportLineDecoder {
     package static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> StoreTransfer.ParsedLine? {
         var cursor = JSONParser.Cursor(bytes: bytes)
         do {
-            return try decode(&cursor)
+            return try decode(&cursor, keeping: true)
         } catch {
             return nil
         }
     }
 
-    private static func decode(_ cursor: inout JSONParser.Cursor) throws -> StoreTransfer.ParsedLine? {
+    /// Whether ``decode(_:)`` reads the line, found without making its strings (only each row's id): what an
+    /// import's first pass over the file needs.
+    package static func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // decode validates the UTF-8 of each string as it makes it; here the whole line is validated once.
+        guard let base = bytes.baseAddress else { return false }
+        var index = 0
+        while index + 8 <= bytes.count, UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            index += 8
+        }
+        if bytes[index...].contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil { return false }
+        var cursor = JSONParser.Cursor(bytes: bytes)
+        return (try? decode(&cursor, keeping: false)) != nil
+    }
+
+    /// The line's rows; when not `keeping`, only each row's first column (its id) is made, the rest left null.
+    private static func decode(_ cursor: inout JSONParser.Cursor, keeping: Bool) throws -> StoreTransfer.ParsedLine? {
         var kind: String?
         var version: Int64?
         var rows: [String: [[StoredValue]]] = [:]
@@ -63,7 +78,7 @@ package enum ExportLineDecoder {
                 kind = try cursor.parseString()
             default:
                 guard let field = fields[key], rows[key] == nil else { throw Unexpected() }
-                rows[key] = try field.single ? single(&cursor, field.table) : list(&cursor, field.table)
+                rows[key] = try field.single ? single(&cursor, field.table, keeping) : list(&cursor, field.table, keeping)
             }
         }
         cursor.skipWhitespace()
@@ -105,16 +120,16 @@ package enum ExportLineDecoder {
     }
 
     /// An object, or null for no row.
-    private static func single(_ cursor: inout JSONParser.Cursor, _ table: CopyTable) throws -> [[StoredValue]] {
+    private static func single(_ cursor: inout JSONParser.Cursor, _ table: CopyTable, _ keeping: Bool) throws -> [[StoredValue]] {
         guard cursor.index < cursor.bytes.count else { throw Unexpected() }
         if cursor.bytes[cursor.index] == UInt8(ascii: "n") {
             try cursor.expectLiteral("null")
             return []
         }
-        return [try row(&cursor, table)]
+        return [try row(&cursor, table, keeping)]
     }
 
-    private static func list(_ cursor: inout JSONParser.Cursor, _ table: CopyTable) throws -> [[StoredValue]] {
+    private static func list(_ cursor: inout JSONParser.Cursor, _ table: CopyTable, _ keeping: Bool) throws -> [[StoredValue]] {
         try expect(&cursor, "[")
         var rows: [[StoredValue]] = []
         cursor.skipWhitespace()
@@ -124,7 +139,7 @@ package enum ExportLineDecoder {
         }
         while true {
             cursor.skipWhitespace()
-            rows.append(try row(&cursor, table))
+            rows.append(try row(&cursor, table, keeping))
             cursor.skipWhitespace()
             guard cursor.index < cursor.bytes.count else { throw Unexpected() }
             if cursor.bytes[cursor.index] == UInt8(ascii: "]") { cursor.index += 1; return rows }
@@ -133,7 +148,7 @@ package enum ExportLineDecoder {
     }
 
     /// A row object whose keys are exactly the table's columns, in sorted order.
-    private static func row(_ cursor: inout JSONParser.Cursor, _ table: CopyTable) throws -> [StoredValue] {
+    private static func row(_ cursor: inout JSONParser.Cursor, _ table: CopyTable, _ keeping: Bool) throws -> [StoredValue] {
         let columns = sortedColumns[table]!
         var row = [StoredValue](repeating: .null, count: columns.count)
         try expect(&cursor, "{")
@@ -152,7 +167,11 @@ package enum ExportLineDecoder {
             case (UInt8(ascii: "n"), _):
                 try cursor.expectLiteral("null")
             case (UInt8(ascii: "\""), .text):
-                row[column.index] = .text(try cursor.parseString())
+                if keeping || column.index == 0 {
+                    row[column.index] = .text(try cursor.parseString())
+                } else {
+                    try cursor.skipString()
+                }
             case (UInt8(ascii: "-"), .integer), (UInt8(ascii: "0")...UInt8(ascii: "9"), .integer):
                 guard case .int(let i) = try cursor.parseNumber() else { throw Unexpected() }
                 row[column.index] = .integer(i)
