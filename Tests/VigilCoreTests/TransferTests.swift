@@ -27,7 +27,7 @@ struct TransferTests {
         _ = try f.call("decision_request_approval", ["decision_id": .string(try f.open())])
         let memory = MemoryEngine(store: f.store, clock: f.clock)
         var event = IngestEventRequest()
-        event.source = "t"; event.eventKind = "note"; event.ref = "m1"; event.summary = "a walrus was seen"
+        event.source = "t"; event.eventKind = "note"; event.ref = "m1"; event.summary = "a walrus was seen \u{2014} na\u{EF}ve \"quoted\"\ttab \u{1D11E} \u{1}"
         let record = try memory.ingestEvent(event)
         try memory.reinforce(id: record.id, by: RevisionActor(actor: "curator", rationale: "useful"))
         return f

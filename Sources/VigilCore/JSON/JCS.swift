@@ -59,7 +59,7 @@ public enum JCS {
     }
 
     /// An integer's decimal digits, every one of them.
-    static func writeDigits(_ value: Int64, into out: inout [UInt8]) {
+    package static func writeDigits(_ value: Int64, into out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, least significant first
@@ -82,16 +82,20 @@ public enum JCS {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func writeString(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var string = string
-        string.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
+        string.withUTF8 { writeString(bytes: $0, into: &out) }
+    }
+
+    /// A string given as its UTF-8 bytes, quoted and escaped.
+    package static func writeString(bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if let base = bytes.baseAddress {
             var index = 0
             while true {
                 let run = JSONStringScan.plainRun(base, from: index, to: bytes.count)
                 out.append(contentsOf: UnsafeBufferPointer(start: base + index, count: run))
                 index += run
-                guard index < bytes.count else { return }
+                guard index < bytes.count else { break }
                 let byte = base[index]
                 index += 1
                 out.append(UInt8(ascii: "\\"))

@@ -26,4 +26,16 @@ package enum JSONStringScan {
         }
         return index - start
     }
+
+    /// Whether every byte is ASCII, eight at a time.
+    package static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var index = 0
+        let raw = UnsafeRawPointer(base)
+        while index + 8 <= bytes.count {
+            if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & highs != 0 { return false }
+            index += 8
+        }
+        return !bytes[index...].contains { $0 >= 0x80 }
+    }
 }

@@ -37,12 +37,8 @@ package enum ExportLineDecoder {
     /// import's first pass over the file needs.
     package static func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         // decode validates the UTF-8 of each string as it makes it; here the whole line is validated once.
-        guard let base = bytes.baseAddress else { return false }
-        var index = 0
-        while index + 8 <= bytes.count, UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-            index += 8
-        }
-        if bytes[index...].contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil { return false }
+        guard bytes.baseAddress != nil else { return false }
+        if !JSONStringScan.isASCII(bytes), String(validating: bytes, as: UTF8.self) == nil { return false }
         var cursor = JSONParser.Cursor(bytes: bytes)
         return (try? decode(&cursor, keeping: false)) != nil
     }
