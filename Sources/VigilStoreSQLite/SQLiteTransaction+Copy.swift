@@ -93,13 +93,15 @@ extension SQLiteTransaction {
         defer { sqlite3_reset(handle) }
         try bind(statement, arguments)
         let columns = StoreTransfer.sortedColumns[table]!
-        var rows: [ExportRow] = []
+        // Every row into one buffer, each row a slice of it: no allocation per row.
+        var json: [UInt8] = []
+        json.reserveCapacity(1 << 16)
+        var spans: [(key: String, range: Range<Int>)] = []
         while true {
             let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return rows }
+            if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw stepError(code, statement) }
-            var json: [UInt8] = []
-            json.reserveCapacity(256)
+            let start = json.count
             json.append(UInt8(ascii: "{"))
             for (position, column) in columns.enumerated() {
                 if position > 0 { json.append(UInt8(ascii: ",")) }
@@ -108,15 +110,15 @@ extension SQLiteTransaction {
                 switch sqlite3_column_type(handle, index) {
                 case SQLITE_NULL: json.append(contentsOf: "null".utf8)
                 case SQLITE_INTEGER: JCS.writeDigits(sqlite3_column_int64(handle, index), into: &json)
-                case SQLITE_FLOAT: json.append(contentsOf: JCS.formatNumber(sqlite3_column_double(handle, index)).utf8)
+                case SQLITE_FLOAT: JCS.writeDouble(sqlite3_column_double(handle, index), into: &json)
                 default: Self.writeText(handle, index, into: &json)
                 }
             }
             json.append(UInt8(ascii: "}"))
-            var key = ""
-            if sqlite3_column_type(handle, Int32(keyIndex)) != SQLITE_NULL { key = Self.text(handle, Int32(keyIndex)) }
-            rows.append(ExportRow(key: key, json: json))
+            let key = sqlite3_column_type(handle, Int32(keyIndex)) == SQLITE_NULL ? "" : Self.text(handle, Int32(keyIndex))
+            spans.append((key, start..<json.count))
         }
+        return spans.map { ExportRow(key: $0.key, json: json[$0.range]) }
     }
 
     /// A text (or blob) column as a JSON string: ASCII straight from SQLite's bytes, anything else through a Swift

@@ -61,6 +61,23 @@ struct JSONTests {
     }
 }
 
+@Suite("Writing numbers without making strings")
+struct JCSNumberTests {
+    @Test("a double is written as formatNumber writes it, whole or not, large or small")
+    func doubles() {
+        for value in [0.0, -0.0, 1, -1, 0.5, 0.8, 3, -3, 123.456, 9_007_199_254_740_991, 9_007_199_254_740_992, 1e21, 1e22, 1e-7, 0.000001, 1.5e300, -2.5e-300] {
+            var out: [UInt8] = []
+            JCS.writeDouble(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == JCS.formatNumber(value), "\(value)")
+        }
+        for value: Int64 in [0, 7, -7, 10, Int64.min, Int64.max] {
+            var out: [UInt8] = []
+            JCS.writeDigits(value, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+}
+
 @Suite("Finding the end of a JSON string's plain run")
 struct JSONStringScanTests {
     @Test("eight bytes at a time finds the same first quote, backslash or control byte as one at a time, wherever it is")

@@ -58,6 +58,16 @@ public enum JCS {
         }
     }
 
+    /// A double as ``formatNumber(_:)`` writes it, whole numbers a double holds exactly written digit by digit (the
+    /// same text, without making a string).
+    package static func writeDouble(_ value: Double, into out: inout [UInt8]) {
+        if value == value.rounded(.towardZero), value.magnitude < 9_007_199_254_740_992 {
+            writeDigits(Int64(value), into: &out)
+        } else {
+            out.append(contentsOf: formatNumber(value).utf8)
+        }
+    }
+
     /// An integer's decimal digits, every one of them.
     package static func writeDigits(_ value: Int64, into out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }

@@ -176,15 +176,16 @@ package enum StoreTransfer {
     }
 
     /// The key a receipt row names (``ExportRow/json`` of a `receipts` row, whose receipt is an escaped string).
-    static func receiptKeyID(receiptRow json: [UInt8]) -> String? {
+    static func receiptKeyID(receiptRow json: ArraySlice<UInt8>) -> String? {
         let marker = Array(#"\"key_id\":\""#.utf8)
         if json.count > marker.count {
-            for index in 0...(json.count - marker.count) where json[index] == marker[0] {
+            // A slice: its indices are the buffer's.
+            for index in json.startIndex...(json.endIndex - marker.count) where json[index] == marker[0] {
                 guard json[index..<(index + marker.count)].elementsEqual(marker) else { continue }
                 let start = index + marker.count
                 guard let end = json[start...].firstIndex(of: UInt8(ascii: "\\")) else { break }
                 // Followed by the escaped closing quote: the id had nothing to escape.
-                if end + 1 < json.count, json[end + 1] == UInt8(ascii: "\"") {
+                if end + 1 < json.endIndex, json[end + 1] == UInt8(ascii: "\"") {
                     return String(decoding: json[start..<end], as: UTF8.self)
                 }
                 break
@@ -198,7 +199,7 @@ package enum StoreTransfer {
         case row(CopyTable, [StoredValue])
         case rows(CopyTable, [[StoredValue]])
         /// Rows already written (``ExportRow/json``): one, or a list.
-        case written([UInt8])
+        case written(ArraySlice<UInt8>)
         case writtenList([ExportRow])
         case null
     }
@@ -287,7 +288,7 @@ package enum StoreTransfer {
             case .null: out.append(contentsOf: "null".utf8)
             // Every digit: nanosecond times pass 2^53, where JCS would print the nearest double instead.
             case .integer(let i): JCS.writeDigits(i, into: &out)
-            case .real(let d): JCS.write(.double(d), into: &out)
+            case .real(let d): JCS.writeDouble(d, into: &out)
             case .text(let t): JCS.writeString(t, into: &out)
             }
         }
@@ -436,9 +437,10 @@ extension StoredValue {
 /// A row as an export line holds it: its key (the column a page is ordered or grouped by) and its JCS object.
 package struct ExportRow: Sendable {
     package var key: String
-    package var json: [UInt8]
+    /// A slice of a buffer that holds a whole query's rows.
+    package var json: ArraySlice<UInt8>
 
-    package init(key: String, json: [UInt8]) {
+    package init(key: String, json: ArraySlice<UInt8>) {
         self.key = key
         self.json = json
     }
@@ -449,7 +451,7 @@ package struct ExportRow: Sendable {
         return rows.map { row in
             var json: [UInt8] = []
             StoreTransfer.writeRow(table, row, into: &json)
-            return ExportRow(key: row[keyIndex].text ?? "", json: json)
+            return ExportRow(key: row[keyIndex].text ?? "", json: json[...])
         }
     }
 }
