@@ -32,34 +32,8 @@ extension SQLiteTransaction {
 
     package func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]] {
         guard !keys.isEmpty else { return [] }
-        return try storedRows(db.cachedStatement(sql: Self.childrenSQL(table, column, count: keys.count)), keys.map { .text($0) }, columns: table.columns.count)
-    }
-
-    package func copiedRows(
-        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
-    ) throws -> [[StoredValue]] {
-        let (sql, arguments) = Self.pageSQL(table, keyColumn, after: key, since: since, limit: limit)
-        return try storedRows(db.cachedStatement(sql: sql), arguments, columns: table.columns.count)
-    }
-
-    package func exportRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [ExportRow] {
-        guard !keys.isEmpty else { return [] }
-        return try exportRows(
-            db.cachedStatement(sql: Self.childrenSQL(table, column, count: keys.count)), keys.map { .text($0) }, table,
-            keyIndex: table.columns.firstIndex { $0.name == column } ?? 0)
-    }
-
-    package func exportRows(
-        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
-    ) throws -> [ExportRow] {
-        let (sql, arguments) = Self.pageSQL(table, keyColumn, after: key, since: since, limit: limit)
-        return try exportRows(db.cachedStatement(sql: sql), arguments, table, keyIndex: table.columns.firstIndex { $0.name == keyColumn } ?? 0)
-    }
-
-    /// The rows of `table` whose `column` is one of `count` keys, in the table's order.
-    private static func childrenSQL(_ table: CopyTable, _ column: String, count: Int) -> String {
-        let marks = Array(repeating: "?", count: count).joined(separator: ", ")
-        return table == .decisionSearchText
+        let marks = keys.map { _ in "?" }.joined(separator: ", ")
+        let sql = table == .decisionSearchText
             ? """
                 SELECT d.decision_id, t.text FROM decision_search_text t JOIN decisions d ON d.rowid = t.decision_rowid
                 WHERE d.decision_id IN (\(marks)) ORDER BY d.decision_id, t.rowid
@@ -68,12 +42,12 @@ extension SQLiteTransaction {
                 SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) WHERE \(column) IN (\(marks))
                 ORDER BY \(column), \(table.orderBy.joined(separator: ", "))
                 """
+        return try storedRows(db.cachedStatement(sql: sql), keys.map { .text($0) }, columns: table.columns.count)
     }
 
-    /// A page of `table` in `keyColumn` order.
-    private static func pageSQL(
-        _ table: CopyTable, _ keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
-    ) -> (String, [StoredValue]) {
+    package func copiedRows(
+        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
+    ) throws -> [[StoredValue]] {
         var conditions: [String] = []
         var arguments: [StoredValue] = []
         if let key { conditions.append("\(keyColumn) > ?"); arguments.append(.text(key)) }
@@ -83,62 +57,7 @@ extension SQLiteTransaction {
         }
         let sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name)"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY \(keyColumn) LIMIT \(limit)"
-        return (sql, arguments)
-    }
-
-    /// Runs a query and writes each row's JCS object straight from SQLite's columns (no strings made but the key):
-    /// the same bytes ``StoreTransfer`` writes from copied rows.
-    private func exportRows(_ statement: Statement, _ arguments: [StoredValue], _ table: CopyTable, keyIndex: Int) throws -> [ExportRow] {
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        try bind(statement, arguments)
-        let columns = StoreTransfer.sortedColumns[table]!
-        // Every row into one buffer, each row a slice of it: no allocation per row.
-        var json: [UInt8] = []
-        json.reserveCapacity(1 << 16)
-        var spans: [(key: String, range: Range<Int>)] = []
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else { throw stepError(code, statement) }
-            let start = json.count
-            json.append(UInt8(ascii: "{"))
-            for (position, column) in columns.enumerated() {
-                if position > 0 { json.append(UInt8(ascii: ",")) }
-                json.append(contentsOf: column.key)
-                let index = Int32(column.index)
-                switch sqlite3_column_type(handle, index) {
-                case SQLITE_NULL: json.append(contentsOf: "null".utf8)
-                case SQLITE_INTEGER: JCS.writeDigits(sqlite3_column_int64(handle, index), into: &json)
-                case SQLITE_FLOAT: JCS.writeDouble(sqlite3_column_double(handle, index), into: &json)
-                default: Self.writeText(handle, index, into: &json)
-                }
-            }
-            json.append(UInt8(ascii: "}"))
-            let key = sqlite3_column_type(handle, Int32(keyIndex)) == SQLITE_NULL ? "" : Self.text(handle, Int32(keyIndex))
-            spans.append((key, start..<json.count))
-        }
-        return spans.map { ExportRow(key: $0.key, json: json[$0.range]) }
-    }
-
-    /// A text (or blob) column as a JSON string: ASCII straight from SQLite's bytes, anything else through a Swift
-    /// string (which repairs invalid UTF-8 as ``storedRows`` does).
-    private static func writeText(_ handle: OpaquePointer, _ index: Int32, into json: inout [UInt8]) {
-        let count = Int(sqlite3_column_bytes(handle, index))
-        guard let pointer = sqlite3_column_blob(handle, index) else { return JCS.writeString(bytes: UnsafeBufferPointer(start: nil, count: 0), into: &json) }
-        let bytes = UnsafeBufferPointer(start: pointer.assumingMemoryBound(to: UInt8.self), count: count)
-        if JSONStringScan.isASCII(bytes) {
-            JCS.writeString(bytes: bytes, into: &json)
-        } else {
-            var text = String(decoding: bytes, as: UTF8.self)
-            text.withUTF8 { JCS.writeString(bytes: $0, into: &json) }
-        }
-    }
-
-    private static func text(_ handle: OpaquePointer, _ index: Int32) -> String {
-        let count = Int(sqlite3_column_bytes(handle, index))
-        guard let pointer = sqlite3_column_blob(handle, index) else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count).bindMemory(to: UInt8.self), as: UTF8.self)
+        return try storedRows(db.cachedStatement(sql: sql), arguments, columns: table.columns.count)
     }
 
     /// Runs a query read straight from SQLite's columns (no GRDB rows: an export reads millions).

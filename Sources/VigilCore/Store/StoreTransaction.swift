@@ -243,13 +243,6 @@ package protocol StoreTransaction {
     func copiedRows(
         _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
     ) throws -> [[StoredValue]]
-    /// ``copiedRows(_:whereColumn:in:)`` as an export line holds them: each row's `column` and its JCS object. The
-    /// default writes them from the copied rows; a store may write them straight from its own.
-    func exportRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [ExportRow]
-    /// ``copiedRows(_:keyColumn:after:since:limit:)`` as an export line holds them.
-    func exportRows(
-        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
-    ) throws -> [ExportRow]
     /// Every row of `table`, its ``CopyTable/columns`` in order, in ``CopyTable/orderBy`` order.
     func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws
     /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document, and a

@@ -79,12 +79,12 @@ package enum StoreTransfer {
         if kind == .decisions || kind == .all {
             var signingKeys = Set<String>()
             try pages(store, .decisions, key: "decision_id", since: sinceText.map { ("created_at", $0) }, children: decisionChildren) { row, children in
-                var fields: [(String, Field)] = [("decision", .written(row.json))]
+                var fields: [(String, Field)] = [("decision", .row(.decisions, row))]
                 for (index, (field, table)) in decisionChildren.enumerated() {
                     let rows = children[index]
-                    fields.append((field, table == .receipts ? (rows.first.map { .written($0.json) } ?? .null) : .writtenList(rows)))
+                    fields.append((field, table == .receipts ? (rows.first.map { .row(table, $0) } ?? .null) : .rows(table, rows)))
                 }
-                if let receipt = children[receiptsIndex].first, let keyID = receiptKeyID(receiptRow: receipt.json) {
+                if let receipt = children[receiptsIndex].first?[1].text, let keyID = receiptKeyID(receipt) {
                     signingKeys.insert(keyID)
                 }
                 try emit(lineBytes("decision", fields))
@@ -101,7 +101,7 @@ package enum StoreTransfer {
         }
         if kind == .approvals {
             try pages(store, .approvals, key: "approval_id", since: sinceText.map { ("requested_at", $0) }, children: []) { row, _ in
-                try emit(lineBytes("approval", [("approval", .written(row.json))]))
+                try emit(lineBytes("approval", [("approval", .row(.approvals, row))]))
                 counts.approvals += 1
                 progress(counts.total)
             }
@@ -109,8 +109,8 @@ package enum StoreTransfer {
         if kind == .memories || kind == .all {
             let sinceNanos = since.map { StoredValue.integer(MemoryTime.nanoseconds($0)) }
             try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
-                var fields: [(String, Field)] = [("record", .written(row.json))]
-                for (index, (field, _)) in memoryChildren.enumerated() { fields.append((field, .writtenList(children[index]))) }
+                var fields: [(String, Field)] = [("record", .row(.memoryRecords, row))]
+                for (index, (field, table)) in memoryChildren.enumerated() { fields.append((field, .rows(table, children[index]))) }
                 try emit(lineBytes("memory", fields))
                 counts.memories += 1
                 progress(counts.total)
@@ -143,70 +143,49 @@ package enum StoreTransfer {
     static let receiptsIndex = decisionChildren.firstIndex { $0.table == .receipts }!
 
     /// Reads `table` page by page in `key` order, with each page's children in one query per child table; `body`
-    /// gets a row and its children, a list per child table in the order of `children`, all as a line holds them. A
-    /// thread of its own reads the next page while `body` handles this one.
+    /// gets a row and its children, a list per child table in the order of `children`. A thread of its own reads
+    /// the next page while `body` handles this one.
     static func pages(
         _ store: any Store, _ table: CopyTable, key: String, since: (String, StoredValue)?,
-        children: [(field: String, table: CopyTable)], _ body: (ExportRow, [[ExportRow]]) throws -> Void
+        children: [(field: String, table: CopyTable)], _ body: ([StoredValue], [[[StoredValue]]]) throws -> Void
     ) throws {
-        typealias Page = (rows: [ExportRow], children: [String: [[ExportRow]]])
-        let none = [[ExportRow]](repeating: [], count: children.count)
+        let keyIndex = table.columns.firstIndex { $0.name == key }!
+        typealias Page = (rows: [[StoredValue]], children: [String: [[[StoredValue]]]])
+        let none = [[[StoredValue]]](repeating: [], count: children.count)
         try pipelined(produce: { (hand: (Page) -> Bool) in
             var after: String?
             while true {
                 let page: Page = try store.read { tx in
-                    let rows = try tx.exportRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
-                    let keys = rows.map(\.key)
-                    var grouped: [String: [[ExportRow]]] = [:]
+                    let rows = try tx.copiedRows(table, keyColumn: key, after: after, since: since.map { (column: $0.0, value: $0.1) }, limit: pageSize)
+                    let keys = rows.compactMap { $0[keyIndex].text }
+                    var grouped: [String: [[[StoredValue]]]] = [:]
                     grouped.reserveCapacity(keys.count)
                     for (index, (_, child)) in children.enumerated() {
-                        let parent = child == .decisionSearchText ? "decision_id" : table == .memoryRecords ? "record_id" : "decision_id"
-                        for row in try tx.exportRows(child, whereColumn: parent, in: keys) {
-                            grouped[row.key, default: none][index].append(row)
+                        let parent = child.columns.firstIndex { $0.name == (table == .memoryRecords ? "record_id" : "decision_id") } ?? 0
+                        for row in try tx.copiedRows(child, whereColumn: child == .decisionSearchText ? "decision_id" : child.columns[parent].name, in: keys) {
+                            grouped[row[parent].text ?? "", default: none][index].append(row)
                         }
                     }
                     return (rows, grouped)
                 }
-                guard hand(page), page.rows.count == pageSize, let last = page.rows.last?.key else { return }
+                guard hand(page), page.rows.count == pageSize, let last = page.rows.last?[keyIndex].text else { return }
                 after = last
             }
         }, consume: { page in
-            for row in page.rows { try body(row, page.children[row.key] ?? none) }
+            for row in page.rows { try body(row, page.children[row[keyIndex].text ?? ""] ?? none) }
         })
-    }
-
-    /// The key a receipt row names (``ExportRow/json`` of a `receipts` row, whose receipt is an escaped string).
-    static func receiptKeyID(receiptRow json: ArraySlice<UInt8>) -> String? {
-        let marker = Array(#"\"key_id\":\""#.utf8)
-        if json.count > marker.count {
-            // A slice: its indices are the buffer's.
-            for index in json.startIndex...(json.endIndex - marker.count) where json[index] == marker[0] {
-                guard json[index..<(index + marker.count)].elementsEqual(marker) else { continue }
-                let start = index + marker.count
-                guard let end = json[start...].firstIndex(of: UInt8(ascii: "\\")) else { break }
-                // Followed by the escaped closing quote: the id had nothing to escape.
-                if end + 1 < json.endIndex, json[end + 1] == UInt8(ascii: "\"") {
-                    return String(decoding: json[start..<end], as: UTF8.self)
-                }
-                break
-            }
-        }
-        return (try? JSONParser.parse(bytes: json))?["receipt"]?.stringValue.flatMap(receiptKeyID)
     }
 
     /// A value of a line's field: a row, a list of rows, or null.
     package enum Field {
         case row(CopyTable, [StoredValue])
         case rows(CopyTable, [[StoredValue]])
-        /// Rows already written (``ExportRow/json``): one, or a list.
-        case written(ArraySlice<UInt8>)
-        case writtenList([ExportRow])
         case null
     }
 
     /// Each table's column positions in JCS key order (the names are ASCII, so byte order is UTF-16 order), with
     /// each key as written: `"name":`.
-    package static let sortedColumns: [CopyTable: [(name: String, index: Int, key: [UInt8])]] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
+    static let sortedColumns: [CopyTable: [(name: String, index: Int, key: [UInt8])]] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
         (table, table.columns.enumerated().map { column -> (name: String, index: Int, key: [UInt8]) in
             var key: [UInt8] = []
             JCS.writeString(column.element.name, into: &key)
@@ -254,14 +233,6 @@ package enum StoreTransfer {
                 for (n, row) in rows.enumerated() {
                     if n > 0 { out.append(UInt8(ascii: ",")) }
                     writeRow(table, row, into: &out)
-                }
-                out.append(UInt8(ascii: "]"))
-            case .written(let json): out.append(contentsOf: json)
-            case .writtenList(let rows):
-                out.append(UInt8(ascii: "["))
-                for (n, row) in rows.enumerated() {
-                    if n > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: row.json)
                 }
                 out.append(UInt8(ascii: "]"))
             case .null: out.append(contentsOf: "null".utf8)
@@ -431,39 +402,5 @@ extension StoredValue {
     var text: String? {
         if case .text(let t) = self { return t }
         return nil
-    }
-}
-
-/// A row as an export line holds it: its key (the column a page is ordered or grouped by) and its JCS object.
-package struct ExportRow: Sendable {
-    package var key: String
-    /// A slice of a buffer that holds a whole query's rows.
-    package var json: ArraySlice<UInt8>
-
-    package init(key: String, json: ArraySlice<UInt8>) {
-        self.key = key
-        self.json = json
-    }
-
-    /// The rows' JCS objects, each under its `column` value.
-    static func of(_ rows: [[StoredValue]], _ table: CopyTable, keyedBy column: String) -> [ExportRow] {
-        let keyIndex = table.columns.firstIndex { $0.name == column } ?? 0
-        return rows.map { row in
-            var json: [UInt8] = []
-            StoreTransfer.writeRow(table, row, into: &json)
-            return ExportRow(key: row[keyIndex].text ?? "", json: json[...])
-        }
-    }
-}
-
-extension StoreTransaction {
-    package func exportRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [ExportRow] {
-        ExportRow.of(try copiedRows(table, whereColumn: column, in: keys), table, keyedBy: column)
-    }
-
-    package func exportRows(
-        _ table: CopyTable, keyColumn: String, after key: String?, since: (column: String, value: StoredValue)?, limit: Int
-    ) throws -> [ExportRow] {
-        ExportRow.of(try copiedRows(table, keyColumn: keyColumn, after: key, since: since, limit: limit), table, keyedBy: keyColumn)
     }
 }
