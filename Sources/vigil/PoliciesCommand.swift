@@ -32,16 +32,16 @@ struct PoliciesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-evaluate every stored evaluation under the policies of another configuration file.",
             discussion: """
-                Reads each `evaluate` event in the store (from --since on, of --policy when given), evaluates its \\
-                inputs under NEW's policy of the same id, and lists the decisions whose outcome would change (before \\
+                Reads each `evaluate` event in the store (from --since on, of --policy when given), evaluates its \
+                inputs under NEW's policy of the same id, and lists the decisions whose outcome would change (before \
                 → after, with agent and intent), then the counts per policy and outcome. Nothing is written.
 
-                Inputs are replayed only when they are exactly what was evaluated: stored inputs whose digest still \\
-                matches, or the read evidence an inputs_ref named. Evaluations whose inputs were redacted or cut when \\
+                Inputs are replayed only when they are exactly what was evaluated: stored inputs whose digest still \
+                matches, or the read evidence an inputs_ref named. Evaluations whose inputs were redacted or cut when \
                 stored, whose evidence is gone, or whose policy NEW lacks are counted and named, not skipped silently.
 
-                The store is the one vigil opens by default (--db, --store, $VIGIL_STORE, or [store] in your usual \\
-                configuration); --config is the NEW rules. Exits 0 whether or not outcomes change; 4 when NEW does \\
+                The store is the one vigil opens by default (--db, --store, $VIGIL_STORE, or [store] in your usual \
+                configuration); --config is the NEW rules. Exits 0 whether or not outcomes change; 4 when NEW does \
                 not parse (naming the key).
 
                   vigil policies replay --config new.toml --since 7d

@@ -8,10 +8,10 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write decisions, approvals or memories as JSON Lines (one object a line, schema v1).",
         discussion: """
-            Each line is JCS (sorted keys) with "v": 1 and a "kind": receipt_key (the public keys that verify the \\
-            receipts), decision (the row with its whole trace, approvals, receipt, evidence, write buffer and search \\
-            words), approval (with --kind approvals), memory (the record with its audit log, relations, decision \\
-            links and consolidation stages). Rows carry every column under its store name. The README documents the \\
+            Each line is JCS (sorted keys) with "v": 1 and a "kind": receipt_key (the public keys that verify the \
+            receipts), decision (the row with its whole trace, approvals, receipt, evidence, write buffer and search \
+            words), approval (with --kind approvals), memory (the record with its audit log, relations, decision \
+            links and consolidation stages). Rows carry every column under its store name. The README documents the \
             format. Exporting the same store twice gives the same bytes; `vigil import` loads it into any store.
 
             Examples:
@@ -54,11 +54,11 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load a `vigil export` file into this store; importing twice adds nothing.",
         discussion: """
-            The whole file is read and checked first (on every core): a line that is not a valid v1 object is \\
-            refused with its line number, and nothing of the file is loaded. Then it loads in transactions of 500 \\
-            lines, reading the next lines while the store writes. A decision, \\
-            memory, approval or receipt key the store already has is left as it is (so a second import adds \\
-            nothing); an approval whose decision is not in the store is skipped. Decisions keep their hash chains \\
+            The whole file is read and checked first (on every core): a line that is not a valid v1 object is \
+            refused with its line number, and nothing of the file is loaded (the store is not even created). Then \
+            it loads in transactions of 500 lines, reading the next lines while the store writes. A decision, \
+            memory, approval or receipt key the store already has is left as it is (so a second import adds \
+            nothing); an approval whose decision is not in the store is skipped. Decisions keep their hash chains \
             byte for byte: `vigil decisions verify --all` checks them afterwards.
 
             Examples:
