@@ -26,8 +26,7 @@ extension SQLiteTransaction {
             let order = table.keepsRowOrder ? "rowid" : table.orderBy.joined(separator: ", ")
             sql = "SELECT \(table.columns.map(\.name).joined(separator: ", ")) FROM \(table.name) ORDER BY \(order)"
         }
-        let cursor = try Row.fetchCursor(db, sql: sql)
-        while let row = try cursor.next() { try body(Self.storedValues(row, count: table.columns.count)) }
+        try forEachStoredRow(db.makeStatement(sql: sql), [], columns: table.columns.count, body)
     }
 
     package func copiedRows(_ table: CopyTable, whereColumn column: String, in keys: [String]) throws -> [[StoredValue]] {
@@ -62,63 +61,60 @@ extension SQLiteTransaction {
 
     /// Runs a query read straight from SQLite's columns (no GRDB rows: an export reads millions).
     private func storedRows(_ statement: Statement, _ arguments: [StoredValue], columns: Int) throws -> [[StoredValue]] {
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        try bind(statement, arguments)
         var rows: [[StoredValue]] = []
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return rows }
-            guard code == SQLITE_ROW else { throw stepError(code, statement) }
-            var row: [StoredValue] = []
-            row.reserveCapacity(columns)
-            for index in 0..<Int32(columns) {
-                switch sqlite3_column_type(handle, index) {
-                case SQLITE_NULL: row.append(.null)
-                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(handle, index)))
-                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(handle, index)))
-                default:
-                    // Text, or a blob read as text (as GRDB's rows would give it).
-                    let count = Int(sqlite3_column_bytes(handle, index))
-                    let bytes = sqlite3_column_blob(handle, index)
-                    row.append(.text(bytes.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: count).bindMemory(to: UInt8.self), as: UTF8.self) } ?? ""))
-                }
-            }
-            rows.append(row)
-        }
+        try forEachStoredRow(statement, arguments, columns: columns) { rows.append($0) }
+        return rows
     }
 
-    /// Binds `values` to the statement's parameters, in order, straight through SQLite's API.
-    private func bind(_ statement: Statement, _ values: [StoredValue]) throws {
+    /// Runs a query and hands over each row as it is stepped to, its first `columns` columns as stored values: text,
+    /// or a blob read as text (as GRDB's rows would give it).
+    private func forEachStoredRow(
+        _ statement: Statement, _ arguments: [StoredValue], columns: Int, _ body: ([StoredValue]) throws -> Void
+    ) throws {
         let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        for (offset, value) in values.enumerated() {
-            let index = Int32(offset + 1)
-            let code: Int32
-            switch value {
-            case .null: code = sqlite3_bind_null(handle, index)
-            case .integer(let i): code = sqlite3_bind_int64(handle, index, i)
-            case .real(let d): code = sqlite3_bind_double(handle, index, d)
-            case .text(let text):
-                code = text.withCString { sqlite3_bind_text(handle, index, $0, Int32(text.utf8.count), csqlite_transient()) }
-            }
-            guard code == SQLITE_OK else { throw stepError(code, statement) }
-        }
-    }
-
-    /// Runs a statement that returns no rows with `values` bound. Text is bound without a copy: each string's bytes
-    /// stay put in the nested calls below until the statement has run.
-    private func run(_ statement: Statement, _ values: [StoredValue]) throws {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        func bindFrom(_ position: Int) -> (code: Int32, binding: Bool) {
-            guard position < values.count else {
+        try withBindings(statement, arguments) {
+            while true {
                 let code = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                sqlite3_clear_bindings(handle)
-                return (code, false)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw stepError(code, statement) }
+                var row: [StoredValue] = []
+                row.reserveCapacity(columns)
+                for index in 0..<Int32(columns) {
+                    switch sqlite3_column_type(handle, index) {
+                    case SQLITE_NULL: row.append(.null)
+                    case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(handle, index)))
+                    case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(handle, index)))
+                    default:
+                        let count = Int(sqlite3_column_bytes(handle, index))
+                        let bytes = sqlite3_column_blob(handle, index)
+                        row.append(.text(bytes.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: count).bindMemory(to: UInt8.self), as: UTF8.self) } ?? ""))
+                    }
+                }
+                try body(row)
             }
+        }
+    }
+
+    /// Runs a statement that returns no rows with `values` bound.
+    private func run(_ statement: Statement, _ values: [StoredValue]) throws {
+        try withBindings(statement, values) {
+            let code = sqlite3_step(statement.sqliteStatement)
+            guard code == SQLITE_DONE || code == SQLITE_ROW else { throw stepError(code, statement) }
+        }
+    }
+
+    /// Binds `values` to the statement's parameters, in order, straight through SQLite's API, and runs `body` while
+    /// they are bound. Text is bound without a copy: each string's bytes stay put in the nested calls below until
+    /// `body` has returned, and the bindings are cleared as soon as it has, before the statement can step again.
+    private func withBindings(_ statement: Statement, _ values: [StoredValue], _ body: () throws -> Void) throws {
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        func bindFrom(_ position: Int) throws {
+            guard position < values.count else { return try body() }
             let index = Int32(position + 1)
             let code: Int32
             switch values[position] {
@@ -126,31 +122,20 @@ extension SQLiteTransaction {
             case .integer(let i): code = sqlite3_bind_int64(handle, index, i)
             case .real(let d): code = sqlite3_bind_double(handle, index, d)
             case .text(let text):
-                return text.withCString { pointer in
+                return try text.withCString { pointer in
                     let code = sqlite3_bind_text(handle, index, pointer, Int32(text.utf8.count), nil)
-                    return code == SQLITE_OK ? bindFrom(position + 1) : (code, true)
+                    guard code == SQLITE_OK else { throw stepError(code, statement) }
+                    try bindFrom(position + 1)
                 }
             }
-            return code == SQLITE_OK ? bindFrom(position + 1) : (code, true)
+            guard code == SQLITE_OK else { throw stepError(code, statement) }
+            try bindFrom(position + 1)
         }
-        let (code, binding) = bindFrom(0)
-        guard !binding, code == SQLITE_DONE || code == SQLITE_ROW else { throw stepError(code, statement) }
+        try bindFrom(0)
     }
 
     private func stepError(_ code: Int32, _ statement: Statement) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-    }
-
-    static func storedValues(_ row: Row, count: Int) -> [StoredValue] {
-        (0..<count).map { index in
-            switch (row[index] as DatabaseValue).storage {
-            case .null: return .null
-            case .int64(let i): return .integer(i)
-            case .double(let d): return .real(d)
-            case .string(let text): return .text(text)
-            case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
-            }
-        }
     }
 
     package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {

@@ -8,10 +8,11 @@
 package enum ExportLineDecoder {
     /// A line field's table, and whether it holds one row (an object, or null for none) rather than a list.
     private static let fields: [String: (table: CopyTable, single: Bool)] = {
-        var fields: [String: (CopyTable, Bool)] = ["decision": (.decisions, true), "record": (.memoryRecords, true),
-                                                    "key": (.receiptKeys, true), "approval": (.approvals, true)]
-        for (field, table) in StoreTransfer.decisionChildren { fields[field] = (table, table == .receipts) }
-        for (field, table) in StoreTransfer.memoryChildren { fields[field] = (table, false) }
+        var fields: [String: (table: CopyTable, single: Bool)] = [:]
+        for layout in StoreTransfer.lineLayouts.values {
+            fields[layout.parent.field] = (layout.parent.table, true)
+            for (field, table) in layout.children { fields[field] = (table, table == .receipts) }
+        }
         return fields
     }()
 
@@ -88,26 +89,11 @@ package enum ExportLineDecoder {
             guard let text = rows.first?.first?.text, !text.isEmpty else { throw Unexpected() }
             return text
         }
-        switch kind {
-        case "decision":
-            let decision = try take("decision")
-            var all: [(table: CopyTable, rows: [[StoredValue]])] = [(.decisions, decision)]
-            for (field, table) in StoreTransfer.decisionChildren { all.append((table, try take(field))) }
-            return .init(kind: .decision, id: try id(decision), rows: all)
-        case "memory":
-            let record = try take("record")
-            var all: [(table: CopyTable, rows: [[StoredValue]])] = [(.memoryRecords, record)]
-            for (field, table) in StoreTransfer.memoryChildren { all.append((table, try take(field))) }
-            return .init(kind: .memory, id: try id(record), rows: all)
-        case "receipt_key":
-            let key = try take("key")
-            return .init(kind: .receiptKey, id: try id(key), rows: [(.receiptKeys, key)])
-        case "approval":
-            let approval = try take("approval")
-            return .init(kind: .approval, id: try id(approval), rows: [(.approvals, approval)])
-        default:
-            throw Unexpected()
-        }
+        guard let layout = kind.flatMap({ StoreTransfer.lineLayouts[$0] }) else { throw Unexpected() }
+        let parent = try take(layout.parent.field)
+        var all: [(table: CopyTable, rows: [[StoredValue]])] = [(layout.parent.table, parent)]
+        for (field, table) in layout.children { all.append((table, try take(field))) }
+        return .init(kind: layout.kind, id: try id(parent), rows: all)
     }
 
     private static func expect(_ cursor: inout JSONParser.Cursor, _ character: Unicode.Scalar) throws {

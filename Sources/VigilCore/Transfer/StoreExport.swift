@@ -46,6 +46,15 @@ package enum StoreTransfer {
         ("consolidation", .memoryConsolidationLog),
     ]
 
+    /// Each line kind as an import reads it: the field of its one row (whose first column is the line's id), then
+    /// its children; a child field holds a list, but `receipt` one row or null.
+    static let lineLayouts: [String: (kind: ParsedLine.Kind, parent: (field: String, table: CopyTable), children: [(field: String, table: CopyTable)])] = [
+        "receipt_key": (.receiptKey, ("key", .receiptKeys), []),
+        "decision": (.decision, ("decision", .decisions), decisionChildren),
+        "approval": (.approval, ("approval", .approvals), []),
+        "memory": (.memory, ("record", .memoryRecords), memoryChildren),
+    ]
+
     /// How many of each kind an export wrote or an import loaded (and, for an import, found already there).
     package struct Counts: Sendable, Equatable {
         package var receiptKeys = 0, decisions = 0, approvals = 0, memories = 0
@@ -330,22 +339,12 @@ package enum StoreTransfer {
             return text
         }
         switch object["kind"]?.stringValue {
-        case "receipt_key":
-            let key = try rows("key", .receiptKeys, single: true)
-            return ParsedLine(kind: .receiptKey, id: try id(key.first, "key"), rows: [(.receiptKeys, key)])
-        case "decision":
-            let decision = try rows("decision", .decisions, single: true)
-            var all: [(CopyTable, [[StoredValue]])] = [(.decisions, decision)]
-            for (field, table) in decisionChildren { all.append((table, try rows(field, table, single: table == .receipts))) }
-            return ParsedLine(kind: .decision, id: try id(decision.first, "decision"), rows: all)
-        case "approval":
-            let approval = try rows("approval", .approvals, single: true)
-            return ParsedLine(kind: .approval, id: try id(approval.first, "approval"), rows: [(.approvals, approval)])
-        case "memory":
-            let record = try rows("record", .memoryRecords, single: true)
-            var all: [(CopyTable, [[StoredValue]])] = [(.memoryRecords, record)]
-            for (field, table) in memoryChildren { all.append((table, try rows(field, table))) }
-            return ParsedLine(kind: .memory, id: try id(record.first, "record"), rows: all)
+        case let name? where lineLayouts[name] != nil:
+            let layout = lineLayouts[name]!
+            let parent = try rows(layout.parent.field, layout.parent.table, single: true)
+            var all: [(table: CopyTable, rows: [[StoredValue]])] = [(layout.parent.table, parent)]
+            for (field, table) in layout.children { all.append((table, try rows(field, table, single: table == .receipts))) }
+            return ParsedLine(kind: layout.kind, id: try id(parent.first, layout.parent.field), rows: all)
         case let other?:
             throw fail("unknown kind \"\(other)\" (expected receipt_key, decision, approval or memory)")
         case nil:

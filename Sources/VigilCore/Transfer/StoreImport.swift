@@ -25,7 +25,6 @@ extension StoreTransfer {
         let total = try check(path: path, workers: min(max(workers, 1), 8), progress: progress)
         let store = try open()
         var counts = Counts()
-        var loaded = 0
         try pipelined(produce: { hand in
             var batch: [ParsedLine] = []
             batch.reserveCapacity(importBatch)
@@ -41,8 +40,7 @@ extension StoreTransfer {
             if !batch.isEmpty { _ = hand((batch, last)) }
         }, consume: { (batch: ([ParsedLine], Int)) in
             counts += try load(batch.0, into: store)
-            loaded = batch.1
-            progress(.loaded(done: loaded, total: total))
+            progress(.loaded(done: batch.1, total: total))
         })
         return counts
     }
