@@ -25,7 +25,7 @@ struct RetryTests {
         let url = base + "/mcp"
 
         // Six calls at once: over a limit of two a second, whatever the machine's speed.
-        let impatient = MCPClient(url: url, apiKey: key, timeout: 10, retry: .none)
+        let impatient = MCPClient(url: url, apiKey: key, timeout: 30, retry: .none)
         let refused = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<6 {
                 group.addTask {

@@ -66,7 +66,7 @@ struct SDKBehaviourTests {
         func membrane() throws -> MembraneClient {
             switch backend {
             case .embedded, .embeddedPostgres: try MembraneClient(source: "sdk-test", backend: .embedded(path: db, config: config))
-            case .remote: try MembraneClient(address: grpcAddress, apiKey: key, timeout: 10, source: "sdk-test")
+            case .remote: try MembraneClient(address: grpcAddress, apiKey: key, timeout: 30, source: "sdk-test")
             }
         }
 
