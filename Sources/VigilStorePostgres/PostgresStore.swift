@@ -170,6 +170,8 @@ public final class PostgresStore: Store {
     /// give it back to the file system, but locks each table while it runs; the README shows it for an operator).
     package func reclaimSpace() throws -> Int64 { 0 }
 
+    package func syncToDisk() throws {}
+
     /// An ordinary write: PostgreSQL keeps deleted tuples on disk until (auto)vacuum reclaims them, which is what the
     /// README tells an operator who must be sure.
     package func erasing<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try write(body) }

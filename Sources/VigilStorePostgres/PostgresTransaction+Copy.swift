@@ -82,7 +82,7 @@ extension PostgresTransaction {
         }
     }
 
-    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
+    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]], searchDocuments: [MemoryText.Document]?) throws {
         let columns = table.columns.map(\.name)
         let sql: String
         if table == .decisionSearchText {
@@ -96,7 +96,7 @@ extension PostgresTransaction {
             sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(Self.placeholders(columns.count)))"
                 + (table == .memoryRecords ? " RETURNING row_id" : "")
         }
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             let parameters: [any PostgresBindable] = row.map { value in
                 switch value {
                 case .null: return String?.none
@@ -110,7 +110,7 @@ extension PostgresTransaction {
                 continue
             }
             let rowID = try query(sql, parameters).first { $0.int64(0) } ?? 0
-            let document = MemoryText.document(copiedRow: row)
+            let document = searchDocuments?[index] ?? MemoryText.document(copiedRow: row)
             try writeMemoryDocument(rowID: rowID, summary: document.summary, body: document.body)
         }
     }

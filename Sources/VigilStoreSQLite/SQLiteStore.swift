@@ -140,6 +140,15 @@ public final class SQLiteStore: Store {
     package func changeSignal() throws(StoreError) -> any StoreChangeSignal {
         try SQLiteChangeSignal(store: self)
     }
+
+    /// Every commit is in the write-ahead log or, checkpointed, in the file (a checkpoint syncs the log before it
+    /// copies pages and the file after, at either durability): once both files and their folder are synced, a crash
+    /// recovers all of it.
+    package func syncToDisk() throws {
+        try Self.sync(path: path)
+        if FileManager.default.fileExists(atPath: path + "-wal") { try Self.sync(path: path + "-wal") }
+        Self.syncDirectory(of: path)
+    }
 }
 
 /// The handle engines receive inside a SQLite transaction. It never escapes the closure.

@@ -104,8 +104,8 @@ extension SQLiteTransaction {
     }
 
     /// Binds `values` to the statement's parameters, in order, straight through SQLite's API, and runs `body` while
-    /// they are bound. Text is bound without a copy: each string's bytes stay put in the nested calls below until
-    /// `body` has returned, and the bindings are cleared as soon as it has, before the statement can step again.
+    /// they are bound. SQLite copies text as it binds it (binding it in place, which needs every string pinned until
+    /// the step, measured no faster).
     private func withBindings(_ statement: Statement, _ values: [StoredValue], _ body: () throws -> Void) throws {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
@@ -113,8 +113,7 @@ extension SQLiteTransaction {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        func bindFrom(_ position: Int) throws {
-            guard position < values.count else { return try body() }
+        for position in values.indices {
             let index = Int32(position + 1)
             let code: Int32
             switch values[position] {
@@ -122,23 +121,18 @@ extension SQLiteTransaction {
             case .integer(let i): code = sqlite3_bind_int64(handle, index, i)
             case .real(let d): code = sqlite3_bind_double(handle, index, d)
             case .text(let text):
-                return try text.withCString { pointer in
-                    let code = sqlite3_bind_text(handle, index, pointer, Int32(text.utf8.count), nil)
-                    guard code == SQLITE_OK else { throw stepError(code, statement) }
-                    try bindFrom(position + 1)
-                }
+                code = text.withCString { sqlite3_bind_text(handle, index, $0, Int32(text.utf8.count), csqlite_transient()) }
             }
             guard code == SQLITE_OK else { throw stepError(code, statement) }
-            try bindFrom(position + 1)
         }
-        try bindFrom(0)
+        try body()
     }
 
     private func stepError(_ code: Int32, _ statement: Statement) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
     }
 
-    package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
+    package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]], searchDocuments: [MemoryText.Document]?) throws {
         switch table {
         case .memoryRecords:
             // One at a time, for each record's row number; then the search documents in as few statements as
@@ -146,9 +140,9 @@ extension SQLiteTransaction {
             // transaction, so one insert per record would cost a segment each.
             let statement = try db.cachedStatement(sql: Self.insertSQL[table]!)
             var documents: [StoredValue] = []
-            for row in rows {
+            for (index, row) in rows.enumerated() {
                 try run(statement, row)
-                let document = MemoryText.document(copiedRow: row)
+                let document = searchDocuments?[index] ?? MemoryText.document(copiedRow: row)
                 documents += [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)]
             }
             for start in stride(from: 0, to: documents.count, by: 3 * 300) {

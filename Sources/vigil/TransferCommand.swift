@@ -89,7 +89,8 @@ struct ImportCommand: ParsableCommand {
             var runtime: VigilRuntime?
             let bar = ProgressLine()
             let counts = try StoreTransfer.importFile(path: path, into: {
-                let opened = try common.open()
+                // The batches commit without an fsync each; the import syncs the store once, before it reports.
+                let opened = try common.open { $0.store.durability = .fast }
                 runtime = opened
                 return opened.store
             }) { step in

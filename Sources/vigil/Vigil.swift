@@ -70,6 +70,17 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
+    /// ``open()`` with the configuration changed by `adjust` first.
+    func open(adjusting adjust: (inout VigilConfig) -> Void) throws -> VigilRuntime {
+        do {
+            var config = try VigilConfig.load(path: paths.config)
+            adjust(&config)
+            return try VigilRuntime.open(paths: paths, config: config)
+        } catch {
+            throw CLIError(error)
+        }
+    }
+
     /// Prints `value` as pretty JSON when `--json` is set, else runs `text`.
     func emit(_ value: JSONValue, text: () -> String) {
         print(json ? value.prettyText : text())

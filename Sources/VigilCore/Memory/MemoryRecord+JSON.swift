@@ -72,9 +72,12 @@ extension MemoryRecord {
 
 /// The text of a record as the search index sees it (spec §8.4).
 package enum MemoryText {
-    /// The search document (summary, body) of a memory record's row as a copy carries it
-    /// (``CopyTable/memoryRecords``): what the record read back from the store would give, without reading it back.
-    package static func document(copiedRow row: [StoredValue]) -> (summary: String, body: String) {
+    /// What the full-text index holds for a record.
+    package typealias Document = (summary: String, body: String)
+
+    /// The search document of a memory record's row as a copy carries it (``CopyTable/memoryRecords``): what the
+    /// record read back from the store would give, without reading it back.
+    package static func document(copiedRow row: [StoredValue]) -> Document {
         func text(_ index: Int) -> String {
             if case .text(let t) = row[index] { return t }
             return ""

@@ -46,6 +46,11 @@ package protocol Store: AnyObject, Sendable {
     /// given back.
     func reclaimSpace() throws -> Int64
 
+    /// Makes every write committed so far durable, whatever ``Durability`` the store was opened with: what a bulk
+    /// load that commits its batches under `.fast` calls before it says it is done. (SQLite: the database file and
+    /// its write-ahead log `fsync`ed; PostgreSQL: nothing, its commits are durable.)
+    func syncToDisk() throws
+
     /// A textual dump of every vigil table but derived search indexes, rows sorted, for tests that prove a refused
     /// call changed nothing.
     func snapshot() throws -> String

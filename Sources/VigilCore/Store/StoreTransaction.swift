@@ -246,8 +246,9 @@ package protocol StoreTransaction {
     /// Every row of `table`, its ``CopyTable/columns`` in order, in ``CopyTable/orderBy`` order.
     func forEachRow(_ table: CopyTable, _ body: ([StoredValue]) throws -> Void) throws
     /// Inserts rows read by ``forEachRow(_:_:)`` from another store; a memory record gets its search document, and a
-    /// decision's copied words schedule its search document to be rebuilt.
-    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws
+    /// decision's copied words schedule its search document to be rebuilt. `searchDocuments`, when given, are the
+    /// memory records' documents in row order, made by the caller (an import makes them on its reading thread).
+    func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]], searchDocuments: [MemoryText.Document]?) throws
     /// Which of `ids` `table` has in its first column (its id: `decision_id`, `id`, `key_id`, `approval_id`).
     func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String>
     func productRowCount(_ table: TableDefinition) throws -> Int
@@ -359,5 +360,10 @@ extension StoreTransaction {
     /// every row.
     package func applyProductWrite(_ table: TableDefinition, operation: ProductOperation, rows: [JSONValue]) throws -> Int {
         try applyProductWrite(table, operation: operation, rows: rows, keepExisting: false)
+    }
+
+    /// Inserts copied rows, the store making each memory record's search document.
+    package func insertCopiedRows(_ table: CopyTable, _ rows: [[StoredValue]]) throws {
+        try insertCopiedRows(table, rows, searchDocuments: nil)
     }
 }

@@ -283,6 +283,16 @@ package enum StoreTransfer {
         package var kind: Kind
         package var id: String
         package var rows: [(table: CopyTable, rows: [[StoredValue]])]
+        /// A memory record's search document, made as the line is read (on the import's reading thread, which has
+        /// time to spare, rather than by the store's writer).
+        package var searchDocument: MemoryText.Document?
+
+        package init(kind: Kind, id: String, rows: [(table: CopyTable, rows: [[StoredValue]])]) {
+            self.kind = kind
+            self.id = id
+            self.rows = rows
+            searchDocument = kind == .memory ? rows.first?.rows.first.map(MemoryText.document(copiedRow:)) : nil
+        }
     }
 
     /// Reads and checks one line (`number` counts from 1) without touching any store.
@@ -362,6 +372,7 @@ package enum StoreTransfer {
             var counts = Counts()
             var taken: [ParsedLine.Kind: Set<String>] = [:]
             var byTable: [CopyTable: [[StoredValue]]] = [:]
+            var documents: [MemoryText.Document] = []
             // What the store already has, a query per table for the whole batch.
             func ids(_ kind: ParsedLine.Kind) -> [String] { lines.filter { $0.kind == kind }.map(\.id) }
             func decisionOf(_ approval: ParsedLine) -> String { approval.rows.first?.rows.first?[1].text ?? "" }
@@ -380,6 +391,8 @@ package enum StoreTransfer {
                 }
                 if present || !taken[line.kind, default: []].insert(line.id).inserted { counts.skipped += 1; continue }
                 for (table, rows) in line.rows where !rows.isEmpty { byTable[table, default: []].append(contentsOf: rows) }
+                // One record a memory line, so the documents follow the records' order.
+                if line.kind == .memory { documents.append(line.searchDocument ?? MemoryText.document(copiedRow: line.rows[0].rows[0])) }
                 switch line.kind {
                 case .receiptKey: counts.receiptKeys += 1
                 case .decision: counts.decisions += 1
@@ -387,7 +400,10 @@ package enum StoreTransfer {
                 case .memory: counts.memories += 1
                 }
             }
-            for table in loadOrder { if let rows = byTable[table] { try tx.insertCopiedRows(table, rows) } }
+            for table in loadOrder {
+                guard let rows = byTable[table] else { continue }
+                try tx.insertCopiedRows(table, rows, searchDocuments: table == .memoryRecords ? documents : nil)
+            }
             return counts
         }
     }

@@ -18,6 +18,10 @@ extension StoreTransfer {
     /// refused with its number and nothing is loaded. Then the lines are read again and loaded in transactions of
     /// ``importBatch`` lines, one thread reading and parsing while the caller's thread writes. A line already in the
     /// store is skipped (see ``load(_:into:)``). The store is opened (`open`) only once the file has passed.
+    ///
+    /// The batches need not wait for the disk as they commit (`open` may give a store with ``Durability/fast``):
+    /// nobody is told they succeeded until the end, where ``Store/syncToDisk()`` makes all of them durable before this
+    /// returns. A crash before then loses at most the last batches, which importing the file again adds.
     package static func importFile(
         path: String, into open: () throws -> any Store, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: (ImportProgress) -> Void = { _ in }
@@ -42,6 +46,7 @@ extension StoreTransfer {
             counts += try load(batch.0, into: store)
             progress(.loaded(done: batch.1, total: total))
         })
+        try store.syncToDisk()
         return counts
     }
 
