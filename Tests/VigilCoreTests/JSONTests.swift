@@ -28,9 +28,14 @@ struct JSONTests {
         #expect(JSONValue.int(1) == JSONValue.double(1.0))
         #expect(try JSONParser.parse("-9223372036854775808") == .int(Int64.min))
         #expect(try JSONParser.parse("1e3").integerValue == 1000)
-        // Up to 18 digits take the direct path; longer ones are parsed from text, and past Int64 become doubles.
+        // Up to 19 digits take the direct path; longer ones are parsed from text, and past Int64 become doubles.
         #expect(try JSONParser.parse("-999999999999999999") == .int(-999_999_999_999_999_999))
         #expect(try JSONParser.parse("9223372036854775807") == .int(Int64.max))
+        #expect(try JSONParser.parse("1796620900137235001") == .int(1_796_620_900_137_235_001))
+        guard case .double(let under) = try JSONParser.parse("-9223372036854775809"), case .double(let nineteen) = try JSONParser.parse("9999999999999999999") else {
+            Issue.record("past Int64 is not a double"); return
+        }
+        #expect(under == -9_223_372_036_854_775_809.0 && nineteen == 9_999_999_999_999_999_999.0)
         #expect(try JSONParser.parse("[-0,0,7]") == .array([.int(0), .int(0), .int(7)]))
         // Integers print as ECMAScript prints the double they are: exact digits up to 2^53, rounded beyond.
         for value: Int64 in [0, -42, 1 << 53, -(1 << 53), (1 << 53) + 1, 1_796_620_900_137_235_001, Int64.min, Int64.max] {

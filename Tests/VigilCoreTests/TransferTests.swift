@@ -175,6 +175,9 @@ struct TransferTests {
             memoryLine.replacingOccurrences(of: #""scope":""#, with: #""scope":"\ud800"#),
             memoryLine.replacingOccurrences(of: #""scope":""#, with: #""scope":"\q"#),
             memoryLine.replacingOccurrences(of: #""scope":""#, with: "\"scope\":\"\u{1}"),
+            memoryLine.replacingOccurrences(of: "\"id\":\"\(parsed.id)\"", with: #""id":"""#),
+            memoryLine.replacingOccurrences(of: "\"id\":\"\(parsed.id)\"", with: #""id":null"#),
+            memoryLine.replacingOccurrences(of: #""kind":"memory""#, with: #""kind":"memories""#),
         ]
         for other in others {
             #expect(other != memoryLine)

@@ -249,13 +249,15 @@ public struct JSONParser {
                 guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
             }
-            // Integers of up to 18 digits cannot overflow Int64: accumulate them without a string.
+            // Integers of up to 19 digits cannot overflow UInt64: accumulate them without a string, then see whether
+            // they fit Int64 (nanosecond times have 19).
             let negative = bytes[start] == UInt8(ascii: "-")
             let digitsStart = negative ? start + 1 : start
-            if isInteger, index - digitsStart <= 18 {
-                var value: Int64 = 0
-                for position in digitsStart..<index { value = value * 10 + Int64(bytes[position] - UInt8(ascii: "0")) }
-                return .int(negative ? -value : value)
+            if isInteger, index - digitsStart <= 19 {
+                var magnitude: UInt64 = 0
+                for position in digitsStart..<index { magnitude = magnitude * 10 + UInt64(bytes[position] - UInt8(ascii: "0")) }
+                if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
+                if negative, magnitude <= Int64.min.magnitude { return .int(Int64(truncatingIfNeeded: 0 &- magnitude)) }
             }
             let literal = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if isInteger, let value = Int64(literal) { return .int(value) }

@@ -48,7 +48,8 @@ package enum StoreTransfer {
 
     /// Each line kind as an import reads it: the field of its one row (whose first column is the line's id), then
     /// its children; a child field holds a list, but `receipt` one row or null.
-    static let lineLayouts: [String: (kind: ParsedLine.Kind, parent: (field: String, table: CopyTable), children: [(field: String, table: CopyTable)])] = [
+    typealias LineLayout = (kind: ParsedLine.Kind, parent: (field: String, table: CopyTable), children: [(field: String, table: CopyTable)])
+    static let lineLayouts: [String: LineLayout] = [
         "receipt_key": (.receiptKey, ("key", .receiptKeys), []),
         "decision": (.decision, ("decision", .decisions), decisionChildren),
         "approval": (.approval, ("approval", .approvals), []),
