@@ -25,17 +25,15 @@ package func pipelined<Item: Sendable>(
     thread.start()
     defer { done.wait() }
     do {
-        // Freeing what was consumed (thousands of strings a batch) is work too: it is handed to another thread a few
-        // items at a time, once this one holds no reference to them.
-        var retired: [Item] = []
-        while let item = try handoff.take() {
+        // Freeing what was consumed (thousands of strings a batch) is work too, and the producer has time to spare:
+        // consumed items go back to it, to be freed as it hands over the next.
+        var consumed: [Item] = []
+        while true {
+            // Here, between items, this thread holds no reference but `consumed`'s, which goes back under the lock.
+            handoff.giveBack(&consumed)
+            guard let item = try handoff.take() else { break }
             try consume(item)
-            retired.append(item)
-            if retired.count == 4 {
-                let done = retired
-                retired = []
-                DispatchQueue.global(qos: .utility).async { withExtendedLifetime(done) {} }
-            }
+            consumed.append(item)
         }
     } catch {
         handoff.cancel()
@@ -68,21 +66,40 @@ private final class Handoff<Item: Sendable>: @unchecked Sendable {
     private let capacity: Int
     // Guarded by `condition`.
     private var items: [Item] = []
+    /// Consumed items, for the producer to free.
+    private var returned: [Item] = []
     private var finished = false
     private var failure: (any Error)?
     private var cancelled = false
 
     init(capacity: Int) { self.capacity = max(capacity, 1) }
 
-    /// Waits for room; `false` if the consumer has stopped.
+    /// Waits for room; `false` if the consumer has stopped. Frees what the consumer gave back, on this thread.
     func put(_ item: Item) -> Bool {
+        var toFree: [Item] = []
         condition.lock()
-        defer { condition.unlock() }
         while items.count >= capacity && !cancelled { condition.wait() }
-        guard !cancelled else { return false }
+        guard !cancelled else {
+            condition.unlock()
+            return false
+        }
         items.append(item)
+        swap(&toFree, &returned)
         condition.broadcast()
+        condition.unlock()
+        // The last references to the returned items go here, outside the lock.
+        toFree.removeAll()
         return true
+    }
+
+    /// Hands consumed items back (leaving `lot` empty): under the lock, so the consumer's references go before the
+    /// producer can see them and the producer's are the last.
+    func giveBack(_ lot: inout [Item]) {
+        guard !lot.isEmpty else { return }
+        condition.lock()
+        returned.append(contentsOf: lot)
+        lot.removeAll()
+        condition.unlock()
     }
 
     func finish(_ error: (any Error)?) {
