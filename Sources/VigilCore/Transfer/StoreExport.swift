@@ -85,6 +85,14 @@ package enum StoreTransfer {
         from store: any Store, kind: ExportKind, since: Date?, emit: ([UInt8]) throws -> Void, progress: (Int) -> Void = { _ in }
     ) throws -> Counts {
         var counts = Counts()
+        // One buffer for every line: `emit` copies what it keeps.
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        func write(_ kind: String, _ fields: [(String, Field)]) throws {
+            out.removeAll(keepingCapacity: true)
+            writeLine(kind, fields, into: &out)
+            try emit(out)
+        }
         let sinceText = since.map { StoredValue.text(Timestamp.format($0)) }
         if kind == .decisions || kind == .all {
             var signingKeys = Set<String>()
@@ -97,7 +105,7 @@ package enum StoreTransfer {
                 if let receipt = children[receiptsIndex].first?[1].text, let keyID = receiptKeyID(receipt) {
                     signingKeys.insert(keyID)
                 }
-                try emit(lineBytes("decision", fields))
+                try write("decision", fields)
                 counts.decisions += 1
                 progress(counts.total)
             }
@@ -105,13 +113,13 @@ package enum StoreTransfer {
             // it is imported into (and only those, so an export of an import is the same bytes).
             let keys = try store.read { tx in try tx.copiedRows(.receiptKeys, keyColumn: "key_id", after: nil, since: nil, limit: 100_000) }
             for row in keys where signingKeys.contains(row[0].text ?? "") {
-                try emit(lineBytes("receipt_key", [("key", .row(.receiptKeys, row))]))
+                try write("receipt_key", [("key", .row(.receiptKeys, row))])
                 counts.receiptKeys += 1
             }
         }
         if kind == .approvals {
             try pages(store, .approvals, key: "approval_id", since: sinceText.map { ("requested_at", $0) }, children: []) { row, _ in
-                try emit(lineBytes("approval", [("approval", .row(.approvals, row))]))
+                try write("approval", [("approval", .row(.approvals, row))])
                 counts.approvals += 1
                 progress(counts.total)
             }
@@ -121,7 +129,7 @@ package enum StoreTransfer {
             try pages(store, .memoryRecords, key: "id", since: sinceNanos.map { ("created_at", $0) }, children: memoryChildren) { row, children in
                 var fields: [(String, Field)] = [("record", .row(.memoryRecords, row))]
                 for (index, (field, table)) in memoryChildren.enumerated() { fields.append((field, .rows(table, children[index]))) }
-                try emit(lineBytes("memory", fields))
+                try write("memory", fields)
                 counts.memories += 1
                 progress(counts.total)
             }
@@ -207,13 +215,14 @@ package enum StoreTransfer {
     /// The line's text, written straight from the rows (no intermediate JSON values): JCS, keys sorted, no spaces,
     /// integers exact.
     package static func line(_ kind: String, _ fields: [(String, Field)]) -> String {
-        String(decoding: lineBytes(kind, fields), as: UTF8.self)
+        var out: [UInt8] = []
+        writeLine(kind, fields, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// ``line(_:_:)``'s bytes.
-    package static func lineBytes(_ kind: String, _ fields: [(String, Field)]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
+    /// Appends ``line(_:_:)``'s bytes to `out`.
+    static func writeLine(_ kind: String, _ fields: [(String, Field)], into out: inout [UInt8]) {
+        let start = out.count
         // The fields in key order, with "kind" and "v" merged in where they sort.
         var order = Array(fields.indices)
         order.sort { fields[$0].0 < fields[$1].0 }
@@ -221,7 +230,7 @@ package enum StoreTransfer {
         JCS.writeString(kind, into: &pending[0].value)
         out.append(UInt8(ascii: "{"))
         func key(_ name: String) {
-            if out.count > 1 { out.append(UInt8(ascii: ",")) }
+            if out.count > start + 1 { out.append(UInt8(ascii: ",")) }
             JCS.writeString(name, into: &out)
             out.append(UInt8(ascii: ":"))
         }
@@ -250,7 +259,6 @@ package enum StoreTransfer {
         }
         writePending(before: nil)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// `value` as an export line writes it: JCS with integers exact (for checking a line).
