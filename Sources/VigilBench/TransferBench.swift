@@ -60,6 +60,9 @@ public enum TransferBench {
         progress("writing \(records) records")
         let fileBytes = try writeInput(records: records, to: input, scratch: directory.appendingPathComponent("template.db").path)
 
+        // Each timed phase starts with nothing left to write back from the one before (the input file, the imported
+        // store): otherwise the disk's catching up lands on whichever phase comes next.
+        sync()
         progress("parsing them (the baseline)")
         let parseStart = DispatchTime.now()
         var parsed = 0
@@ -75,9 +78,11 @@ public enum TransferBench {
         ]
         // Its own folder, so it gets its own signing key rather than the template's.
         let db = directory.appendingPathComponent("target/bench.db").path
+        sync()
         progress("vigil import")
         let imported = try measured(vigilBinary, ["import", input, "--db", db], environment: environment, log: directory.path + "/import.log")
         let output = directory.appendingPathComponent("out.jsonl").path
+        sync()
         progress("vigil export")
         let exported = try measured(vigilBinary, ["export", "--db", db, "--output", output], environment: environment, log: directory.path + "/export.log")
         let identical = FileManager.default.contentsEqual(atPath: input, andPath: output)

@@ -46,24 +46,38 @@ final class Checkpointer: Sendable {
         let kind: Database.CheckpointMode = pages >= Self.restartThreshold ? .restart : .passive
         queue.async { [self] in
             defer { busy.store(false, ordering: .releasing) }
-            do {
-                let database = try connection.withLock { queue in
-                    if let queue { return queue }
-                    var configuration = Configuration()
-                    // Short: a RESTART checkpoint holds off new writers while it waits for readers, so it gives up
-                    // soon (and tries again at a later commit) rather than stall them for the store's 5 s.
-                    configuration.busyMode = .timeout(Self.busyTimeout)
-                    configuration.label = "vigil.checkpoint"
-                    let opened = try DatabaseQueue(path: path, configuration: configuration)
-                    queue = opened
-                    return opened
-                }
-                try database.writeWithoutTransaction { db in _ = try db.checkpoint(kind) }
-                completed.add(1, ordering: .relaxed)
-            } catch {
-                // The next commit past the threshold tries again; SQLite also checkpoints when the last
-                // connection closes.
+            // When it fails, the next commit past the threshold tries again; SQLite also checkpoints when the last
+            // connection closes.
+            _ = run(kind)
+        }
+    }
+
+    /// Copies the whole log back and empties it now, unless a reader of an older snapshot or a writer is in the way
+    /// for longer than ``busyTimeout``: after a bulk load, so whoever opens the store next has no log to read
+    /// through. Whether it did.
+    func truncateNow() -> Bool {
+        queue.sync { run(.truncate) }
+    }
+
+    /// A checkpoint on this checkpointer's own connection (on `queue`).
+    private func run(_ kind: Database.CheckpointMode) -> Bool {
+        do {
+            let database = try connection.withLock { queue in
+                if let queue { return queue }
+                var configuration = Configuration()
+                // Short: a RESTART checkpoint holds off new writers while it waits for readers, so it gives up
+                // soon (and tries again at a later commit) rather than stall them for the store's 5 s.
+                configuration.busyMode = .timeout(Self.busyTimeout)
+                configuration.label = "vigil.checkpoint"
+                let opened = try DatabaseQueue(path: path, configuration: configuration)
+                queue = opened
+                return opened
             }
+            try database.writeWithoutTransaction { db in _ = try db.checkpoint(kind) }
+            completed.add(1, ordering: .relaxed)
+            return true
+        } catch {
+            return false
         }
     }
 

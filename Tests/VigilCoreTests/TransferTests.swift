@@ -125,6 +125,7 @@ struct TransferTests {
         var steps: [StoreTransfer.ImportProgress] = []
         let counts = try StoreTransfer.importFile(path: try file(lines + [""] + lines, "good.jsonl"), into: { target.store }, workers: 3) { steps.append($0) }
         #expect(counts.total == lines.count && counts.skipped == lines.count, "\(counts)")
+        #expect((target.store.usage().logBytes ?? 0) == 0, "the import leaves no log for the next opener to read through")
         #expect(try Self.export(target) == lines)
         guard case .loaded(let done, let total)? = steps.last else { Issue.record("\(steps)"); return }
         #expect(done == 2 * lines.count + 1 && total == done)
