@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCoreTests",
-            dependencies: ["VigilCore", "VigilStoreSQLite", "VigilTestSupport"],
+            dependencies: ["VigilCore", "VigilStorePostgres", "VigilStoreSQLite", "VigilTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

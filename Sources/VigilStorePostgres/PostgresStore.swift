@@ -30,7 +30,12 @@ public final class PostgresStore: Store {
     /// - Parameters:
     ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=…]`.
     ///   - localDirectory: where this machine keeps the receipt signing key (created 0700 if missing).
-    public init(url: String, localDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize) throws(StoreError) {
+    ///   - durability: `.full` makes sure each connection's `synchronous_commit` is at least `on` (a server or URL
+    ///     setting of `off` is raised; `local`, `remote_write` and `remote_apply` are kept); `.fast` sets it `off`,
+    ///     so a crash of the server's machine may lose the last commits, as SQLite's `NORMAL` may.
+    public init(
+        url: String, localDirectory: String, poolSize: Int = PostgresStore.defaultPoolSize, durability: Durability = .full
+    ) throws(StoreError) {
         let location = try PostgresLocation(url)
         postgresLocation = location
         self.localDirectory = localDirectory
@@ -42,11 +47,26 @@ public final class PostgresStore: Store {
                 throw StoreError.cannotOpen(path: localDirectory, reason: "cannot create the folder for this server's signing key")
             }
         }
-        pool = ConnectionPool(location: location, size: max(1, poolSize))
+        pool = ConnectionPool(location: location, size: max(1, poolSize), setup: Self.durabilitySetup(durability))
         do {
             try pool.withConnection { connection in try Self.migrate(connection, location: location) }
         } catch {
             throw error as? StoreError ?? .postgres(sqlstate: "", message: "\(error)")
+        }
+    }
+
+    /// What each new connection runs first for `durability`.
+    static func durabilitySetup(_ durability: Durability) -> String {
+        switch durability {
+        case .full: return "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'"
+        case .fast: return "SET synchronous_commit = off"
+        }
+    }
+
+    /// `synchronous_commit` as the store's connections have it.
+    package func synchronousCommit() throws -> String {
+        try pool.withConnection { connection in
+            try Self.translatingFailures(postgresLocation) { try connection.query("SHOW synchronous_commit").first { $0.string(0) } ?? "" }
         }
     }
 
@@ -187,10 +207,13 @@ final class ConnectionPool: Sendable {
     private let location: PostgresLocation
     private let idle = Mutex<[PostgresConnection]>([])
     private let available: DispatchSemaphore
+    /// Run on each new connection before its first use (session settings).
+    private let setup: String?
 
-    init(location: PostgresLocation, size: Int) {
+    init(location: PostgresLocation, size: Int, setup: String? = nil) {
         self.location = location
         available = DispatchSemaphore(value: size)
+        self.setup = setup
     }
 
     /// Runs `body` with a connection of the pool, opening one if none is idle (``StoreError`` when that fails).
@@ -210,7 +233,19 @@ final class ConnectionPool: Sendable {
             if depth == 0 { available.signal() }
         }
         let reused = fresh ? nil : idle.withLock { $0.popLast() }
-        let connection = try reused ?? PostgresConnection(location)
+        let connection: PostgresConnection
+        if let reused {
+            connection = reused
+        } else {
+            connection = try PostgresConnection(location)
+            if let setup {
+                do {
+                    try connection.run(setup)
+                } catch {
+                    throw PostgresStore.storeError(error, location: location)
+                }
+            }
+        }
         defer { if connection.isHealthy { idle.withLock { $0.append(connection) } } }
         return try body(connection)
     }

@@ -89,7 +89,7 @@ public enum Stores {
         case .sqlite(let path):
             return try SQLiteStore(path: path, durability: durability)
         case .postgres(let location):
-            return try PostgresStore(url: location.url, localDirectory: keyDirectory, poolSize: poolSize)
+            return try PostgresStore(url: location.url, localDirectory: keyDirectory, poolSize: poolSize, durability: durability)
         }
     }
 }

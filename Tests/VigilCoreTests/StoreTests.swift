@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import VigilCore
+import VigilStorePostgres
 import VigilStoreSQLite
 import VigilTestSupport
 
@@ -371,6 +372,22 @@ struct GroupCommitTests {
 
 @Suite("PostgreSQL connection pool")
 struct PostgresPoolTests {
+    @Test("[store] durability maps to synchronous_commit: full raises off to on and keeps stronger settings, fast sets off",
+          .enabled(if: TestStore.postgresServer != nil))
+    func durability() throws {
+        let directory = try TemporaryDirectory()
+        let url = try TestDatabase.create(for: directory)
+        func setting(_ options: String?, _ durability: Durability) throws -> String {
+            let withOptions = options.map { url + (url.contains("?") ? "&" : "?") + "options=" + $0 } ?? url
+            return try PostgresStore(url: withOptions, localDirectory: directory.path, durability: durability).synchronousCommit()
+        }
+        #expect(try setting(nil, .full) == "on")
+        #expect(try setting(nil, .fast) == "off")
+        #expect(try setting("-c%20synchronous_commit%3Doff", .full) == "on", "a server or URL that says off is raised")
+        #expect(try setting("-c%20synchronous_commit%3Dremote_apply", .full) == "remote_apply", "a stronger setting is kept")
+        #expect(try setting("-c%20synchronous_commit%3Don", .fast) == "off")
+    }
+
     @Test("a read inside a write never waits for a connection the writes themselves hold", .enabled(if: TestStore.postgresServer != nil),
           .timeLimit(.minutes(1)))
     func nestedReadsDoNotDeadlock() async throws {

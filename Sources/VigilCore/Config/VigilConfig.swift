@@ -46,18 +46,19 @@ public struct StoreSettings: Sendable, Equatable {
     public var keyDirectory: String?
     /// PostgreSQL connections one process keeps at most.
     public var poolSize = 8
-    /// `[store] durability`: what an acknowledged commit survives (SQLite; PostgreSQL follows its server's
+    /// `[store] durability`: what an acknowledged commit survives (SQLite's `synchronous`, PostgreSQL's
     /// `synchronous_commit`).
     public var durability = Durability.full
 }
 
 /// What a commit that agents were told succeeded survives.
 public enum Durability: String, Sendable, Equatable, CaseIterable {
-    /// Every commit is on disk before it is acknowledged (SQLite `synchronous = FULL`): a power cut or a kernel crash
-    /// loses nothing an agent was told succeeded. Group commit lets one fsync carry many calls. The default.
+    /// Every commit is on disk before it is acknowledged (SQLite `synchronous = FULL`, PostgreSQL `synchronous_commit`
+    /// at least `on`): a power cut or a kernel crash loses nothing an agent was told succeeded. Group commit lets one
+    /// fsync carry many calls. The default.
     case full
-    /// A process crash loses nothing, a power cut may lose the last commits (SQLite `synchronous = NORMAL`): faster
-    /// on slow disks.
+    /// A process crash loses nothing, a power cut may lose the last commits (SQLite `synchronous = NORMAL`,
+    /// PostgreSQL `synchronous_commit = off`): faster on slow disks.
     case fast
 }
 
