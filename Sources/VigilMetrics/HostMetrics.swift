@@ -81,7 +81,44 @@ public final class HostMetrics: Sendable {
         let after = resolvedWatermark.withLock { $0 }
         let figures = try StoreFigures.read(from: store.store, resolvedAfter: after)
         apply(figures)
-        return registry.emitToBuffer()
+        return Self.withHelp(registry.emitToBuffer())
+    }
+
+    /// What each metric counts, for its `# HELP` line.
+    package static let help: [String: String] = [
+        "vigil_mcp_calls_total": "MCP JSON-RPC calls, by tool (or method) and outcome (ok or the error's case).",
+        "vigil_mcp_call_duration_seconds": "How long MCP calls took, by tool.",
+        "vigil_mcp_rejected_requests_total": "HTTP requests to the MCP endpoint refused before any call, by status.",
+        "vigil_grpc_calls_total": "Membrane gRPC calls, by RPC and status code.",
+        "vigil_grpc_call_duration_seconds": "How long Membrane gRPC calls took, by RPC.",
+        "vigil_sweeper_runs_total": "Background sweeps (expiry, decay, retention), by task and outcome.",
+        "vigil_approvals_expired_total": "Approval requests that expired unanswered.",
+        "vigil_retention_deleted_total": "Rows deleted by retention, by kind.",
+        "vigil_approvals_pending": "Approval requests waiting for an operator now.",
+        "vigil_decisions": "Decisions in the store, by status.",
+        "vigil_memory_records": "Memory records in the store, by type and sensitivity.",
+        "vigil_store_bytes": "The store's size in bytes: the SQLite file, or the PostgreSQL database.",
+        "vigil_store_log_bytes": "The SQLite write-ahead log's size in bytes.",
+        "vigil_approval_wait_seconds": "How long resolved approval requests waited, from request to resolution, by outcome.",
+    ]
+
+    /// The exposition with a `# HELP` line before each metric's `# TYPE` line (the registry writes none for metrics
+    /// made through swift-metrics).
+    package static func withHelp(_ text: [UInt8]) -> [UInt8] {
+        let marker = Array("# TYPE ".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count + 2048)
+        for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            if line.starts(with: marker) {
+                let name = String(decoding: line.dropFirst(marker.count).prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)
+                if let help = help[name] { out.append(contentsOf: "# HELP \(name) \(help)\n".utf8) }
+            }
+            out.append(contentsOf: line)
+            out.append(UInt8(ascii: "\n"))
+        }
+        // split kept what followed the last newline: an empty piece, which gained one above.
+        if text.last == UInt8(ascii: "\n") || text.isEmpty { out.removeLast() }
+        return out
     }
 
     func apply(_ figures: StoreFigures) {

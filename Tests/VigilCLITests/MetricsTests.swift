@@ -18,6 +18,8 @@ struct MetricsTests {
         var name: String
         var labels: [String: String]
         var value: Double
+        /// Its metric's `# HELP` text.
+        var help: String = ""
     }
 
     /// Scrapes `url` and parses the text with `prometheus_client`; a text it cannot parse fails the test.
@@ -39,7 +41,8 @@ struct MetricsTests {
             return Sample(
                 name: object["name"]?.stringValue ?? "",
                 labels: (object["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
-                value: object["value"]?.numberValue ?? .nan)
+                value: object["value"]?.numberValue ?? .nan,
+                help: object["help"]?.stringValue ?? "")
         }
     }
 
@@ -113,6 +116,8 @@ struct MetricsTests {
         let episodic = samples.filter { $0.name == "vigil_memory_records" && $0.labels["type"] == "episodic" }
         #expect(episodic.count == 5 && episodic.map(\.value).reduce(0, +) == 2, "\(episodic)")
         #expect((Self.value(samples, "vigil_store_bytes") ?? 0) > 0)
+        let undocumented = Set(samples.filter { $0.help.isEmpty }.map(\.name))
+        #expect(undocumented.isEmpty, "every metric says what it counts (# HELP): \(undocumented.sorted())")
 
         // A second scrape counts the approval's wait once, not again.
         let again = try await Self.scrape(url)

@@ -9,5 +9,5 @@ from prometheus_client.parser import text_string_to_metric_families
 
 for family in text_string_to_metric_families(sys.stdin.read()):
     for sample in family.samples:
-        print(json.dumps({"family": family.name, "type": family.type, "name": sample.name,
-                          "labels": sample.labels, "value": sample.value}, sort_keys=True))
+        print(json.dumps({"family": family.name, "type": family.type, "help": family.documentation,
+                          "name": sample.name, "labels": sample.labels, "value": sample.value}, sort_keys=True))
