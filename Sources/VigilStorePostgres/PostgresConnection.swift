@@ -225,7 +225,13 @@ final class PostgresConnection: @unchecked Sendable {
     /// Its failure, if any, is thrown there, and the transaction fails whole as it would have.
     func enqueue(_ sql: String, _ parameters: [any PostgresBindable]) throws(PostgresFailure) {
         queued.append(Queued(name: try preparedName(sql, parameterCount: parameters.count), sql: sql, texts: parameters.map(\.postgresText)))
+        // A pipeline is sent whole before its answers are read: kept to a size whose answers fit the sockets' buffers,
+        // so neither side waits on the other.
+        if queued.count >= Self.queueLimit { _ = try flush(then: nil) }
     }
+
+    /// Statements queued at most before they are sent.
+    static let queueLimit = 1_000
 
     /// Commits, sending what is queued with the `COMMIT` (nothing at all when the transaction never reached the server).
     func commit() throws(PostgresFailure) {

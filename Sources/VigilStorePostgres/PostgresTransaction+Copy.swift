@@ -92,12 +92,21 @@ extension PostgresTransaction {
                      t AS (INSERT INTO decision_search_text (decision_rowid, text) SELECT row_id, $2 FROM d)
                 INSERT INTO decision_search_stale (decision_rowid) SELECT row_id FROM d ON CONFLICT DO NOTHING
                 """
+        } else if table == .memoryRecords {
+            // The record and its search document in one statement, so it needs no answer.
+            let n = columns.count
+            sql = """
+                WITH r AS (INSERT INTO memory_records (\(columns.joined(separator: ", "))) VALUES (\(Self.placeholders(n))) RETURNING row_id)
+                INSERT INTO memory_search (row_id, summary, body, tokens, doc)
+                SELECT row_id, $\(n + 1)::text, $\(n + 2)::text, $\(n + 3)::bigint, array_to_tsvector($\(n + 4)::text[]) FROM r
+                """
         } else {
             sql = "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(Self.placeholders(columns.count)))"
-                + (table == .memoryRecords ? " RETURNING row_id" : "")
         }
+        // Queued, not answered one by one: a batch goes to the server in a few round trips (a round trip a row was
+        // most of an import's time).
         for (index, row) in rows.enumerated() {
-            let parameters: [any PostgresBindable] = row.map { value in
+            var parameters: [any PostgresBindable] = row.map { value in
                 switch value {
                 case .null: return String?.none
                 case .integer(let i): return i
@@ -105,13 +114,11 @@ extension PostgresTransaction {
                 case .text(let text): return text
                 }
             }
-            guard table == .memoryRecords else {
-                try execute(sql, parameters)
-                continue
+            if table == .memoryRecords {
+                let document = searchDocuments?[index] ?? MemoryText.document(copiedRow: row)
+                parameters += Self.documentParameters(summary: document.summary, body: document.body)
             }
-            let rowID = try query(sql, parameters).first { $0.int64(0) } ?? 0
-            let document = searchDocuments?[index] ?? MemoryText.document(copiedRow: row)
-            try writeMemoryDocument(rowID: rowID, summary: document.summary, body: document.body)
+            try enqueue(sql, parameters)
         }
     }
 

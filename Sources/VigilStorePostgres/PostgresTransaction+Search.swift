@@ -126,13 +126,19 @@ extension PostgresTransaction {
 
     /// Writes a record's search document: its summary and body, their token count and the `tsvector` of the tokens.
     func writeMemoryDocument(rowID: Int64, summary: String, body: String) throws {
-        let tokens = SearchTokenizer.tokens(summary) + SearchTokenizer.tokens(body)
         try execute(
             """
             INSERT INTO memory_search (row_id, summary, body, tokens, doc) VALUES ($1, $2, $3, $4, array_to_tsvector($5::text[]))
             ON CONFLICT (row_id) DO UPDATE SET summary = excluded.summary, body = excluded.body, tokens = excluded.tokens,
                 doc = excluded.doc
-            """, [rowID, summary, body, tokens.count, StoredJSON.array(Array(Set(tokens.map(String.init))))])
+            """, [rowID] + Self.documentParameters(summary: summary, body: body))
+    }
+
+    /// A memory search document's row but its `row_id`: summary, body, how many words, and the distinct words (an
+    /// array literal for `array_to_tsvector`).
+    static func documentParameters(summary: String, body: String) -> [any PostgresBindable] {
+        let tokens = SearchTokenizer.tokens(summary) + SearchTokenizer.tokens(body)
+        return [summary, body, tokens.count, StoredJSON.array(Array(Set(tokens.map(String.init))))]
     }
 }
 

@@ -131,6 +131,28 @@ struct TransferTests {
         #expect(done == 2 * lines.count + 1 && total == done)
     }
 
+    @Test("a batch of hundreds of lines loads whole (on PostgreSQL, several pipelines in one transaction); one bad row in it fails all of it",
+          arguments: TestStore.all)
+    func bigBatch(store: TestStore) throws {
+        let lines = try Self.export(try source())
+        let memoryLine = try #require(lines.first { $0.contains(#""kind":"memory""#) })
+        let recordID = try StoreTransfer.parseGenerally(memoryLine, number: 1).id
+        let memories = (0..<600).map { _ in memoryLine.replacingOccurrences(of: recordID, with: UUID().uuidString.lowercased()) }
+        let target = try DecisionFixture(store: store)
+        let before = try target.store.snapshot()
+        // Two decisions that differ only in their id: the second's events repeat the first's event ids, which the
+        // store refuses, after every memory line has been sent.
+        let decisionLine = try #require(lines.first { $0.contains(#""kind":"decision""#) })
+        let decisionID = try StoreTransfer.parseGenerally(decisionLine, number: 1).id
+        let twin = decisionLine.replacingOccurrences(of: decisionID, with: "TMEM_01TWINTWINTWINTWINTWINTW")
+        #expect(throws: (any Error).self) { _ = try Self.load(memories + [decisionLine, twin], into: target) }
+        #expect(try target.store.snapshot() == before, "nothing of the failed batch is stored")
+
+        let counts = try Self.load(memories, into: target)
+        #expect(counts.memories == 600)
+        #expect(try Self.export(target, kind: .memories).count == 600)
+    }
+
     @Test("the fast reader of export lines reads exactly what the general parser reads, and leaves it anything else")
     func fastReader() throws {
         func read(_ line: String) -> String {
