@@ -167,6 +167,36 @@ struct SnapshotTests {
         assertSnapshot("too-small-52x14", snapshotText(render(small), theme: try theme("monochrome")))
     }
 
+    @Test("at 80×24 the help scrolls: ↓/j, PgDn/Space, End reach the last line, ↑/k and Home come back; any other key closes it")
+    func helpScrolls() throws {
+        var state = Fixture.state(.decisions, size: Size(columns: 80, rows: 24))
+        _ = reduce(&state, .key(.char("?")))
+        let total = HelpOverlay.lines(state).count
+        #expect(total > 20, "the help is longer than 24 rows")
+        #expect(render(state).text.contains("Help 1–20 of \(total)"))
+        #expect(!render(state).text.contains("Dialogs: Tab/S-Tab"))
+        _ = reduce(&state, .key(.down))
+        _ = reduce(&state, .key(.char("j")))
+        #expect(state.helpScroll == 2 && state.helpVisible)
+        _ = reduce(&state, .key(.char("k")))
+        #expect(state.helpScroll == 1)
+        _ = reduce(&state, .key(.end))
+        #expect(state.helpScroll == total - 20)
+        _ = reduce(&state, .key(.pageDown))
+        #expect(state.helpScroll == total - 20, "it stops at the last page")
+        let end = render(state)
+        #expect(end.text.contains("Dialogs: Tab/S-Tab") && end.text.contains("Help \(total - 19)–\(total) of \(total)"))
+        assertSnapshot("help-80x24-end", snapshotText(end, theme: try theme("monochrome")))
+        _ = reduce(&state, .key(.home))
+        #expect(state.helpScroll == 0)
+        _ = reduce(&state, .key(.char(" ")))
+        #expect(state.helpScroll == min(20, total - 20), "a page down, no further than the last page")
+        _ = reduce(&state, .key(.char("x")))
+        #expect(!state.helpVisible)
+        _ = reduce(&state, .key(.char("?")))
+        #expect(state.helpVisible && state.helpScroll == 0, "it opens at the top again")
+    }
+
     @Test("the approvals queue at speed: marked rows, the bulk dialog, its per-row results and the snooze dialog")
     func queue() throws {
         let rows = [

@@ -362,27 +362,46 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
 }
 
 func drawHelp(_ grid: inout CellGrid, _ state: AppState) {
-    var lines: [(String, ThemeRole)] = [("Keys (from the live keymap; * changed in keymap.toml)", .textEmphasis)]
-    for context in KeyContext.allCases {
-        let actions = ActionID.allCases.filter { $0.context == context }
-        guard !actions.isEmpty else { continue }
-        lines.append((context.rawValue.capitalized, .titleFocused))
-        for action in actions {
-            let keys = state.keymap.keys(action).map(\.name).joined(separator: " ")
-            let changed = state.keymap.changed.contains(action) ? " *" : ""
-            let unavailable = state.options.readOnly && action.writes ? " — unavailable: read-only" : ""
-            lines.append(("  " + DisplayWidth.pad(keys.isEmpty ? "unbound" : keys + changed, 14) + action.summary + unavailable,
-                          unavailable.isEmpty ? .textNormal : .textDim))
-        }
-    }
-    lines.append(("Dialogs: Tab/S-Tab move focus · Enter activates · Esc always cancels, never decides", .textDim))
+    let lines = HelpOverlay.lines(state)
+    let page = HelpOverlay.page(state)
     let width = min(state.size.columns - 4, 76)
     let height = min(state.size.rows - 2, lines.count + 2)
     let top = max(1, (state.size.rows - height) / 2)
     let left = (state.size.columns - width) / 2
+    let first = min(state.helpScroll, max(0, lines.count - page))
+    let scrolls = lines.count > page
+    let title = scrolls
+        ? "Help \(first + 1)–\(first + page) of \(lines.count) · ↑↓ PgUp PgDn scroll · other keys close"
+        : "Help · any key closes"
     grid.fill(row: top, column: left, width: width, height: height, role: .dialogBody)
-    drawBox(&grid, title: "Help · any key closes", row: top, column: left, width: width, height: height, focused: true)
-    for (i, line) in lines.prefix(height - 2).enumerated() {
+    drawBox(&grid, title: title, row: top, column: left, width: width, height: height, focused: true)
+    for (i, line) in lines.dropFirst(first).prefix(page).enumerated() {
         grid.put(line.0, row: top + 1 + i, column: left + 2, width: width - 4, role: line.1)
+    }
+}
+
+/// The help overlay's content: every action of every context with its live keys.
+enum HelpOverlay {
+    static func lines(_ state: AppState) -> [(String, ThemeRole)] {
+        var lines: [(String, ThemeRole)] = [("Keys (from the live keymap; * changed in keymap.toml)", .textEmphasis)]
+        for context in KeyContext.allCases {
+            let actions = ActionID.allCases.filter { $0.context == context }
+            guard !actions.isEmpty else { continue }
+            lines.append((context.rawValue.capitalized, .titleFocused))
+            for action in actions {
+                let keys = state.keymap.keys(action).map(\.name).joined(separator: " ")
+                let changed = state.keymap.changed.contains(action) ? " *" : ""
+                let unavailable = state.options.readOnly && action.writes ? " — unavailable: read-only" : ""
+                lines.append(("  " + DisplayWidth.pad(keys.isEmpty ? "unbound" : keys + changed, 14) + action.summary + unavailable,
+                              unavailable.isEmpty ? .textNormal : .textDim))
+            }
+        }
+        lines.append(("Dialogs: Tab/S-Tab move focus · Enter activates · Esc always cancels, never decides", .textDim))
+        return lines
+    }
+
+    /// How many lines the overlay shows at once.
+    static func page(_ state: AppState) -> Int {
+        max(1, min(state.size.rows - 2, lines(state).count + 2) - 2)
     }
 }

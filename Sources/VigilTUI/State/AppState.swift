@@ -181,6 +181,8 @@ public struct AppState: Sendable, Equatable {
     public var prompt: Prompt?
     public var dialog: ConfirmDialog?
     public var helpVisible = false
+    /// The first help line shown, when the help is longer than the terminal (see ``HelpOverlay``).
+    public var helpScroll = 0
     public var paused = false
     public var pendingCount = 0
     public var seenPending: Set<String>? = nil

@@ -265,7 +265,20 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
     if state.dialog != nil { return dialogKey(&state, key) }
     if let prompt = state.prompt { return promptKey(&state, prompt, key) }
     if state.helpVisible {
-        state.helpVisible = false
+        // Longer than the terminal, it scrolls; any other key closes it.
+        let page = HelpOverlay.page(state)
+        let last = max(0, HelpOverlay.lines(state).count - page)
+        switch key {
+        case .down, .char("j"): state.helpScroll = min(last, state.helpScroll + 1)
+        case .up, .char("k"): state.helpScroll = max(0, state.helpScroll - 1)
+        case .pageDown, .char(" "): state.helpScroll = min(last, state.helpScroll + page)
+        case .pageUp: state.helpScroll = max(0, state.helpScroll - page)
+        case .home: state.helpScroll = 0
+        case .end: state.helpScroll = last
+        default:
+            state.helpVisible = false
+            state.helpScroll = 0
+        }
         return []
     }
     guard let action = state.keymap.action(for: key, in: state.contexts()) else { return [] }
@@ -281,6 +294,7 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
         return [.quit]
     case .help:
         state.helpVisible = true
+        state.helpScroll = 0
         return []
     case .palette:
         state.prompt = .palette("")
@@ -525,6 +539,7 @@ func paletteCommand(_ state: inout AppState, _ command: String) -> [Effect] {
         return []
     case "help":
         state.helpVisible = true
+        state.helpScroll = 0
         return []
     case "q", "quit":
         state.shouldQuit = true
