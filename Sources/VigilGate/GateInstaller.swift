@@ -110,13 +110,19 @@ public enum GateInstaller {
 
     /// Reads a settings file: a missing or empty file is an empty object; anything but a JSON object is refused.
     public static func read(_ path: String) throws(InstallError) -> JSONObject {
-        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [:] }
+        try load(path).settings
+    }
+
+    /// ``read(_:)``, and the order the file's keys were written in.
+    static func load(_ path: String) throws(InstallError) -> (settings: JSONObject, order: JSONKeyOrder) {
+        guard let data = FileManager.default.contents(atPath: path) else { return ([:], JSONKeyOrder()) }
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return ([:], JSONKeyOrder()) }
+        let bytes = [UInt8](data)
         do {
-            guard case .object(let object) = try JSONParser.parse(bytes: [UInt8](data)) else {
+            guard case .object(let object) = try JSONParser.parse(bytes: bytes) else {
                 throw InstallError.notJSON(path: path, detail: "the top level is not an object")
             }
-            return object
+            return (object, JSONKeyOrder(bytes: bytes))
         } catch let error as InstallError {
             throw error
         } catch {
@@ -124,12 +130,16 @@ public enum GateInstaller {
         }
     }
 
-    /// Writes a settings file atomically (through a temporary file beside it), creating its folder.
-    public static func write(_ settings: JSONObject, to path: String) throws(InstallError) {
+    /// How a hook entry's keys are written when the file has none to follow: as both agents' documentation shows them.
+    static let preferredKeys = ["matcher", "hooks", "type", "command", "timeout"]
+
+    /// Writes a settings file atomically (through a temporary file beside it), creating its folder; keys stay in the
+    /// order `order` has (the file as it was), new ones follow.
+    public static func write(_ settings: JSONObject, to path: String, keeping order: JSONKeyOrder = JSONKeyOrder()) throws(InstallError) {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let text = JSONValue.object(settings).prettyText + "\n"
+            let text = JSONValue.object(settings).prettyText(keeping: order, preferred: preferredKeys) + "\n"
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw .unwritable(path: path, detail: error.localizedDescription)
@@ -138,16 +148,18 @@ public enum GateInstaller {
 
     /// Installs the gate's hook into the settings file at `path`.
     public static func install(_ command: String, timeout: Int, for agent: CodingAgent, at path: String) throws(InstallError) -> Change {
-        let (settings, change) = installing(command, timeout: timeout, for: agent, into: try read(path))
-        if change != .unchanged { try write(settings, to: path) }
+        let (original, order) = try load(path)
+        let (settings, change) = installing(command, timeout: timeout, for: agent, into: original)
+        if change != .unchanged { try write(settings, to: path, keeping: order) }
         return change
     }
 
     /// Removes the gate's hook from the settings file at `path`.
     public static func uninstall(for agent: CodingAgent, at path: String) throws(InstallError) -> Change {
         guard FileManager.default.fileExists(atPath: path) else { return .absent }
-        let (settings, change) = uninstalling(for: agent, from: try read(path))
-        if change == .removed { try write(settings, to: path) }
+        let (original, order) = try load(path)
+        let (settings, change) = uninstalling(for: agent, from: original)
+        if change == .removed { try write(settings, to: path, keeping: order) }
         return change
     }
 }
