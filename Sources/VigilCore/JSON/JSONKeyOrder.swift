@@ -61,12 +61,7 @@ public struct JSONKeyOrder: Sendable, Equatable {
                     cursor.index += 1
                     try collect(&cursor, path: path + step(key), depth: depth + 1, into: &orders)
                     keys.append(key)
-                    cursor.skipWhitespace()
-                    guard cursor.index < cursor.bytes.count else { throw cursor.error("unexpected end of input") }
-                    if cursor.bytes[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
-                    guard cursor.bytes[cursor.index] == UInt8(ascii: "}") else { throw cursor.error("expected ',' or '}'") }
-                    cursor.index += 1
-                    break
+                    if try ended(&cursor, "}") { break }
                 }
             }
             orders[path] = keys
@@ -81,15 +76,22 @@ public struct JSONKeyOrder: Sendable, Equatable {
             while true {
                 try collect(&cursor, path: path + "/\(position)", depth: depth + 1, into: &orders)
                 position += 1
-                cursor.skipWhitespace()
-                guard cursor.index < cursor.bytes.count else { throw cursor.error("unexpected end of input") }
-                if cursor.bytes[cursor.index] == UInt8(ascii: ",") { cursor.index += 1; continue }
-                guard cursor.bytes[cursor.index] == UInt8(ascii: "]") else { throw cursor.error("expected ',' or ']'") }
-                cursor.index += 1
-                return
+                if try ended(&cursor, "]") { return }
             }
         default:
             _ = try cursor.parseValue(depth: depth)
         }
+    }
+
+    /// After a member: past a `,` (false) or the `closing` bracket (true).
+    private static func ended(_ cursor: inout JSONParser.Cursor, _ closing: Unicode.Scalar) throws(JSONParseError) -> Bool {
+        cursor.skipWhitespace()
+        guard cursor.index < cursor.bytes.count else { throw cursor.error("unexpected end of input") }
+        let byte = cursor.bytes[cursor.index]
+        cursor.index += 1
+        if byte == UInt8(ascii: ",") { return false }
+        if byte == UInt8(closing.value) { return true }
+        cursor.index -= 1
+        throw cursor.error("expected ',' or '\(closing)'")
     }
 }
