@@ -386,6 +386,10 @@ struct PostgresPoolTests {
         #expect(try setting("-c%20synchronous_commit%3Doff", .full) == "on", "a server or URL that says off is raised")
         #expect(try setting("-c%20synchronous_commit%3Dremote_apply", .full) == "remote_apply", "a stronger setting is kept")
         #expect(try setting("-c%20synchronous_commit%3Don", .fast) == "off")
+        // An import commits under fast and then syncs: one commit that waits for the log, its setting its own.
+        let fast = try PostgresStore(url: url, localDirectory: directory.path, poolSize: 1, durability: .fast)
+        try fast.syncToDisk()
+        #expect(try fast.synchronousCommit() == "off", "the sync's setting was local to its transaction")
     }
 
     @Test("a read inside a write never waits for a connection the writes themselves hold", .enabled(if: TestStore.postgresServer != nil),

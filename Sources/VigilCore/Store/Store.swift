@@ -48,7 +48,7 @@ package protocol Store: AnyObject, Sendable {
 
     /// Makes every write committed so far durable, whatever ``Durability`` the store was opened with: what a bulk
     /// load that commits its batches under `.fast` calls before it says it is done. (SQLite: the database file and
-    /// its write-ahead log `fsync`ed; PostgreSQL: nothing, its commits are durable.)
+    /// its write-ahead log `fsync`ed; PostgreSQL: one commit that waits for the log's flush.)
     func syncToDisk() throws
 
     /// A textual dump of every vigil table but derived search indexes, rows sorted, for tests that prove a refused
