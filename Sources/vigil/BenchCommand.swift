@@ -211,11 +211,13 @@ private func runCountingBench<Report>(
     json: Bool, counting noun: String, text: (Report) -> String, json jsonValue: (Report) -> JSONValue,
     _ body: ((Int) -> Void) throws -> Report
 ) throws {
+    // The running count is for a person at a terminal; piped or logged, it would be a wall of carriage returns.
+    let live = !json && isatty(STDERR_FILENO) == 1
     try runReporting {
         let report = try body { done in
-            if !json { FileHandle.standardError.write(Data("\r  \(done) \(noun)…".utf8)) }
+            if live { FileHandle.standardError.write(Data("\r  \(done) \(noun)…".utf8)) }
         }
-        if !json { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         print(json ? jsonValue(report).prettyText : text(report))
     }
 }
