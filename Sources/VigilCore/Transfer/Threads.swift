@@ -23,7 +23,11 @@ package func pipelined<Item: Sendable>(
     }
     thread.stackSize = 8 << 20
     thread.start()
-    defer { done.wait() }
+    defer {
+        done.wait()
+        // What came back after the producer's last hand-over is freed here, so nothing consumed outlives the call.
+        handoff.freeReturned()
+    }
     do {
         // Freeing what was consumed (thousands of strings a batch) is work too, and the producer has time to spare:
         // consumed items go back to it, to be freed as it hands over the next.
@@ -100,6 +104,15 @@ private final class Handoff<Item: Sendable>: @unchecked Sendable {
         returned.append(contentsOf: lot)
         lot.removeAll()
         condition.unlock()
+    }
+
+    /// Frees what was given back and not yet freed by a hand-over, on the calling thread.
+    func freeReturned() {
+        var toFree: [Item] = []
+        condition.lock()
+        swap(&toFree, &returned)
+        condition.unlock()
+        toFree.removeAll()
     }
 
     func finish(_ error: (any Error)?) {
