@@ -108,12 +108,8 @@ public enum GateInstaller {
         return (settings, .removed)
     }
 
-    /// Reads a settings file: a missing or empty file is an empty object; anything but a JSON object is refused.
-    public static func read(_ path: String) throws(InstallError) -> JSONObject {
-        try load(path).settings
-    }
-
-    /// ``read(_:)``, and the order the file's keys were written in.
+    /// Reads a settings file, and the order its keys were written in: a missing or empty file is an empty object;
+    /// anything but a JSON object is refused.
     static func load(_ path: String) throws(InstallError) -> (settings: JSONObject, order: JSONKeyOrder) {
         guard let data = FileManager.default.contents(atPath: path) else { return ([:], JSONKeyOrder()) }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return ([:], JSONKeyOrder()) }

@@ -85,16 +85,24 @@ public final class PostgresStore: Store {
             let known = Set(PostgresMigrations.all.map(\.identifier))
             if !applied.subtracting(known).isEmpty { throw StoreError.newerSchema(path: location.redacted) }
             for migration in PostgresMigrations.all where !applied.contains(migration.identifier) {
-                try connection.run("BEGIN")
-                do {
+                try inTransaction(connection) {
                     try connection.run(migration.sql)
                     try connection.execute("INSERT INTO vigil_migrations (identifier) VALUES ($1)", [migration.identifier])
-                    try connection.run("COMMIT")
-                } catch {
-                    try? connection.run("ROLLBACK")
-                    throw error
                 }
             }
+        }
+    }
+
+    /// `body` between `BEGIN` and `COMMIT` on a connection of the store's own (not a ``write(_:)``), rolled back if
+    /// it throws.
+    private static func inTransaction(_ connection: PostgresConnection, _ body: () throws -> Void) throws {
+        try connection.run("BEGIN")
+        do {
+            try body()
+            try connection.run("COMMIT")
+        } catch {
+            try? connection.run("ROLLBACK")
+            throw error
         }
     }
 
@@ -196,14 +204,9 @@ public final class PostgresStore: Store {
     package func syncToDisk() throws {
         try pool.withConnection { connection in
             try Self.translatingFailures(postgresLocation) {
-                try connection.run("BEGIN")
-                do {
+                try Self.inTransaction(connection) {
                     try connection.run("SET LOCAL synchronous_commit = on")
                     _ = try connection.query("SELECT txid_current()").first { $0.int64(0) }
-                    try connection.run("COMMIT")
-                } catch {
-                    try? connection.run("ROLLBACK")
-                    throw error
                 }
             }
         }

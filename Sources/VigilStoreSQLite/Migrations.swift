@@ -283,15 +283,6 @@ enum Migrations {
     /// the one way a trace event may be deleted: its decision has a tombstone, written first in the same transaction.
     /// Redactions: the record of each value taken out of an event, and the one way an event may change — its body
     /// only, with a redaction recorded for it first; the chain fields and the recorded hash never change.
-    /// The two child tables whose key did not start with their parent: an export's page of decisions or records, and
-    /// retention's deletion of one, looked them up by scanning the whole table.
-    static func v7ChildLookups(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE INDEX write_idempotency_by_decision ON write_idempotency(decision_id);
-            CREATE INDEX memory_consolidation_by_record ON memory_consolidation_log(record_id);
-            """)
-    }
-
     static func v6RetentionRedaction(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -332,5 +323,14 @@ enum Migrations {
                     OR NOT EXISTS (SELECT 1 FROM decision_redactions r WHERE r.decision_id = OLD.decision_id AND r.seq = OLD.seq)
                 BEGIN SELECT RAISE(ABORT, 'decision events are append-only'); END;
                 """)
+    }
+
+    /// The two child tables whose key did not start with their parent: an export's page of decisions or records, and
+    /// retention's deletion of one, looked them up by scanning the whole table.
+    static func v7ChildLookups(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX write_idempotency_by_decision ON write_idempotency(decision_id);
+            CREATE INDEX memory_consolidation_by_record ON memory_consolidation_log(record_id);
+            """)
     }
 }

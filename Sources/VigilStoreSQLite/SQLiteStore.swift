@@ -157,6 +157,16 @@ public final class SQLiteStore: Store {
 struct SQLiteTransaction: StoreTransaction {
     let db: Database
 
+    /// `?, ?, …`: `count` parameters, comma-separated.
+    static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+
+    /// `values` in runs of at most `size`, in order: one statement each where SQLite's parameters are limited.
+    static func chunks<T>(_ values: [T], of size: Int) -> [[T]] {
+        stride(from: 0, to: values.count, by: size).map { Array(values[$0..<min($0 + size, values.count)]) }
+    }
+
     /// Each word quoted as an FTS5 string, joined by `AND` (implicit) or `OR`.
     static func fts5(_ query: TextQuery) -> String {
         let quoted = query.words.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }

@@ -157,8 +157,7 @@ extension SQLiteTransaction {
                 let document = searchDocuments?[index] ?? MemoryText.document(copiedRow: row)
                 documents += [.integer(db.lastInsertedRowID), .text(document.summary), .text(document.body)]
             }
-            for start in stride(from: 0, to: documents.count, by: 3 * 300) {
-                let chunk = Array(documents[start..<min(start + 3 * 300, documents.count)])
+            for chunk in Self.chunks(documents, of: 3 * 300) {
                 let values = Array(repeating: "(?, ?, ?)", count: chunk.count / 3).joined(separator: ", ")
                 try run(db.cachedStatement(sql: "INSERT INTO memory_search (rowid, summary, body) VALUES \(values)"), chunk)
             }
@@ -173,11 +172,10 @@ extension SQLiteTransaction {
                 guard case .text(let id) = row[0], seen.insert(id).inserted else { return nil }
                 return row[0]
             }
-            for start in stride(from: 0, to: decisions.count, by: 500) {
-                let chunk = Array(decisions[start..<min(start + 500, decisions.count)])
+            for chunk in Self.chunks(decisions, of: 500) {
                 try run(db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO decision_search_stale (decision_rowid)
-                    SELECT rowid FROM decisions WHERE decision_id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                    SELECT rowid FROM decisions WHERE decision_id IN (\(Self.marks(chunk.count)))
                     """), chunk)
             }
         default:
@@ -189,16 +187,14 @@ extension SQLiteTransaction {
     /// Each table's INSERT of a copied row, worked out once. (Several rows a statement measured no faster.)
     private static let insertSQL: [CopyTable: String] = Dictionary(uniqueKeysWithValues: CopyTable.allCases.map { table in
         let columns = table.columns.map(\.name)
-        return (table, "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))")
+        return (table, "INSERT INTO \(table.name) (\(columns.joined(separator: ", "))) VALUES (\(marks(columns.count)))")
     })
 
     package func copiedIDs(_ table: CopyTable, among ids: [String]) throws -> Set<String> {
         let column = table.columns[0].name
         var found = Set<String>()
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk: [StoredValue] = ids[start..<min(start + 500, ids.count)].map { StoredValue.text($0) }
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-            let statement = try db.cachedStatement(sql: "SELECT \(column) FROM \(table.name) WHERE \(column) IN (\(marks))")
+        for chunk in Self.chunks(ids.map { StoredValue.text($0) }, of: 500) {
+            let statement = try db.cachedStatement(sql: "SELECT \(column) FROM \(table.name) WHERE \(column) IN (\(Self.marks(chunk.count)))")
             for row in try storedRows(statement, chunk, columns: 1) {
                 if case .text(let id) = row[0] { found.insert(id) }
             }

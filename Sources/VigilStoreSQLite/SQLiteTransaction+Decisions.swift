@@ -20,7 +20,7 @@ extension SQLiteTransaction {
 
     package func insertDecision(_ d: StoredDecision) throws {
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Array(repeating: "?", count: 25).joined(separator: ",")))")
+            sql: "INSERT INTO decisions (\(Self.decisionColumns)) VALUES (\(Self.marks(25)))")
         try statement.execute(arguments: arguments(d))
     }
 

@@ -37,9 +37,8 @@ extension SQLiteTransaction {
 
     package func memoryRelations(targeting targetID: String, predicates: [String], limit: Int) throws -> [(recordID: String, predicate: String)] {
         guard !predicates.isEmpty else { return [] }
-        let marks = Array(repeating: "?", count: predicates.count).joined(separator: ",")
         return try Row.fetchAll(
-            db, sql: "SELECT record_id, predicate FROM memory_relations WHERE target_id = ? AND predicate IN (\(marks)) ORDER BY created_at, record_id LIMIT ?",
+            db, sql: "SELECT record_id, predicate FROM memory_relations WHERE target_id = ? AND predicate IN (\(Self.marks(predicates.count))) ORDER BY created_at, record_id LIMIT ?",
             arguments: StatementArguments([targetID] + predicates) + [limit]
         ).map { (recordID: $0[0], predicate: $0[1]) }
     }

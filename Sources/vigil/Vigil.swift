@@ -61,17 +61,9 @@ struct CommonOptions: ParsableArguments {
         if db != nil, store != nil { throw ValidationError("pass --db PATH (a SQLite file) or --store URL, not both") }
     }
 
-    /// Opens the store and engines, turning failures into a clear message and exit code.
-    func open() throws -> VigilRuntime {
-        do {
-            return try VigilRuntime.open(paths: paths)
-        } catch {
-            throw CLIError(error)
-        }
-    }
-
-    /// ``open()`` with the configuration changed by `adjust` first.
-    func open(adjusting adjust: (inout VigilConfig) -> Void) throws -> VigilRuntime {
+    /// Opens the store and engines (with the configuration changed by `adjust` first, when given), turning failures
+    /// into a clear message and exit code.
+    func open(adjusting adjust: (inout VigilConfig) -> Void = { _ in }) throws -> VigilRuntime {
         do {
             var config = try VigilConfig.load(path: paths.config)
             adjust(&config)

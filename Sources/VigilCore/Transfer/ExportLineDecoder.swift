@@ -26,6 +26,7 @@ package enum ExportLineDecoder {
             func slot(_ field: String) -> Int { fields.firstIndex { $0.name == field }! }
             return (Array(name.utf8), layout, slot(layout.parent.field), layout.children.map { slot($0.field) })
         }
+    private static let kindNames = kinds.map(\.name)
 
     /// Each table's columns in key order: the name's bytes, where the value goes in the row, and its kind.
     private static let sortedColumns: [CopyTable: [(name: [UInt8], index: Int, kind: CopyTable.Kind)]] =
@@ -87,7 +88,7 @@ package enum ExportLineDecoder {
                 version = v
             case 1:
                 guard kind == nil else { throw Unexpected() }
-                kind = try plainString(&cursor, among: kinds.map(\.name))
+                kind = try plainString(&cursor, among: kindNames)
             default:
                 let slot = key - 2
                 guard found[slot] == nil else { throw Unexpected() }

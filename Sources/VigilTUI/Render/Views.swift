@@ -363,7 +363,7 @@ func drawDialog(_ grid: inout CellGrid, _ state: AppState, _ dialog: ConfirmDial
 
 func drawHelp(_ grid: inout CellGrid, _ state: AppState) {
     let lines = HelpOverlay.lines(state)
-    let page = HelpOverlay.page(state)
+    let page = HelpOverlay.page(state, lines: lines.count)
     let width = min(state.size.columns - 4, 76)
     let height = min(state.size.rows - 2, lines.count + 2)
     let top = max(1, (state.size.rows - height) / 2)
@@ -400,8 +400,8 @@ enum HelpOverlay {
         return lines
     }
 
-    /// How many lines the overlay shows at once.
-    static func page(_ state: AppState) -> Int {
-        max(1, min(state.size.rows - 2, lines(state).count + 2) - 2)
+    /// How many of its `lines` the overlay shows at once.
+    static func page(_ state: AppState, lines: Int) -> Int {
+        max(1, min(state.size.rows - 2, lines + 2) - 2)
     }
 }

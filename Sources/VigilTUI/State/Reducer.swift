@@ -266,8 +266,9 @@ func handleKey(_ state: inout AppState, _ key: KeyEvent) -> [Effect] {
     if let prompt = state.prompt { return promptKey(&state, prompt, key) }
     if state.helpVisible {
         // Longer than the terminal, it scrolls; any other key closes it.
-        let page = HelpOverlay.page(state)
-        let last = max(0, HelpOverlay.lines(state).count - page)
+        let lines = HelpOverlay.lines(state).count
+        let page = HelpOverlay.page(state, lines: lines)
+        let last = max(0, lines - page)
         switch key {
         case .down, .char("j"): state.helpScroll = min(last, state.helpScroll + 1)
         case .up, .char("k"): state.helpScroll = max(0, state.helpScroll - 1)
