@@ -19,8 +19,10 @@ struct DemoE2ETests {
             "VIGIL_THEME_DIR": Self.repositoryRoot.appendingPathComponent("themes").path,
         ]
         // Two agents: the decision agent opens with a discount that needs finance review; the other remembers.
+        // Long enough that every step below happens while it runs, on a CI runner loaded by every other suite (with
+        // 20 s it once ended before the memory screen was reached).
         let tmux = try TmuxSession(
-            [VigilProcess.binary, "demo", "--duration", "20", "--agents", "2", "--rate", "6", "--db", db, "--operator", "alice",
+            [VigilProcess.binary, "demo", "--duration", "45", "--agents", "2", "--rate", "6", "--db", db, "--operator", "alice",
              "--mcp", "127.0.0.1:0", "--grpc", "127.0.0.1:0"],
             environment: environment)
 
@@ -44,7 +46,7 @@ struct DemoE2ETests {
         #expect(await tmux.waitFor { $0.contains("SALIENCE") && $0.contains("episodic") } != nil, "\(tmux.lastScreen)")
 
         // The demo ends on its own and restores the terminal.
-        let ended = await tmux.waitFor(timeout: 40) { _ in tmux.exitStatus() != nil }
+        let ended = await tmux.waitFor(timeout: 70) { _ in tmux.exitStatus() != nil }
         #expect(ended != nil, "\(tmux.lastScreen)")
         #expect(tmux.exitStatus() == 0, "\(tmux.lastScreen)")
         #expect(tmux.lastScreen.contains("demo ran"), "\(tmux.lastScreen)")
